@@ -1,0 +1,1 @@
+"""Conformance suite (see the conformance issue); not built yet."""

@@ -1,0 +1,302 @@
+"""Translate the spec's formulas into z3 terms (the symbolic interpretation).
+
+Two modes:
+
+* **unbounded** (:class:`Encoder`): quantifiers stay quantifiers; entity sorts are
+  z3 uninterpreted sorts, so a proof holds for any number of devices and buffers;
+* **bounded** (:class:`BoundedEncoder`): every entity sort has a small fixed universe
+  and quantifiers are expanded. Used only to *find* states (witnesses and
+  counterexamples), which are then re-checked by the concrete interpreter.
+
+Each state symbol is a z3 array (or constant); an operation's post-state reuses
+the pre-state term for every symbol outside its frame, and ``Store``\\ s fresh
+values at the framed locations, so frames hold by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from netdevspec.spec.logic import Expr, Sort, SortKind, StateSym
+from netdevspec.spec.rules import Case, Frame, Spec
+
+__all__ = ["BoundedEncoder", "Encoder", "State"]
+
+State = dict[StateSym, Any]
+
+
+class Encoder:
+    """The unbounded translation of one spec. Build once; terms are cached."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.ctx = z3.main_ctx()
+        self._sorts: dict[str, Any] = {}
+        self.nulls: dict[str, Any] = {}
+        self.consts: dict[tuple[str, str], Any] = {}
+        for s in spec.sorts:
+            self.zsort(s)
+        for c in spec.constants:
+            self.consts[(c.sort.name, c.payload)] = z3.Const(str(c.payload).upper(),
+                                                             self.zsort(c.sort))
+        self.pre: State = {sym: self._fresh_sym(sym, "") for sym in spec.vocabulary}
+        # Keyed by object identity; each entry keeps its key objects alive so an id
+        # cannot be reused by a later state while the entry exists.
+        self._memo: dict[tuple[int, int, int], tuple[Expr, State, State | None, Any]] = {}
+
+    # -- sorts and symbols -----------------------------------------------------------
+    def zsort(self, s: Sort) -> Any:
+        """The z3 sort of a spec sort."""
+        z = self._sorts.get(s.name)
+        if z is None:
+            if s.kind is SortKind.BOOL:
+                z = z3.BoolSort()
+            elif s.kind is SortKind.INT:
+                z = z3.IntSort()
+            elif s.kind is SortKind.BV:
+                z = z3.BitVecSort(s.width)
+            else:
+                z = z3.DeclareSort(s.name)
+                self.nulls[s.name] = z3.Const(f"NULL_{s.name}", z)
+            self._sorts[s.name] = z
+        return z
+
+    def _fresh_sym(self, sym: StateSym, suffix: str) -> Any:
+        name = sym.name + suffix
+        if not sym.args:
+            return z3.Const(name, self.zsort(sym.result))
+        return z3.Array(name, *(self.zsort(a) for a in sym.args), self.zsort(sym.result))
+
+    def background(self) -> list[Any]:
+        """Facts true in every state: named entities are distinct from NULL and each other."""
+        out = []
+        for sname, null in self.nulls.items():
+            members = [v for (s, _), v in self.consts.items() if s == sname]
+            if members:
+                out.append(z3.Distinct(null, *members))
+        return out
+
+    # -- transitions -----------------------------------------------------------------
+    def post_state(self, case: Case, tag: str) -> tuple[State, list[Any]]:
+        """The post-state of ``case``: frame symbols get fresh values, others are shared.
+
+        Returns the state and the z3 terms that are new (for realizability checks).
+        """
+        post: State = dict(self.pre)
+        fresh: list[Any] = []
+        by_sym: dict[StateSym, list[Frame]] = {}
+        for f in case.modifies:
+            by_sym.setdefault(f.sym, []).append(f)
+        for sym, frames in by_sym.items():
+            if any(f.at is None for f in frames) or not sym.args:
+                term = self._fresh_sym(sym, f"'{tag}")
+                post[sym] = term
+                fresh.append(term)
+                continue
+            term = self.pre[sym]
+            for i, f in enumerate(frames):
+                assert f.at is not None
+                v = z3.Const(f"{sym.name}'{tag}@{i}", self.zsort(sym.result))
+                fresh.append(v)
+                idx = [self.term(a, self.pre, None) for a in f.at]
+                term = z3.Store(term, *idx, v)
+            post[sym] = term
+        return post, fresh
+
+    # -- formulas --------------------------------------------------------------------
+    def term(self, e: Expr, pre: State, post: State | None,
+             env: Mapping[str, Any] | None = None) -> Any:
+        """The z3 term of ``e`` (cached when no bound-variable environment is given)."""
+        if env:
+            return self._tr(e, pre, post, dict(env))
+        key = (id(e), id(pre), id(post))
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit[3]
+        t = self._tr(e, pre, post, {})
+        self._memo[key] = (e, pre, post, t)
+        return t
+
+    def var(self, name: str, sort: Sort) -> Any:
+        """The z3 constant standing for a parameter or bound variable."""
+        return z3.Const(name, self.zsort(sort))
+
+    def _quant(self, e: Expr, pre: State, post: State | None, env: dict[str, Any]) -> Any:
+        vs, guards = [], []
+        inner = dict(env)
+        for b in e.payload:
+            v = self.var(b.var.name, b.var.sort)
+            inner.pop(b.var.name, None)
+            vs.append(v)
+            if b.lo is not None:
+                guards.append(self._tr(b.lo, pre, post, env) <= v)
+                guards.append(v < self._tr(b.hi, pre, post, env))
+        body = self._tr(e.args[0], pre, post, inner)
+        if e.op == "forall":
+            return z3.ForAll(vs, z3.Implies(z3.And(*guards), body) if guards else body)
+        return z3.Exists(vs, z3.And(*guards, body))
+
+    def _sym(self, sym: StateSym, args: list[Any], pre: State, post: State | None,
+             is_post: bool) -> Any:
+        st = post if is_post else pre
+        assert st is not None, f"{sym.name}' read without a post-state"
+        arr = st[sym]
+        return z3.Select(arr, *args) if args else arr
+
+    def _tr(self, e: Expr, pre: State, post: State | None, env: dict[str, Any]) -> Any:
+        op = e.op
+        if op == "lit":
+            if e.sort.kind is SortKind.BOOL:
+                return z3.BoolVal(e.payload)
+            if e.sort.kind is SortKind.BV:
+                return z3.BitVecVal(e.payload, e.sort.width)
+            return z3.IntVal(e.payload)
+        if op == "null":
+            return self.nulls[e.sort.name]
+        if op == "const":
+            return self.consts[(e.sort.name, e.payload)]
+        if op == "var":
+            if e.payload in env:
+                return env[e.payload]
+            return self.var(e.payload, e.sort)
+        if op == "sym":
+            sym, is_post = e.payload
+            args = [self._tr(a, pre, post, env) for a in e.args]
+            return self._sym(sym, args, pre, post, is_post)
+        if op == "fn":
+            return self._tr(e.args[0], pre, post, env)
+        a = [self._tr(x, pre, post, env) for x in e.args] if op not in ("forall", "exists") else []
+        if op == "and":
+            return z3.And(*a) if a else z3.BoolVal(True)
+        if op == "or":
+            return z3.Or(*a) if a else z3.BoolVal(False)
+        if op == "not":
+            return z3.Not(a[0])
+        if op == "implies":
+            return z3.Implies(a[0], a[1])
+        if op == "ite":
+            return z3.If(a[0], a[1], a[2])
+        if op == "eq":
+            return a[0] == a[1]
+        if op == "add":
+            return a[0] + a[1]
+        if op == "sub":
+            return a[0] - a[1]
+        if op == "lt":
+            return z3.ULT(a[0], a[1]) if e.args[0].sort.kind is SortKind.BV else a[0] < a[1]
+        if op == "le":
+            return z3.ULE(a[0], a[1]) if e.args[0].sort.kind is SortKind.BV else a[0] <= a[1]
+        if op == "band":
+            return a[0] & a[1]
+        if op == "bor":
+            return a[0] | a[1]
+        if op == "bnot":
+            return ~a[0]
+        if op in ("forall", "exists"):
+            return self._quant(e, pre, post, env)
+        raise AssertionError(f"unknown node {op}")  # pragma: no cover - exhaustive
+
+
+@dataclass
+class _Universe:
+    elements: dict[str, list[Any]]  # sort name -> z3 constants, NULL first
+    int_window: int
+
+
+class BoundedEncoder(Encoder):
+    """Translation over a finite universe: quantifiers expanded, entity values closed.
+
+    ``size`` anonymous entities per sort (plus NULL and the named constants); integer
+    ranges with symbolic bounds are limited to ``window`` elements. Side conditions
+    (closure, windows) accumulate in :attr:`side` and must be asserted with the terms.
+    """
+
+    def __init__(self, spec: Spec, size: int, window: int):
+        super().__init__(spec)
+        self.size = size
+        elements: dict[str, list[Any]] = {}
+        for sname, z in self._sorts.items():
+            if sname not in self.nulls:
+                continue
+            named = [v for (s, _), v in self.consts.items() if s == sname]
+            anon = [z3.Const(f"{sname}!{i}", z) for i in range(size)]
+            elements[sname] = [self.nulls[sname], *named, *anon]
+        self.universe = _Universe(elements, window)
+        self.side: list[Any] = []
+        self._closed: set[int] = set()
+        for sname, els in elements.items():
+            self.side.append(z3.Distinct(*els))
+            del sname
+
+    def term(self, e: Expr, pre: State, post: State | None,
+             env: Mapping[str, Any] | None = None) -> Any:
+        return self._tr(e, pre, post, dict(env or {}))
+
+    def mark(self) -> tuple[int, frozenset[int]]:
+        """A point to return to with :meth:`reset` (side conditions added since are local)."""
+        return len(self.side), frozenset(self._closed)
+
+    def reset(self, mark: tuple[int, frozenset[int]]) -> None:
+        """Forget the side conditions added since ``mark``."""
+        del self.side[mark[0]:]
+        self._closed = set(mark[1])
+
+    def in_universe(self, t: Any, sort: Sort) -> None:
+        """Constrain an entity-valued term to the finite universe."""
+        tid = t.get_id()
+        if tid in self._closed:
+            return
+        self._closed.add(tid)
+        self.side.append(z3.Or(*(t == u for u in self.universe.elements[sort.name])))
+
+    def var(self, name: str, sort: Sort) -> Any:
+        v = super().var(name, sort)
+        if sort.kind is SortKind.ENTITY:
+            self.in_universe(v, sort)
+        return v
+
+    def _sym(self, sym: StateSym, args: list[Any], pre: State, post: State | None,
+             is_post: bool) -> Any:
+        t = super()._sym(sym, args, pre, post, is_post)
+        if sym.result.kind is SortKind.ENTITY:
+            self.in_universe(t, sym.result)
+        return t
+
+    def _quant(self, e: Expr, pre: State, post: State | None, env: dict[str, Any]) -> Any:
+        combos: list[tuple[dict[str, Any], list[Any]]] = [(dict(env), [])]
+        for b in e.payload:
+            nxt: list[tuple[dict[str, Any], list[Any]]] = []
+            for cenv, guards in combos:
+                if b.lo is None:
+                    for u in self.universe.elements[b.var.sort.name]:
+                        nxt.append(({**cenv, b.var.name: u}, guards))
+                    continue
+                assert b.hi is not None
+                lo = self._tr(b.lo, pre, post, cenv)
+                hi = self._tr(b.hi, pre, post, cenv)
+                if z3.is_int_value(lo) and z3.is_int_value(hi):
+                    for i in range(lo.as_long(), hi.as_long()):
+                        nxt.append(({**cenv, b.var.name: z3.IntVal(i)}, guards))
+                    continue
+                self.side.append(hi - lo <= self.universe.int_window)
+                for j in range(self.universe.int_window):
+                    nxt.append(({**cenv, b.var.name: lo + j}, [*guards, lo + j < hi]))
+            combos = nxt
+        parts = []
+        for cenv, guards in combos:
+            body = self._tr(e.args[0], pre, post, cenv)
+            if e.op == "forall":
+                parts.append(z3.Implies(z3.And(*guards), body) if guards else body)
+            else:
+                parts.append(z3.And(*guards, body))
+        return z3.And(*parts) if e.op == "forall" else z3.Or(*parts)
+
+    def params_in_universe(self, params: Sequence[Any]) -> None:
+        """Constrain the operation's entity-sorted parameters to the universe."""
+        for p in params:
+            if p.sort.kind is SortKind.ENTITY:
+                self.var(p.name, p.sort)

@@ -1,0 +1,553 @@
+"""The checks: initiation, consecution, non-vacuity, frames and scenarios.
+
+Proofs (UNSAT answers) come from the unbounded encoding, so they hold for any
+number of devices, lines and buffers. States (witnesses and counterexamples)
+come from the bounded encoding and are re-checked by the concrete interpreter
+before they are reported, so a witness is a real state and a counterexample a
+real violation. z3 ``unknown`` or a timeout is never reported as PROVED.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from netdevspec.errors import UsageError
+from netdevspec.model.encode import BoundedEncoder, Encoder, State
+from netdevspec.model.results import Counterexample, Kind, Obligation, Report, Result, Verdict
+from netdevspec.spec.logic import (
+    And,
+    ConcreteState,
+    Expr,
+    SortKind,
+    StateSym,
+    evaluate,
+    symbols_of,
+)
+from netdevspec.spec.rules import Case, Operation, Rule, RuleKind, Spec, frame_claims
+
+__all__ = ["Prover", "Witness"]
+
+# Universe sizes tried for states, and integer windows (small non-negative first).
+_SIZES = (1, 2, 3)
+_LEVELS: tuple[tuple[int, int] | None, ...] = ((0, 4), (0, 16), (-4, 70), None)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """Concrete states found by the bounded search and re-checked concretely."""
+
+    pre: ConcreteState
+    post: ConcreteState | None
+    env: dict[str, Any]
+
+
+class Prover:
+    """Proves a spec's obligations with z3. Library code: never prints or exits."""
+
+    def __init__(self, spec: Spec, *, timeout_ms: int = 10_000, seed: int = 0):
+        self.spec = spec
+        self.timeout_ms = timeout_ms
+        self.seed = seed
+        z3.set_param("smt.random_seed", seed)
+        z3.set_param("sat.random_seed", seed)
+        self.enc = Encoder(spec)
+        self._inv_pre: list[Any] | None = None
+        self._bounded_cache: dict[int, tuple[BoundedEncoder, Any]] = {}
+
+    # -- planning --------------------------------------------------------------------
+    def plan(self, rules: Iterable[str] = (), operations: Iterable[str] = ()) -> list[Obligation]:
+        """The obligations to check, optionally only those about some rules/operations.
+
+        Raises :class:`UsageError` for an unknown rule ID or operation name.
+        """
+        rsel = set(rules)
+        osel = set(operations)
+        known_rules = set(self.spec.rules)
+        known_ops = {op.name for op in self.spec.operations}
+        for r in rsel - known_rules:
+            raise UsageError(f"unknown rule {r!r}", "--rule takes a rule ID",
+                             _suggest(r, known_rules, "`netdevspec rules` lists them"))
+        for o in osel - known_ops:
+            raise UsageError(f"unknown operation {o!r}", "--operation takes a kernel function "
+                             "name", _suggest(o, known_ops, "`netdevspec rules` lists them"))
+        out: list[Obligation] = []
+        if not osel:
+            for inv in self.spec.invariants:
+                if not rsel or inv.id in rsel:
+                    out.append(Obligation(Kind.INITIATION, rule=inv.id))
+        for op in self.spec.operations:
+            if osel and op.name not in osel:
+                continue
+            for c in op.cases:
+                uses = {u.rule.id for u in (*op.obligations, *c.obligations, *c.guarantees)}
+                if not rsel or uses & rsel:
+                    out.append(Obligation(Kind.NONVACUITY, case=c.id, operation=op.name))
+                    out.append(Obligation(Kind.FRAME, case=c.id, operation=op.name))
+                for inv in self.spec.invariants:
+                    if rsel and inv.id not in rsel:
+                        continue
+                    if inv.reads & c.writes:
+                        out.append(Obligation(Kind.CONSECUTION, rule=inv.id, case=c.id,
+                                              operation=op.name))
+        if not osel and not rsel:
+            for sc in self.spec.scenarios:
+                out.append(Obligation(Kind.SCENARIO, rule=sc.id))
+        return out
+
+    def preserved_by_frame(self, obligations: Sequence[Obligation]) -> int:
+        """How many (case, invariant) pairs need no solver: the case cannot touch the rule."""
+        cases = {o.case for o in obligations if o.kind is Kind.NONVACUITY}
+        n = 0
+        for cid in cases:
+            _, c = self.spec.cases[cid]
+            n += sum(1 for inv in self.spec.invariants if not inv.reads & c.writes)
+        return n
+
+    # -- running ---------------------------------------------------------------------
+    def run(
+        self,
+        obligations: Sequence[Obligation],
+        on_result: Callable[[Result], None] | None = None,
+    ) -> Report:
+        """Check every obligation; ``on_result`` is called as each one finishes."""
+        t0 = time.perf_counter()
+        results: list[Result] = []
+
+        def emit(r: Result) -> None:
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+
+        by_case: dict[str, list[Obligation]] = {}
+        for ob in obligations:
+            if ob.kind is Kind.INITIATION:
+                emit(self._initiation(ob))
+            elif ob.kind is Kind.SCENARIO:
+                emit(self._scenario(ob))
+            else:
+                by_case.setdefault(ob.case, []).append(ob)
+        for cid, obs in by_case.items():
+            op, c = self.spec.cases[cid]
+            for r in self._case(op, c, obs):
+                emit(r)
+        order = {ob.id: i for i, ob in enumerate(obligations)}
+        results.sort(key=lambda r: order[r.obligation.id])
+        return Report(
+            results=tuple(results),
+            wall_seconds=time.perf_counter() - t0,
+            z3_version=z3.get_version_string(),
+            seed=self.seed,
+            timeout_ms=self.timeout_ms,
+            frame_preserved=self.preserved_by_frame(obligations),
+        )
+
+    # -- solver plumbing -------------------------------------------------------------
+    def _solver(self, proof: bool = True) -> Any:
+        s = z3.Solver()
+        s.set("random_seed", self.seed)
+        s.set("timeout", self.timeout_ms)
+        if proof:
+            # Proofs need only E-matching; model-based instantiation would chase models
+            # of the quantified invariants until the timeout. States come from the
+            # bounded search instead.
+            s.set("smt.mbqi", False)
+        return s
+
+    def _check(self, s: Any, *extra: Any) -> tuple[Any, float, str]:
+        s.push()
+        try:
+            for e in extra:
+                s.add(e)
+            t = time.perf_counter()
+            r = s.check()
+            dt = time.perf_counter() - t
+            why = s.reason_unknown() if r == z3.unknown else ""
+        finally:
+            s.pop()
+        return r, dt, why
+
+    def invariants_pre(self) -> list[Any]:
+        """Every invariant over the pre-state (built once)."""
+        if self._inv_pre is None:
+            self._inv_pre = [self.enc.term(i.formula, self.enc.pre, None)
+                             for i in self.spec.invariants]
+        return self._inv_pre
+
+    def _case_terms(self, enc: Encoder, op: Operation, c: Case, post: State) -> list[Any]:
+        out = [enc.term(c.guard, enc.pre, None)]
+        out += [enc.term(u.formula, enc.pre, None) for u in c.assumed(op)]
+        out += [enc.term(u.formula, enc.pre, post) for u in c.guarantees]
+        return out
+
+    # -- initiation ------------------------------------------------------------------
+    def _initiation(self, ob: Obligation) -> Result:
+        inv = self.spec.rules[ob.rule]
+        s = self._solver()
+        s.add(*self.enc.background())
+        s.add(*(self.enc.term(e, self.enc.pre, None) for e in self.spec.initial))
+        r, dt, why = self._check(s, z3.Not(self.enc.term(inv.formula, self.enc.pre, None)))
+        if r == z3.unsat:
+            return Result(ob, Verdict.PROVED, dt)
+        return self._refute_or_unknown(ob, dt, why, lambda: self._search_state(
+            extra=[_T(inv.formula)], initial=True), inv)
+
+    # -- per case --------------------------------------------------------------------
+    def _case(self, op: Operation, c: Case, obs: list[Obligation]) -> list[Result]:
+        out: list[Result] = []
+        post, _ = self.enc.post_state(c, "")
+        terms = self._case_terms(self.enc, op, c, post)
+        s = self._solver()
+        s.add(*self.enc.background(), *self.invariants_pre())
+        s.add(*terms)
+        vacuous = False
+        nv = [o for o in obs if o.kind is Kind.NONVACUITY]
+        if nv or any(o.kind is Kind.CONSECUTION for o in obs):
+            res = self._nonvacuity(nv[0] if nv else Obligation(Kind.NONVACUITY, case=c.id,
+                                                               operation=op.name), op, c, s)
+            vacuous = res.verdict is Verdict.VACUOUS
+            if nv:
+                out.append(res)
+        for ob in obs:
+            if ob.kind is Kind.CONSECUTION:
+                out.append(self._consecution(ob, op, c, s, post, vacuous))
+            elif ob.kind is Kind.FRAME:
+                out.append(self._frame(ob, op, c, s, post))
+        return out
+
+    def _nonvacuity(self, ob: Obligation, op: Operation, c: Case, s: Any) -> Result:
+        t = time.perf_counter()
+        w = self._search_case(op, c, target=None)
+        if isinstance(w, Witness):
+            return Result(ob, Verdict.PROVED, time.perf_counter() - t,
+                          detail="witness: " + _env_str(w.env))
+        r, dt, why = self._check(s)
+        spent = time.perf_counter() - t
+        if r == z3.unsat:
+            return Result(ob, Verdict.VACUOUS, spent,
+                          detail="no state satisfying the invariants enables this case: its "
+                          "guard, obligations and guarantees contradict them")
+        return Result(ob, Verdict.UNKNOWN, spent, detail=(
+            f"z3 answered {r} ({why or 'no reason'}) and the bounded search found no state"
+            + (f"; {w}" if isinstance(w, str) else "")))
+
+    def _consecution(self, ob: Obligation, op: Operation, c: Case, s: Any, post: State,
+                     vacuous: bool) -> Result:
+        inv = self.spec.rules[ob.rule]
+        r, dt, why = self._check(s, z3.Not(self.enc.term(inv.formula, post, None)))
+        if r == z3.unsat:
+            if vacuous:
+                return Result(ob, Verdict.VACUOUS, dt, detail="holds only because the case "
+                              "is never enabled under the invariants")
+            return Result(ob, Verdict.PROVED, dt)
+        return self._refute_or_unknown(
+            ob, dt, why, lambda: self._search_case(op, c, target=inv), inv, op, c)
+
+    def _frame(self, ob: Obligation, op: Operation, c: Case, s: Any, post: State) -> Result:
+        claims = [self.enc.term(cl, self.enc.pre, post) for cl in frame_claims(c)]
+        if not claims:
+            return Result(ob, Verdict.PROVED, 0.0, detail="every post-state read is of a "
+                          "whole-symbol frame")
+        r, dt, why = self._check(s, z3.Not(z3.And(*claims)))
+        if r == z3.unsat:
+            return Result(ob, Verdict.PROVED, dt)
+        return self._refute_or_unknown(
+            ob, dt, why, lambda: self._search_case(op, c, target=frame_rule(op, c),
+                                                   two_state=True),
+            frame_rule(op, c), op, c)
+
+    def _scenario(self, ob: Obligation) -> Result:
+        sc = next(x for x in self.spec.scenarios if x.id == ob.rule)
+        t = time.perf_counter()
+        w = self._search_state(extra=[sc.formula], initial=False)
+        spent = time.perf_counter() - t
+        if isinstance(w, Witness):
+            return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}")
+        return Result(ob, Verdict.UNKNOWN, spent, detail=(
+            "the bounded search found no state with up to 3 entities per sort; the invariants "
+            "may be too strong" + (f" ({w})" if w else "")))
+
+    def _refute_or_unknown(self, ob: Obligation, dt: float, why: str,
+                           search: Callable[[], Witness | str | None], rule: Rule,
+                           op: Operation | None = None, c: Case | None = None) -> Result:
+        t = time.perf_counter()
+        w = search()
+        spent = dt + time.perf_counter() - t
+        if isinstance(w, Witness):
+            cex = _counterexample(self.spec, w, rule, op, c)
+            return Result(ob, Verdict.REFUTED, spent, detail=rule.statement, counterexample=cex)
+        return Result(ob, Verdict.UNKNOWN, spent, detail=(
+            f"z3 could not prove it ({why or 'it found a model'}) and the bounded search found "
+            "no counterexample with up to 3 entities per sort" + (f"; {w}" if w else "")))
+
+    # -- bounded search ----------------------------------------------------------------
+    def _bounded(self, size: int) -> tuple[BoundedEncoder, Any]:
+        """A long-lived bounded encoder and solver with the invariants asserted."""
+        hit = self._bounded_cache.get(size)
+        if hit is None:
+            b = BoundedEncoder(self.spec, size, window=size + 1)
+            terms = [b.term(i.formula, b.pre, None) for i in self.spec.invariants]
+            s = self._solver(proof=False)
+            s.add(*b.background(), *b.side, *terms)
+            hit = (b, s)
+            self._bounded_cache[size] = hit
+        return hit
+
+    def _search_case(self, op: Operation, c: Case, target: Rule | None,
+                     two_state: bool = False) -> Witness | str | None:
+        problem: str | None = None
+        for size in _SIZES:
+            b, s = self._bounded(size)
+            mark = b.mark()
+            post, _ = b.post_state(c, f"#{c.id}")
+            b.params_in_universe(op.params)
+            terms = self._case_terms(b, op, c, post)
+            if target is not None:
+                t = (b.term(target.formula, b.pre, post) if two_state
+                     else b.term(target.formula, post, None))
+                terms.append(z3.Not(t))
+            s.push()
+            try:
+                s.add(*b.side[mark[0]:], *terms)
+                w = self._solve_small(s, b, op.params, post)
+            finally:
+                s.pop()
+                # The case's own side conditions live only in this scope.
+                b.reset(mark)
+            if w is None:
+                continue
+            why = _validate(self.spec, w, op, c, target, two_state)
+            if not why:
+                return w
+            problem = ("the concrete interpreter rejects z3's state (" + why
+                       + "): the two interpretations disagree; please report this")
+        return problem
+
+    def _solve_small(self, s: Any, b: BoundedEncoder, params: Sequence[Any],
+                     post: State | None) -> Witness | None:
+        """Find a model with integers as small (and non-negative) as possible."""
+        ints = _int_terms(b, params, post)
+        for level in _LEVELS:
+            s.push()
+            try:
+                if level is not None:
+                    lo, hi = level
+                    s.add(*(z3.And(lo <= t, t <= hi) for t in ints))
+                if s.check() == z3.sat:
+                    return _extract(self.spec, b, s.model(), params, post)
+            finally:
+                s.pop()
+        return None
+
+    def _search_state(self, extra: list[Any], initial: bool) -> Witness | str | None:
+        problem: str | None = None
+        for size in _SIZES:
+            if initial:
+                b = BoundedEncoder(self.spec, size, window=size + 1)
+                s = self._solver(proof=False)
+                s.add(*b.background(), *(b.term(e, b.pre, None) for e in self.spec.initial))
+                n0 = 0
+            else:
+                b, s = self._bounded(size)
+            mark = b.mark()
+            terms = []
+            for e in extra:
+                if isinstance(e, _T):
+                    terms.append(z3.Not(b.term(e.expr, b.pre, None)))
+                else:
+                    terms.append(b.term(e, b.pre, None))
+            s.push()
+            try:
+                s.add(*b.side[mark[0]:], *terms)
+                w = self._solve_small(s, b, (), None)
+            finally:
+                s.pop()
+                b.reset(mark)
+            if w is None:
+                continue
+            bad = [i.id for i in self.spec.invariants if not evaluate(i.formula, w.pre)]
+            goal_ok = all(bool(evaluate(e.expr if isinstance(e, _T) else e, w.pre))
+                          != isinstance(e, _T) for e in extra)
+            init_ok = all(evaluate(e, w.pre) for e in self.spec.initial)
+            if goal_ok and (init_ok if initial else not bad):
+                return w
+            problem = ("the concrete interpreter rejects z3's state: the two "
+                       "interpretations disagree; please report this")
+        return problem
+
+
+class _T:
+    """Marks a formula that the bounded search must make false."""
+
+    def __init__(self, expr: Expr):
+        self.expr = expr
+
+
+def _suggest(name: str, known: Iterable[str], fallback: str) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=3)
+    return f"did you mean {', '.join(close)}?" if close else fallback
+
+
+def _int_terms(b: BoundedEncoder, params: Sequence[Any], post: State | None) -> list[Any]:
+    """Integer terms to keep small: parameters and symbol values over the universe."""
+    out = [b.var(p.name, p.sort) for p in params if p.sort.kind is SortKind.INT]
+    for st in (b.pre, post) if post is not None else (b.pre,):
+        for sym, arr in st.items():
+            if sym.result.kind is not SortKind.INT:
+                continue
+            for args in _arg_tuples(b, sym, st, None):
+                out.append(z3.Select(arr, *args) if args else arr)
+    return out
+
+
+def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
+                other: State | None = None) -> list[tuple[Any, ...]]:
+    """The argument tuples at which a symbol's value is meaningful in the bounded state
+    (for position-indexed symbols: the union of the ranges in ``st`` and ``other``)."""
+    tuples: list[tuple[Any, ...]] = [()]
+    for i, s in enumerate(sym.args):
+        if s.kind is SortKind.ENTITY:
+            tuples = [(*t, u) for t in tuples for u in b.universe.elements[s.name]]
+        elif sym.domain is not None:
+            lo, hi = sym.domain
+            tuples = [(*t, z3.IntVal(v)) for t in tuples for v in range(lo, hi)]
+        elif sym.index is not None and model is not None and i == len(sym.args) - 1:
+            lo_sym, hi_sym = sym.index
+            nxt = []
+            states = [st] if other is None else [st, other]
+
+            def ev(term: Any) -> int:
+                return int(model.eval(term, model_completion=True).as_long())
+
+            for t in tuples:
+                los = [0 if lo_sym is None else ev(z3.Select(x[lo_sym], *t)) for x in states]
+                his = [ev(z3.Select(x[hi_sym], *t)) for x in states]
+                nxt += [(*t, z3.IntVal(v)) for v in range(min(los), max(his))]
+            tuples = nxt
+        else:
+            return []
+    return tuples
+
+
+def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
+             post: State | None) -> Witness:
+    names: dict[str, Any] = {}
+    universe: dict[str, list[Any]] = {}
+    for sname, els in b.universe.elements.items():
+        sort = next(s for s in spec.sorts if s.name == sname)
+        named = {str(v): n for (s, n), v in b.consts.items() if s == sname}
+        members = []
+        for i, u in enumerate(els):
+            key = str(model.eval(u, model_completion=True))
+            if i == 0:
+                names[key] = None
+                continue
+            val = named.get(str(u), f"{sort.prefix}{i - 1 - len(named)}")
+            names[key] = val
+            members.append(val)
+        universe[sname] = members
+
+    def conv(v: Any) -> Any:
+        if z3.is_bool(v):
+            return z3.is_true(v)
+        if z3.is_int_value(v) or z3.is_bv_value(v):
+            return v.as_long()
+        return names.get(str(v), str(v))
+
+    def state(st: State) -> ConcreteState:
+        cs = ConcreteState(universe={k: list(v) for k, v in universe.items()})
+        other = post if st is b.pre else b.pre
+        for sym in spec.vocabulary:
+            arr = st[sym]
+            for args in _arg_tuples(b, sym, st, model, other):
+                t = z3.Select(arr, *args) if args else arr
+                cs.set(sym, tuple(conv(model.eval(a, model_completion=True)) for a in args),
+                       conv(model.eval(t, model_completion=True)))
+        return cs
+
+    env = {p.name: conv(model.eval(b.var(p.name, p.sort), model_completion=True))
+           for p in params}
+    return Witness(state(b.pre), state(post) if post is not None else None, env)
+
+
+def _validate(spec: Spec, w: Witness, op: Operation, c: Case, target: Rule | None,
+              two_state: bool = False) -> str:
+    bad = [i.id for i in spec.invariants if not evaluate(i.formula, w.pre)]
+    if bad:
+        return f"invariants {bad} are false in the state before"
+    if not evaluate(c.guard, w.pre, None, w.env):
+        return "the guard is false"
+    for u in c.assumed(op):
+        if not evaluate(u.formula, w.pre, None, w.env):
+            return f"obligation {u.rule.id} is false"
+    assert w.post is not None
+    for u in c.guarantees:
+        if not evaluate(u.formula, w.pre, w.post, w.env):
+            return f"guarantee {u.rule.id} is false"
+    if target is not None:
+        holds = (evaluate(target.formula, w.pre, w.post, w.env) if two_state
+                 else evaluate(target.formula, w.post, None, w.env))
+        if holds:
+            return f"{target.id} holds after the call"
+    return ""
+
+
+def _sizes(st: ConcreteState) -> str:
+    return ", ".join(f"{len(v)} {k}" for k, v in st.universe.items() if v)
+
+
+def _env_str(env: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={'NULL' if v is None else v}" for k, v in env.items())
+
+
+def _objects(spec: Spec, st: ConcreteState, syms: Iterable[StateSym]) -> dict[str, dict[str, Any]]:
+    """Group the state's values by object (``skb b0``) for display, defaults hidden."""
+    out: dict[str, dict[str, Any]] = {}
+    wanted = set(syms)
+    for sym in spec.vocabulary:
+        if sym not in wanted:
+            continue
+        group, _, fld = sym.name.partition(".")
+        for args, v in sorted(st.values.get(sym.name, {}).items(), key=lambda kv: repr(kv[0])):
+            if args and args[0] is None:
+                continue
+            if not args:
+                key = group
+            else:
+                head = "NULL" if args[0] is None else str(args[0])
+                key = f"{group} {head}"
+                if len(args) > 1:
+                    fld_name = f"{fld}[{', '.join(map(str, args[1:]))}]"
+                    out.setdefault(key, {})[fld_name] = v
+                    continue
+            out.setdefault(key, {})[fld] = v
+    return out
+
+
+def _counterexample(spec: Spec, w: Witness, rule: Rule, op: Operation | None,
+                    c: Case | None) -> Counterexample:
+    syms: set[StateSym] = set(rule.reads)
+    if c is not None and op is not None:
+        syms |= set(c.writes)
+        syms |= symbols_of(c.guard)
+        for u in (*c.assumed(op), *c.guarantees):
+            syms |= symbols_of(u.formula)
+    call = ""
+    if op is not None and c is not None:
+        call = f"{op.name}({_env_str(w.env)})  [case {c.id}]"
+    before = _objects(spec, w.pre, syms)
+    after = _objects(spec, w.post, syms) if w.post is not None else None
+    return Counterexample(before, call, after, rule.id, rule.statement)
+
+
+def frame_rule(op: Operation, c: Case) -> Rule:
+    """The frame obligation of a case, as a rule object (for reports)."""
+    return Rule(f"{c.id}.frame", RuleKind.GUARANTEE,
+                f"{c.id} constrains the post-state only inside its frame ("
+                + ", ".join(str(f) for f in c.modifies) + ")",
+                And(*frame_claims(c)), op.citations, "effect outside the frame", op.params)
