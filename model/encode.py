@@ -129,8 +129,11 @@ class Encoder:
         vs, guards = [], []
         inner = dict(env)
         for b in e.payload:
-            v = self.var(b.var.name, b.var.sort)
-            inner.pop(b.var.name, None)
+            # A bound variable gets a z3 name no parameter can have ("!" is not allowed in
+            # parameter names): post-states contain the operation's parameters, and a
+            # quantifier over a same-named constant would capture them.
+            v = z3.Const(f"{b.var.name}!bound", self.zsort(b.var.sort))
+            inner[b.var.name] = v
             vs.append(v)
             if b.lo is not None:
                 guards.append(self._tr(b.lo, pre, post, env) <= v)
@@ -186,6 +189,8 @@ class Encoder:
             return a[0] + a[1]
         if op == "sub":
             return a[0] - a[1]
+        if op == "mul":
+            return a[0] * a[1]
         if op == "lt":
             return z3.ULT(a[0], a[1]) if e.args[0].sort.kind is SortKind.BV else a[0] < a[1]
         if op == "le":
@@ -210,7 +215,8 @@ class _Universe:
 class BoundedEncoder(Encoder):
     """Translation over a finite universe: quantifiers expanded, entity values closed.
 
-    ``size`` anonymous entities per sort (plus NULL and the named constants); integer
+    ``size`` anonymous entities per sort, times the spec's ``universe_scale`` for the sort
+    (plus NULL and the named constants); integer
     ranges with symbolic bounds are limited to ``window`` elements. Side conditions
     (closure, windows) accumulate in :attr:`side` and must be asserted with the terms.
     """
@@ -223,7 +229,8 @@ class BoundedEncoder(Encoder):
             if sname not in self.nulls:
                 continue
             named = [v for (s, _), v in self.consts.items() if s == sname]
-            anon = [z3.Const(f"{sname}!{i}", z) for i in range(size)]
+            count = size * spec.universe_scale.get(sname, 1)
+            anon = [z3.Const(f"{sname}!{i}", z) for i in range(count)]
             elements[sname] = [self.nulls[sname], *named, *anon]
         self.universe = _Universe(elements, window)
         self.side: list[Any] = []

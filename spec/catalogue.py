@@ -1,40 +1,252 @@
-"""The assembled specification: every family's rules, the initial state, the decisions."""
+"""The assembled specification: every family's rules, the initial state, the decisions.
+
+``SPEC`` is validated when this module is imported; a malformed rule anywhere stops
+the import with a message naming the rule and the fix.
+"""
 
 from __future__ import annotations
 
-from netdevspec.spec import buffers
-from netdevspec.spec.logic import And, Forall, Implies
-from netdevspec.spec.rules import Spec
+from netdevspec.spec import buffers, devices, modules, resources, transmit
+from netdevspec.spec._build import A1, A2, K, cite
+from netdevspec.spec.buffers import kv, qv
+from netdevspec.spec.common import e, e2, x, y
+from netdevspec.spec.logic import INT, And, Exists, Forall, Implies, Ite, Var, null
+from netdevspec.spec.resources import av, av2, ch, rv, rv2
+from netdevspec.spec.rules import Decision, Scenario, Spec
+from netdevspec.spec.witnesses import WITNESSES
 from netdevspec.spec.vocabulary import (
+    ACT_CASCADE,
+    ACT_FPU,
+    ACT_TIMER,
     BACKLOG,
     CONSTANTS,
+    DMA_CASCADE,
     KERNEL,
+    MAX_DMA_CHANNELS,
+    MAX_ETH_CARDS,
+    PARTY,
     VOCABULARY,
+    act_devid,
+    act_line,
+    act_live,
+    act_owner,
+    act_saint,
+    act_shirq,
     blk_live,
-    q_dev,
+    blk_refs,
+    dev_flags,
+    dev_phase,
+    dev_q,
+    dev_reg,
+    dma_locked,
+    dma_owner,
+    eth_used,
+    io_count,
+    mod_phase,
+    mod_use,
     q_hi,
     q_init,
     q_lo,
     q_owner,
+    qlen,
+    reg_live,
+    reg_owner,
+    rx_dropping,
     skb_alive,
+    skb_blk,
     skb_ever,
     skb_queued,
 )
-from netdevspec.spec.buffers import kv, qv
-from netdevspec.spec.common import x
+
+mv = Var("mv", PARTY)
+slot = Var("slot", INT)
 
 INITIAL = (
+    Forall(mv, And(mod_phase(mv) == 0, mod_use(mv) == 0)),
+    Forall(e, And(~dev_reg(e), dev_phase(e) == 0, dev_flags(e) == 0)),
     Forall(x, And(~skb_ever(x), ~skb_alive(x), ~skb_queued(x))),
     Forall(kv, ~blk_live(kv)),
     Forall(qv, And(q_init(qv) == (qv == BACKLOG), q_lo(qv) == 0, q_hi(qv) == 0,
                    Implies(qv == BACKLOG, q_owner(qv) == KERNEL))),
+    Forall(av, act_live(av) == ((av == ACT_TIMER) | (av == ACT_CASCADE) | (av == ACT_FPU))),
+    *(And(act_line(k_) == line, act_owner(k_) == KERNEL, ~act_shirq(k_), act_saint(k_),
+          act_devid(k_) == null(act_devid.result))
+      for k_, line in ((ACT_TIMER, 0), (ACT_CASCADE, 2), (ACT_FPU, 13))),
+    Forall(rv, ~reg_live(rv)),
+    io_count() == 0,
+    Forall(ch, And(dma_locked(ch) == (ch == DMA_CASCADE),
+                   dma_owner(ch) == Ite(ch == DMA_CASCADE, KERNEL, null(PARTY))),
+           within=(0, MAX_DMA_CHANNELS)),
+    Forall(slot, ~eth_used(slot), within=(0, MAX_ETH_CARDS)),
+    ~rx_dropping(),
+    devices.QUEUE_MAP.formula,  # the device-to-queue map is fixed from boot on
+)
+
+_m1, _m2 = Var("m1", PARTY), Var("m2", PARTY)
+SCENARIOS = (
+    Scenario("scenario.devices", "two registered devices of two modules, one of them up",
+             Exists((e, e2), And(dev_reg(e), dev_reg(e2), e != e2,
+                                 devices.is_up(e)))),  # type: ignore[arg-type]
+    Scenario("scenario.shared_irq", "one IRQ line shared by two modules",
+             Exists((av, av2), And(act_live(av), act_live(av2), av != av2,
+                                   act_line(av) == act_line(av2), act_owner(av) != act_owner(av2),
+                                   act_owner(av) != KERNEL))),
+    Scenario("scenario.queue", "a queue holding two buffers",
+             Exists(qv, And(q_init(qv), qlen(qv) == 2))),
+    Scenario("scenario.clone", "a buffer and its clone alive, sharing one data area",
+             Exists((x, y), And(skb_alive(x), skb_alive(y), x != y, skb_blk(x) == skb_blk(y),
+                                blk_refs(skb_blk(x)) == 2))),
+    Scenario("scenario.xmit", "a device inside hard_start_xmit while another frame waits on "
+             "its queue", Exists(e, And(dev_phase(e) == 3, qlen(dev_q(e, 0)) >= 1))),
+    Scenario("scenario.claims", "two I/O regions of two modules and a DMA channel claimed by a "
+             "module", And(Exists((rv, rv2), And(reg_live(rv), reg_live(rv2),
+                                                  reg_owner(rv) != reg_owner(rv2))),
+                           Exists(ch, And(dma_locked(ch), dma_owner(ch) != KERNEL),
+                                  within=(0, MAX_DMA_CHANNELS)))),
+)
+
+_NI = "drivers/net/net_init.c"
+DECISIONS = (
+    Decision("decision.register.duplicate", "2.0.1 registers a second device under a taken "
+             "name; 2.2 answers -EEXIST (HAZ-1).",
+             "The kernel side answers -EEXIST (case register_netdev.eexist) and the caller "
+             "obligation reg.register.unique reports the driver.",
+             "Name uniqueness is an invariant users rely on; modelling 2.0.1's silent "
+             "corruption would make it unprovable, and 2.2's answer is the conforming one.",
+             cite(("HAZ-1", K(_NI)), ("REG-7", K(_NI)), ("REG-8", K("net/core/dev.c (2.2)")))),
+    Decision("decision.register.noinit", "2.0.1 returns 0 and links nothing when init is NULL "
+             "(HAZ-2).", "A caller obligation, reg.register.init; the silent branch is not a "
+             "case of the spec.", "A 'successful' registration that registers nothing is a "
+             "driver bug, never behaviour to rely on.", cite(("HAZ-2", K(_NI)), ("REG-2", K(_NI)))),
+    Decision("decision.register.autoname_full", "2.0.1 leaves the name blank and goes on when "
+             "all 16 eth slots are taken (REG-3).", "register_netdev answers -ENFILE "
+             "(case register_netdev.enfile).", "Two blank-named devices would break name "
+             "uniqueness; -ENFILE is what 2.2's dev_alloc_name answers when it runs out.",
+             cite(("REG-3", K(_NI)), ("REG-8", K("net/core/dev.c (2.2) dev_alloc_name")))),
+    Decision("decision.name.storage", "The blank-name buffer of 5 bytes overflows for "
+             "eth10..eth15 (HAZ-3, REG-4).", "Names are abstract codes in the model (ethN is N); "
+             "buffer capacity is not modelled.", "It is a C memory-safety matter with no "
+             "counterpart in a Python driver model; the catalogue lists REG-4 as left out.",
+             cite(("HAZ-3", K(_NI)), ("REG-4", K(_NI)))),
+    Decision("decision.region.silent", "request_region is void and ignores a clash or a full "
+             "table (HAZ-4).", "Both branches are cases that change nothing; requesting a "
+             "range that is not free breaks res.region.request.free.", "The driver would go "
+             "on using ports it does not own; check_region first is the API's contract.",
+             cite(("HAZ-4", K("kernel/resource.c")), ("RES-9", K("kernel/resource.c")))),
+    Decision("decision.dma.zero", "The article says dma = 0 means none; kernel/dma.c treats "
+             "channel 0 as a real channel (HAZ-5).", "Channels 0..7 are claimable except 4; "
+             "no rule forbids request_dma(0).", "The kernel is the authority on what can be "
+             "claimed; whether a driver should claim 0 depends on its card, which the spec "
+             "cannot know.", cite(("HAZ-5", K("kernel/dma.c")), ("FLD-4", A2))),
+    Decision("decision.free.owner", "free_irq and free_dma never check ownership; a NULL "
+             "dev_id makes IRQ ownership ambiguous (HAZ-6).", "Ownership is recorded per "
+             "claim (module, dev_id); freeing what another module holds breaks "
+             "res.irq.free.owner / res.dma.free.owner / res.region.release.owner; sharing "
+             "needs distinct non-NULL dev_ids (res.irq.request.dev_id).", "The article's "
+             "rule is 'never free what you do not own'; the kernel cannot enforce it.",
+             cite(("HAZ-6", K("arch/i386/kernel/irq.c")), ("RES-2", K("arch/i386/kernel/irq.c")),
+                  ("RES-7", K("kernel/dma.c")))),
+    Decision("decision.close", "dev_close ignores stop's result and calls stop only if IFF_UP; "
+             "unregister_netdev goes on while start is set (HAZ-7).", "stop_return carries no "
+             "result; dev_close.down does not call stop; unregistering an open device breaks "
+             "reg.unregister.closed.", "2.0.1 itself prints an error for a busy unregister; "
+             "modern kernels auto-close, which the reference kernel does as well while the "
+             "monitor reports the rule.", cite(("HAZ-7", K("net/core/dev.c")), ("REG-9", K(_NI)))),
+    Decision("decision.rx.protocol", "skeleton.c never sets skb->protocol (HAZ-8).",
+             "A caller obligation of netif_rx, rx.protocol.set.", "Such frames reach no "
+             "protocol; the rule makes the bug visible.",
+             cite(("HAZ-8", K("drivers/net/skeleton.c")), ("RX-4", K("net/ethernet/eth.c")))),
+    Decision("decision.free.queued", "kfree_skb of a queued buffer only warns and corrupts the "
+             "queue (HAZ-9).", "A caller obligation, skb.free.unqueued, on every free; no case "
+             "models the corruption.", "Unlink first is the contract; the corrupted state has "
+             "no meaning worth specifying.", cite(("HAZ-9", K("net/core/skbuff.c")),)),
+    Decision("decision.reserve", "skb_reserve is unchecked in the inline version (HAZ-10).",
+             "Caller obligations skb.reserve.empty (len = 0) and skb.reserve.bounds "
+             "(tail + n ≤ end).", "As recommended; 3c501 and de600 show reserve after "
+             "dev_alloc_skb while len = 0 is legal.", cite(("HAZ-10", K("include/linux/skbuff.h")),
+                                                          ("RX-2", K("drivers/net/3c501.c")))),
+    Decision("decision.drain", "dev_close frees drained frames with free ≠ 0 and leaves the "
+             "others to their owner (CB-3).", "Drained frames leave the queue and stay with the "
+             "kernel (their owner is already the kernel).", "Which kernel-side party frees "
+             "them is invisible to drivers; the driver-facing rule is that it gets none back.",
+             cite(("CB-3", K("net/core/dev.c dev_close")),)),
+    Decision("decision.ownership", "Who may touch a buffer is implicit in 2.0 (SKB-13, CB-4, "
+             "RX-5).", "Every buffer has an owner (a module or the kernel); the hand-offs "
+             "(dev_queue_xmit, hard_start_xmit's return, netif_rx, dev_kfree_skb) move it, and "
+             "every buffer operation obliges the caller to own the buffer (skb.use.owner).",
+             "This is the article's 'no use after hand-off' made checkable.",
+             cite(("SKB-13", A1), ("CB-4", K("net/core/dev.c")), ("RX-5", K("net/core/dev.c")))),
+)
+
+# api-facts items no rule rests on, and why.
+LEFT_OUT = {
+    "REG-4": "name storage capacity is C memory safety (decision.name.storage)",
+    "REG-13": "init_etherdev allocates a struct device: it is register/ether_setup plus "
+              "allocation, which the reference kernel implements; the rules of its parts apply",
+    "REG-14": "boot-time probing of static devices precedes the model's initial state",
+    "FLD-11": "dev->priv is the driver's private memory, not kernel state",
+    "FLD-12": "protocol-layer address fields belong to the protocols and ioctls",
+    "FLD-13": "time stamps (trans_start, last_rx) drive timeouts; the conformance suite "
+              "exercises the timeout path",
+    "RES-4": "irq2dev_map is a driver-side lookup table; its rule ('only if you own the IRQ') "
+             "is covered by res.irq.free.owner and cb.stop.irq",
+    "RES-5": "claim/release order is a property of a sequence of calls, not of a state; it is "
+             "left to the conformance monitor",
+    "RES-12": "probe etiquette (no writes while probing) is advice, not a checkable contract "
+              "of the kernel state",
+    "RES-13": "autoirq/probe_irq temporary claims are released before the call returns, so "
+              "they leave no state",
+    "SKB-17": "skb->users is a socket-layer counter drivers never touch",
+    "Q-8": "the __skb_* variants have the same contracts without the interrupt masking",
+    "CB-6": "the NULL-buffer 'kick' of hard_start_xmit is a legacy calling convention",
+    "CB-7": "frame contents and ETH_ZLEN padding concern the hardware, not kernel state",
+    "CB-8": "dev->interrupt re-entrancy is driver-internal; the field is modelled "
+            "(dev_set_status, cb.open.status)",
+    "CB-11": "dev_transmit is net_bh's loop over dev_tint, covered by hard_start_xmit",
+    "CB-12": "get_stats returns driver-private counters",
+    "CB-13": "set_multicast_list programs hardware; the conformance suite calls it",
+    "CB-14": "hard_header is a protocol-layer helper (eth_header), outside the driver contract",
+    "CB-15": "rebuild_header/ARP resolution is protocol-layer; dev_queue_xmit's ARP branch is "
+             "not modelled",
+    "CB-16": "set_mac_address is an ioctl callback; the conformance suite calls it",
+    "CB-17": "do_ioctl is a private ioctl callback; the conformance suite calls it",
+    "CB-18": "set_config is an ioctl callback; the conformance suite calls it",
+    "CB-19": "change_mtu is an ioctl callback; the conformance suite calls it",
+    "CB-20": "SIOCGIFMAP only reports fields",
+    "CB-21": "execution contexts (interrupt vs process) are not modelled",
+    "FLG-1": "flag values are constants of the vocabulary (IFF_UP = 0x1, ...), not a rule",
+    "FLG-3": "SIOCSIFFLAGS is a user ioctl",
+    "RX-6": "statistics are driver-private counters",
+    "RX-7": "the loopback pattern is a reference driver (conformance issue); its rules are "
+            "skb.clone.*, rx.* and the hard_start_xmit contract",
+    "MOD-4": "autoprobing under insmod is advice",
+    "ART-3": "socket memory accounting is protocol-layer",
+    "ART-5": "socket helpers lie outside the driver API",
+}
+
+KNOWN_FACTS = frozenset(
+    [f"REG-{n}" for n in range(1, 15)] + [f"FLD-{n}" for n in range(1, 14)]
+    + [f"RES-{n}" for n in range(1, 14)] + [f"SKB-{n}" for n in range(1, 19)]
+    + [f"Q-{n}" for n in range(1, 9)] + [f"CB-{n}" for n in range(1, 22)]
+    + [f"FLG-{n}" for n in range(1, 6)] + [f"RX-{n}" for n in range(1, 8)]
+    + [f"MOD-{n}" for n in range(1, 5)] + [f"ART-{n}" for n in range(1, 6)]
+    + [f"HAZ-{n}" for n in range(1, 11)]
 )
 
 SPEC = Spec(
     vocabulary=VOCABULARY,
     constants=CONSTANTS,
     initial=INITIAL,
-    invariants=buffers.INVARIANTS,
-    operations=buffers.OPERATIONS,
+    invariants=(*buffers.INVARIANTS, *devices.INVARIANTS, *resources.INVARIANTS,
+                *transmit.INVARIANTS, *modules.INVARIANTS),
+    operations=(*devices.OPERATIONS, *resources.OPERATIONS, *buffers.OPERATIONS,
+                *transmit.OPERATIONS, *modules.OPERATIONS),
+    decisions=DECISIONS,
+    scenarios=SCENARIOS,
+    left_out=LEFT_OUT,
+    known_facts=KNOWN_FACTS,
+    # Each device owns DEV_NUMBUFFS transmit queues, so small states need more queues
+    # than devices.
+    universe_scale={"Queue": 4},
+    witnesses=WITNESSES,
 )
-del q_dev

@@ -148,6 +148,19 @@ class Expr:
     def __sub__(self, other: ExprLike) -> Expr:
         return self._int(other, "sub")
 
+    def __mul__(self, other: ExprLike) -> Expr:
+        o = _coerce(other, self.sort)
+        if o.op != "lit" and self.op != "lit":
+            raise SpecError(
+                f"{render(self)} * {render(o)} multiplies two non-constants",
+                "the logic is linear so that z3 can decide it",
+                "multiply by a literal only",
+            )
+        return self._int(o, "mul")
+
+    def __rmul__(self, other: ExprLike) -> Expr:
+        return _coerce(other, self.sort).__mul__(self)
+
     def __rsub__(self, other: ExprLike) -> Expr:
         return _coerce(other, self.sort)._int(self, "sub")
 
@@ -465,9 +478,9 @@ def free_vars(e: Expr) -> frozenset[str]:
     return inner
 
 
-_INFIX = {"add": "+", "sub": "-", "lt": "<", "le": "≤", "eq": "=", "band": "&", "bor": "|"}
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "lt": "<", "le": "≤", "eq": "=", "band": "&", "bor": "|"}
 _PREC = {"implies": 1, "or": 2, "and": 3, "not": 4, "eq": 5, "lt": 5, "le": 5, "bor": 6,
-         "band": 7, "add": 8, "sub": 8}
+         "band": 7, "add": 8, "sub": 8, "mul": 9}
 
 
 def render(e: Expr, parent: int = 0) -> str:
@@ -630,7 +643,7 @@ def _eval(e: Expr, pre: ConcreteState, post: ConcreteState | None, env: dict[str
         return _eval(e.args[1] if c else e.args[2], pre, post, env)
     if op == "eq":
         return _eval(e.args[0], pre, post, env) == _eval(e.args[1], pre, post, env)
-    if op in ("add", "sub", "lt", "le", "band", "bor"):
+    if op in ("add", "sub", "mul", "lt", "le", "band", "bor"):
         a = _eval(e.args[0], pre, post, env)
         b = _eval(e.args[1], pre, post, env)
         w = e.args[0].sort.width
@@ -638,6 +651,8 @@ def _eval(e: Expr, pre: ConcreteState, post: ConcreteState | None, env: dict[str
             return _bv(a + b, w) if w else a + b
         if op == "sub":
             return _bv(a - b, w) if w else a - b
+        if op == "mul":
+            return _bv(a * b, w) if w else a * b
         if op == "lt":
             return a < b
         if op == "le":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -239,6 +239,9 @@ class Spec:
     scenarios: tuple[Scenario, ...] = ()
     left_out: Mapping[str, str] = field(default_factory=dict)
     known_facts: frozenset[str] = frozenset()
+    universe_scale: Mapping[str, int] = field(default_factory=dict)
+    witnesses: Mapping[str, Callable[[], tuple[Any, Any, dict[str, Any]]]] = field(
+        default_factory=dict)
 
     def __post_init__(self) -> None:
         _validate(self)
