@@ -9,13 +9,18 @@ real violation. z3 ``unknown`` or a timeout is never reported as PROVED.
 
 from __future__ import annotations
 
+import ctypes
 import difflib
+import importlib
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import z3
+from z3 import z3core
 
 from netdevspec.errors import UsageError
 from netdevspec.model.encode import BoundedEncoder, Encoder, State
@@ -38,6 +43,9 @@ _SIZES = (1, 2, 3)
 # Budget of the model-based retry after E-matching gave up.
 _RETRY_MS = 2_000
 _LEVELS: tuple[tuple[int, int] | None, ...] = ((0, 4), (0, 16), (-4, 70), None)
+# Witnesses are not shown to people, so they skip the tightest windows (bounds still
+# help z3: without any, some queries take minutes).
+_WITNESS_LEVELS: tuple[tuple[int, int] | None, ...] = ((-4, 70), None)
 
 
 @dataclass(frozen=True)
@@ -116,8 +124,15 @@ class Prover:
         self,
         obligations: Sequence[Obligation],
         on_result: Callable[[Result], None] | None = None,
+        jobs: int = 1,
+        spec_ref: str | None = None,
     ) -> Report:
-        """Check every obligation; ``on_result`` is called as each one finishes."""
+        """Check every obligation; ``on_result`` is called as each one finishes.
+
+        With ``jobs > 1`` and ``spec_ref`` (``"module:attribute"`` naming this spec, so a
+        worker process can import it), cases are shared out among ``jobs`` processes.
+        Verdicts do not depend on the split; witness values may.
+        """
         t0 = time.perf_counter()
         results: list[Result] = []
 
@@ -125,6 +140,32 @@ class Prover:
             results.append(r)
             if on_result is not None:
                 on_result(r)
+
+        if jobs > 1 and spec_ref is not None:
+            chunks = _split(obligations, jobs)
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
+                futures = [pool.submit(_run_chunk, spec_ref, self.timeout_ms, self.seed, ch)
+                           for ch in chunks[1:] if ch]
+                self._run_local(chunks[0], emit)
+                for f in as_completed(futures):
+                    for r in f.result():
+                        emit(r)
+        else:
+            self._run_local(obligations, emit)
+        order = {ob.id: i for i, ob in enumerate(obligations)}
+        results.sort(key=lambda r: order[r.obligation.id])
+        return Report(
+            results=tuple(results),
+            wall_seconds=time.perf_counter() - t0,
+            z3_version=z3.get_version_string(),
+            seed=self.seed,
+            timeout_ms=self.timeout_ms,
+            frame_preserved=self.preserved_by_frame(obligations),
+        )
+
+    def _run_local(self, obligations: Sequence[Obligation],
+                   emit: Callable[[Result], None]) -> None:
 
         by_case: dict[str, list[Obligation]] = {}
         for ob in obligations:
@@ -138,16 +179,6 @@ class Prover:
             op, c = self.spec.cases[cid]
             for r in self._case(op, c, obs):
                 emit(r)
-        order = {ob.id: i for i, ob in enumerate(obligations)}
-        results.sort(key=lambda r: order[r.obligation.id])
-        return Report(
-            results=tuple(results),
-            wall_seconds=time.perf_counter() - t0,
-            z3_version=z3.get_version_string(),
-            seed=self.seed,
-            timeout_ms=self.timeout_ms,
-            frame_preserved=self.preserved_by_frame(obligations),
-        )
 
     # -- solver plumbing -------------------------------------------------------------
     def _solver(self, proof: bool = True) -> Any:
@@ -245,7 +276,8 @@ class Prover:
                     f"interpreter ({_sizes(pre)})"))
             return Result(ob, Verdict.UNKNOWN, time.perf_counter() - t, detail=(
                 f"the witness built for this case does not enable it: {why}"))
-        w = self._search_case(op, c, target=None)
+        # Witnesses are evidence, not something a person reads: no minimising.
+        w = self._search_case(op, c, target=None, minimise=False)
         if isinstance(w, Witness):
             return Result(ob, Verdict.PROVED, time.perf_counter() - t,
                           detail="witness: " + _env_str(w.env))
@@ -287,7 +319,7 @@ class Prover:
     def _scenario(self, ob: Obligation) -> Result:
         sc = next(x for x in self.spec.scenarios if x.id == ob.rule)
         t = time.perf_counter()
-        w = self._search_state(extra=[sc.formula], initial=False)
+        w = self._search_state(extra=[sc.formula], initial=False, minimise=False)
         spent = time.perf_counter() - t
         if isinstance(w, Witness):
             return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}")
@@ -317,12 +349,13 @@ class Prover:
             terms = [b.term(i.formula, b.pre, None) for i in self.spec.invariants]
             s = self._solver(proof=False)
             s.add(*b.background(), *b.side, *terms)
+            _make_windows(b, s)
             hit = (b, s)
             self._bounded_cache[size] = hit
         return hit
 
     def _search_case(self, op: Operation, c: Case, target: Rule | None,
-                     two_state: bool = False) -> Witness | str | None:
+                     two_state: bool = False, minimise: bool = True) -> Witness | str | None:
         problem: str | None = None
         for size in _SIZES:
             b, s = self._bounded(size)
@@ -337,7 +370,7 @@ class Prover:
             s.push()
             try:
                 s.add(*b.side[mark[0]:], *terms)
-                w = self._solve_small(s, b, op.params, post)
+                w = self._solve_small(s, b, op.params, post, minimise)
             finally:
                 s.pop()
                 # The case's own side conditions live only in this scope.
@@ -352,29 +385,32 @@ class Prover:
         return problem
 
     def _solve_small(self, s: Any, b: BoundedEncoder, params: Sequence[Any],
-                     post: State | None) -> Witness | None:
-        """Find a model with integers as small (and non-negative) as possible."""
-        ints = _int_terms(b, params, post)
-        for level in _LEVELS:
+                     post: State | None, minimise: bool = True) -> Witness | None:
+        """Find a model, with integers as small (and non-negative) as possible if asked."""
+        ints = _int_terms(b, params, post, with_pre=False)
+        for level in _LEVELS if minimise else _WITNESS_LEVELS:
             s.push()
             try:
+                assume = []
                 if level is not None:
                     lo, hi = level
+                    assume.append(b.__dict__["_window_cache"][level])
                     s.add(*(z3.And(lo <= t, t <= hi) for t in ints))
-                if s.check() == z3.sat:
+                if s.check(*assume) == z3.sat:
                     return _extract(self.spec, b, s.model(), params, post)
             finally:
                 s.pop()
         return None
 
-    def _search_state(self, extra: list[Any], initial: bool) -> Witness | str | None:
+    def _search_state(self, extra: list[Any], initial: bool,
+                      minimise: bool = True) -> Witness | str | None:
         problem: str | None = None
         for size in _SIZES:
             if initial:
                 b = BoundedEncoder(self.spec, size, window=size + 1)
                 s = self._solver(proof=False)
                 s.add(*b.background(), *(b.term(e, b.pre, None) for e in self.spec.initial))
-                n0 = 0
+                _make_windows(b, s)
             else:
                 b, s = self._bounded(size)
             mark = b.mark()
@@ -387,7 +423,7 @@ class Prover:
             s.push()
             try:
                 s.add(*b.side[mark[0]:], *terms)
-                w = self._solve_small(s, b, (), None)
+                w = self._solve_small(s, b, (), None, minimise)
             finally:
                 s.pop()
                 b.reset(mark)
@@ -404,6 +440,36 @@ class Prover:
         return problem
 
 
+def _split(obligations: Sequence[Obligation], jobs: int) -> list[list[Obligation]]:
+    """Share obligations out among ``jobs`` chunks, a case's obligations kept together,
+    balancing an estimated cost (witness searches dominate)."""
+    groups: dict[str, list[Obligation]] = {}
+    for ob in obligations:
+        key = ob.case or f"{ob.kind.value}:{ob.rule}"
+        groups.setdefault(key, []).append(ob)
+
+    def cost(obs: list[Obligation]) -> float:
+        return sum(1.0 if o.kind in (Kind.NONVACUITY, Kind.SCENARIO) else 0.05 for o in obs)
+
+    chunks: list[list[Obligation]] = [[] for _ in range(jobs)]
+    load = [0.0] * jobs
+    for obs in sorted(groups.values(), key=cost, reverse=True):
+        i = load.index(min(load))
+        chunks[i].extend(obs)
+        load[i] += cost(obs)
+    return chunks
+
+
+def _run_chunk(spec_ref: str, timeout_ms: int, seed: int,
+               obligations: list[Obligation]) -> list[Result]:
+    """Worker-process entry: import the spec by reference and check a chunk."""
+    module, _, attr = spec_ref.partition(":")
+    spec = getattr(importlib.import_module(module), attr)
+    out: list[Result] = []
+    Prover(spec, timeout_ms=timeout_ms, seed=seed)._run_local(obligations, out.append)
+    return out
+
+
 class _T:
     """Marks a formula that the bounded search must make false."""
 
@@ -416,10 +482,29 @@ def _suggest(name: str, known: Iterable[str], fallback: str) -> str:
     return f"did you mean {', '.join(close)}?" if close else fallback
 
 
-def _int_terms(b: BoundedEncoder, params: Sequence[Any], post: State | None) -> list[Any]:
+def _make_windows(b: BoundedEncoder, s: Any) -> None:
+    """For each integer window, a literal that, assumed, keeps every pre-state integer in it.
+
+    The constraints go into the solver once, outside any scope, so they are built and
+    internalised once per encoder rather than once per case.
+    """
+    cache: dict[tuple[int, int], Any] = b.__dict__.setdefault("_window_cache", {})
+    pre_ints = _int_terms(b, (), None, with_pre=True)
+    for level in {*_LEVELS, *_WITNESS_LEVELS}:
+        if level is None or level in cache:
+            continue
+        lo, hi = level
+        lit = z3.Bool(f"window[{lo},{hi}]")
+        s.add(z3.Implies(lit, z3.And(*(z3.And(lo <= t, t <= hi) for t in pre_ints))))
+        cache[level] = lit
+
+
+def _int_terms(b: BoundedEncoder, params: Sequence[Any], post: State | None,
+               with_pre: bool = True) -> list[Any]:
     """Integer terms to keep small: parameters and symbol values over the universe."""
     out = [b.var(p.name, p.sort) for p in params if p.sort.kind is SortKind.INT]
-    for st in (b.pre, post) if post is not None else (b.pre,):
+    states = ([b.pre] if with_pre else []) + ([post] if post is not None else [])
+    for st in states:
         for sym, arr in st.items():
             if sym.result.kind is not SortKind.INT or (st is post and arr is b.pre[sym]):
                 continue
@@ -471,9 +556,34 @@ def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
     return tuples
 
 
+class _Reader:
+    """Reads values out of a z3 model through the C API (the Python layer dominates the
+    cost of witness extraction otherwise)."""
+
+    def __init__(self, model: Any):
+        self.model = model
+        self.ctx = model.ctx.ref()
+        self._out = z3core.Ast(0)
+
+    def _eval(self, t: Any) -> Any:
+        z3core.Z3_model_eval(self.ctx, self.model.model, t.as_ast(), True,
+                             ctypes.byref(self._out))
+        return self._out
+
+    def boolean(self, t: Any) -> bool:
+        return bool(z3core.Z3_get_bool_value(self.ctx, self._eval(t)) == 1)
+
+    def integer(self, t: Any) -> int:
+        return int(z3core.Z3_get_numeral_string(self.ctx, self._eval(t)))
+
+    def ident(self, t: Any) -> int:
+        return int(z3core.Z3_get_ast_id(self.ctx, self._eval(t)))
+
+
 def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
              post: State | None) -> Witness:
     """Read a bounded model back as concrete states (entities named b0, d1, ...)."""
+    rd = _Reader(model)
     names: dict[int, Any] = {}
     universe: dict[str, list[Any]] = {}
     sorts = {s.name: s for s in spec.sorts}
@@ -481,7 +591,7 @@ def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
         named = {v.get_id(): n for (s, n), v in b.consts.items() if s == sname}
         members = []
         for idx, u in enumerate(els):
-            key = model.eval(u, model_completion=True).get_id()
+            key = rd.ident(u)
             if idx == 0:
                 names[key] = None
                 continue
@@ -490,17 +600,21 @@ def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
             members.append(val)
         universe[sname] = members
 
-    def conv(v: Any) -> Any:
-        if z3.is_true(v):
-            return True
-        if z3.is_false(v):
-            return False
-        if z3.is_int_value(v) or z3.is_bv_value(v):
-            return v.as_long()
-        return names.get(v.get_id(), None)
+    def reader(sort: Any) -> Callable[[Any], Any]:
+        if sort.kind is SortKind.BOOL:
+            return rd.boolean
+        if sort.kind in (SortKind.INT, SortKind.BV):
+            return rd.integer
+        return lambda t: names.get(rd.ident(t))
 
-    def ev(t: Any) -> Any:
-        return conv(model.eval(t, model_completion=True))
+    arg_cache: dict[int, Any] = {}
+
+    def arg(t: Any) -> Any:
+        # Arguments are universe constants or integer literals: read each once.
+        k = t.get_id()
+        if k not in arg_cache:
+            arg_cache[k] = t.as_long() if z3.is_int_value(t) else names.get(rd.ident(t))
+        return arg_cache[k]
 
     def state(st: State, base: ConcreteState | None) -> ConcreteState:
         cs = ConcreteState(universe={k: list(v) for k, v in universe.items()})
@@ -516,11 +630,13 @@ def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
             else:
                 pairs = [(args, z3.Select(arr, *args) if args else arr)
                          for args in _arg_tuples(b, sym, st, model, other)]
+            read = reader(sym.result)
+            table = cs.values.setdefault(sym.name, {})
             for args, t in pairs:
-                cs.set(sym, tuple(ev(x) for x in args), ev(t))
+                table[tuple(arg(x) for x in args)] = read(t)
         return cs
 
-    env = {p.name: ev(b.var(p.name, p.sort)) for p in params}
+    env = {p.name: reader(p.sort)(b.var(p.name, p.sort)) for p in params}
     pre = state(b.pre, None)
     return Witness(pre, state(post, pre) if post is not None else None, env)
 
