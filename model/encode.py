@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import z3
-
 from netdevspec.spec.logic import Expr, Sort, SortKind, StateSym
 from netdevspec.spec.rules import Case, Frame, Spec
 
@@ -34,7 +33,9 @@ class Encoder:
 
     def __init__(self, spec: Spec):
         self.spec = spec
-        self.ctx = z3.main_ctx()
+        # A context of its own: terms, ids and model choices do not depend on what else
+        # the process did, so a run is reproducible however many provers ran before it.
+        self.ctx = z3.Context()
         self._sorts: dict[str, Any] = {}
         self.nulls: dict[str, Any] = {}
         self.consts: dict[tuple[str, str], Any] = {}
@@ -54,13 +55,13 @@ class Encoder:
         z = self._sorts.get(s.name)
         if z is None:
             if s.kind is SortKind.BOOL:
-                z = z3.BoolSort()
+                z = z3.BoolSort(self.ctx)
             elif s.kind is SortKind.INT:
-                z = z3.IntSort()
+                z = z3.IntSort(self.ctx)
             elif s.kind is SortKind.BV:
-                z = z3.BitVecSort(s.width)
+                z = z3.BitVecSort(s.width, self.ctx)
             else:
-                z = z3.DeclareSort(s.name)
+                z = z3.DeclareSort(s.name, self.ctx)
                 self.nulls[s.name] = z3.Const(f"NULL_{s.name}", z)
             self._sorts[s.name] = z
         return z
@@ -154,10 +155,10 @@ class Encoder:
         op = e.op
         if op == "lit":
             if e.sort.kind is SortKind.BOOL:
-                return z3.BoolVal(e.payload)
+                return z3.BoolVal(e.payload, self.ctx)
             if e.sort.kind is SortKind.BV:
-                return z3.BitVecVal(e.payload, e.sort.width)
-            return z3.IntVal(e.payload)
+                return z3.BitVecVal(e.payload, e.sort.width, self.ctx)
+            return z3.IntVal(e.payload, self.ctx)
         if op == "null":
             return self.nulls[e.sort.name]
         if op == "const":
@@ -174,9 +175,9 @@ class Encoder:
             return self._tr(e.args[0], pre, post, env)
         a = [self._tr(x, pre, post, env) for x in e.args] if op not in ("forall", "exists") else []
         if op == "and":
-            return z3.And(*a) if a else z3.BoolVal(True)
+            return z3.And(*a) if a else z3.BoolVal(True, self.ctx)
         if op == "or":
-            return z3.Or(*a) if a else z3.BoolVal(False)
+            return z3.Or(*a) if a else z3.BoolVal(False, self.ctx)
         if op == "not":
             return z3.Not(a[0])
         if op == "implies":
@@ -287,7 +288,7 @@ class BoundedEncoder(Encoder):
                 hi = self._tr(b.hi, pre, post, cenv)
                 if z3.is_int_value(lo) and z3.is_int_value(hi):
                     for i in range(lo.as_long(), hi.as_long()):
-                        nxt.append(({**cenv, b.var.name: z3.IntVal(i)}, guards))
+                        nxt.append(({**cenv, b.var.name: z3.IntVal(i, self.ctx)}, guards))
                     continue
                 self.side.append(hi - lo <= self.universe.int_window)
                 for j in range(self.universe.int_window):

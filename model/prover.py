@@ -14,15 +14,12 @@ import difflib
 import importlib
 import multiprocessing
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import z3
-from z3 import z3core
-
-from netdevspec.errors import UsageError
 from netdevspec.model.encode import BoundedEncoder, Encoder, State
 from netdevspec.model.results import Counterexample, Kind, Obligation, Report, Result, Verdict
 from netdevspec.spec.logic import (
@@ -35,6 +32,9 @@ from netdevspec.spec.logic import (
     symbols_of,
 )
 from netdevspec.spec.rules import Case, Operation, Rule, RuleKind, Spec, frame_claims
+from z3 import z3core
+
+from netdevspec.errors import UsageError
 
 __all__ = ["Prover", "Witness"]
 
@@ -181,8 +181,8 @@ class Prover:
                 emit(r)
 
     # -- solver plumbing -------------------------------------------------------------
-    def _solver(self, proof: bool = True) -> Any:
-        s = z3.Solver()
+    def _solver(self, proof: bool = True, ctx: Any = None) -> Any:
+        s = z3.Solver(ctx=ctx if ctx is not None else self.enc.ctx)
         s.set("random_seed", self.seed)
         s.set("timeout", self.timeout_ms)
         if proof:
@@ -203,7 +203,7 @@ class Prover:
             r = s.check()
             why = s.reason_unknown() if r == z3.unknown else ""
             if r == z3.unknown:
-                s2 = self._solver(proof=False)
+                s2 = self._solver(proof=False, ctx=s.ctx)
                 s2.set("timeout", min(self.timeout_ms, _RETRY_MS))
                 s2.add(*s.assertions())
                 r = s2.check()
@@ -281,7 +281,7 @@ class Prover:
         if isinstance(w, Witness):
             return Result(ob, Verdict.PROVED, time.perf_counter() - t,
                           detail="witness: " + _env_str(w.env))
-        r, dt, why = self._check(s)
+        r, _dt, why = self._check(s)
         spent = time.perf_counter() - t
         if r == z3.unsat:
             return Result(ob, Verdict.VACUOUS, spent,
@@ -347,7 +347,7 @@ class Prover:
         if hit is None:
             b = BoundedEncoder(self.spec, size, window=size + 1)
             terms = [b.term(i.formula, b.pre, None) for i in self.spec.invariants]
-            s = self._solver(proof=False)
+            s = self._solver(proof=False, ctx=b.ctx)
             s.add(*b.background(), *b.side, *terms)
             _make_windows(b, s)
             hit = (b, s)
@@ -408,8 +408,9 @@ class Prover:
         for size in _SIZES:
             if initial:
                 b = BoundedEncoder(self.spec, size, window=size + 1)
-                s = self._solver(proof=False)
+                s = self._solver(proof=False, ctx=b.ctx)
                 s.add(*b.background(), *(b.term(e, b.pre, None) for e in self.spec.initial))
+                s.add(*b.side)
                 _make_windows(b, s)
             else:
                 b, s = self._bounded(size)
@@ -494,7 +495,7 @@ def _make_windows(b: BoundedEncoder, s: Any) -> None:
         if level is None or level in cache:
             continue
         lo, hi = level
-        lit = z3.Bool(f"window[{lo},{hi}]")
+        lit = z3.Bool(f"window[{lo},{hi}]", b.ctx)
         s.add(z3.Implies(lit, z3.And(*(z3.And(lo <= t, t <= hi) for t in pre_ints))))
         cache[level] = lit
 
@@ -537,7 +538,7 @@ def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
             tuples = [(*t, u) for t in tuples for u in b.universe.elements[s.name]]
         elif sym.domain is not None:
             lo, hi = sym.domain
-            tuples = [(*t, z3.IntVal(v)) for t in tuples for v in range(lo, hi)]
+            tuples = [(*t, z3.IntVal(v, b.ctx)) for t in tuples for v in range(lo, hi)]
         elif sym.index is not None and model is not None and i == len(sym.args) - 1:
             lo_sym, hi_sym = sym.index
             nxt = []
@@ -549,7 +550,7 @@ def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
             for t in tuples:
                 los = [0 if lo_sym is None else ev(z3.Select(x[lo_sym], *t)) for x in states]
                 his = [ev(z3.Select(x[hi_sym], *t)) for x in states]
-                nxt += [(*t, z3.IntVal(v)) for v in range(min(los), max(his))]
+                nxt += [(*t, z3.IntVal(v, b.ctx)) for v in range(min(los), max(his))]
             tuples = nxt
         else:
             return []

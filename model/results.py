@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
 from enum import Enum
@@ -15,9 +16,19 @@ __all__ = [
     "Report",
     "Result",
     "Verdict",
+    "report_schema",
 ]
 
 REPORT_VERSION = 1
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON schema of :meth:`Report.to_json` (shipped as prove-report.schema.json)."""
+    from importlib.resources import files
+
+    text = files("netdevspec.model").joinpath("prove-report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 class Verdict(Enum):
@@ -67,8 +78,8 @@ class Obligation:
         if self.kind is Kind.NONVACUITY:
             return f"{self.case} is enabled in some state satisfying every invariant"
         if self.kind is Kind.FRAME:
-            return (f"from every state where {self.case} applies, some post-state changes "
-                    "only its frame and satisfies its guarantees")
+            return (f"{self.case}'s guarantees constrain the post-state only at the "
+                    "locations its frame names")
         return f"the invariants admit the scenario {self.rule}"
 
 

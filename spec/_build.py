@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from netdevspec.spec.logic import Expr, Var, free_vars, lit, walk
+from netdevspec.spec.logic import Expr, StateSym, Var, free_vars, lit, walk
 from netdevspec.spec.rules import Case, Citation, Frame, Operation, Rule, RuleKind, Use
 
 # Source keys of api-facts.md section 0.
@@ -86,11 +86,11 @@ def operation(name: str, statement: str, params: Iterable[Var], obligations: Ite
                      signature)
 
 
-def at(sym: object, *args: Expr) -> Frame:
+def at(sym: StateSym, *args: Expr | int) -> Frame:
     """A frame entry: ``sym`` may change at ``args`` only."""
-    return Frame(sym, tuple(a if isinstance(a, Expr) else lit(a) for a in args))  # type: ignore[arg-type]
+    return Frame(sym, tuple(a if isinstance(a, Expr) else lit(a) for a in args))
 
 
-def whole(sym: object) -> Frame:
+def whole(sym: StateSym) -> Frame:
     """A frame entry: ``sym`` may change anywhere."""
-    return Frame(sym, None)  # type: ignore[arg-type]
+    return Frame(sym, None)

@@ -31,10 +31,9 @@ from netdevspec.spec.common import (
     q,
     ret,
     x,
-    y,
 )
 from netdevspec.spec.logic import And, Expr, Forall, Implies, Ite, Var, null
-from netdevspec.spec.rules import Frame, Operation, Rule, Use
+from netdevspec.spec.rules import Citation, Frame, Operation, Rule, Use
 from netdevspec.spec.vocabulary import (
     BACKLOG,
     BLK,
@@ -218,21 +217,22 @@ def dequeue(qe: Expr, be: Expr) -> tuple[Use, tuple[Frame, ...]]:
 # -- allocation -----------------------------------------------------------------------------------
 
 
-def new_buffer(rid: str, statement: str, bv: Var, kv_: Var, head: object, size: object,
-               data: object, length: object, owner: object, free: int,
-               cites: tuple[object, ...], extra_params: tuple[Var, ...] = ()) -> tuple[Use, tuple[object, ...]]:
+def new_buffer(rid: str, statement: str, bv: Var, kv_: Var, head: Expr, size: Expr | int,
+               data: Expr, length: Expr | int, owner: Expr, free: int,
+               cites: tuple[Citation, ...], extra_params: tuple[Var, ...] = (),
+               ) -> tuple[Use, tuple[Frame, ...]]:
     """The effect of a fresh buffer ``bv`` over a fresh data area ``kv_``."""
     g = guarantee(
         rid, statement, (bv, kv_, *extra_params),
         And(skb_ever.post(bv), skb_alive.post(bv), skb_head.post(bv) == head,
-            skb_data.post(bv) == data, skb_tail.post(bv) == data + length,  # type: ignore[operator]
-            skb_end.post(bv) == head + size, skb_len.post(bv) == length,  # type: ignore[operator]
+            skb_data.post(bv) == data, skb_tail.post(bv) == data + length,
+            skb_end.post(bv) == head + size, skb_len.post(bv) == length,
             skb_owner.post(bv) == owner, skb_free.post(bv) == free, skb_lock.post(bv) == 0,
             skb_queued.post(bv) == False, skb_dev.post(bv) == null(skb_dev.result),  # noqa: E712
             skb_proto.post(bv) == 0, skb_blk.post(bv) == kv_, skb_ref.post(bv) == 0,
             blk_live.post(kv_), blk_refs.post(kv_) == 1, blk_head.post(kv_) == head,
-            blk_end.post(kv_) == head + size, blk_at.post(kv_, 0) == bv),  # type: ignore[operator]
-        cites,  # type: ignore[arg-type]
+            blk_end.post(kv_) == head + size, blk_at.post(kv_, 0) == bv),
+        cites,
     )
     frames = tuple(at(s, bv) for s in (skb_ever, skb_alive, skb_head, skb_data, skb_tail,
                                        skb_end, skb_len, skb_owner, skb_free, skb_lock,
@@ -242,7 +242,7 @@ def new_buffer(rid: str, statement: str, bv: Var, kv_: Var, head: object, size: 
     return g, frames
 
 
-def fresh(bv: Var, kv_: Var) -> object:
+def fresh(bv: Var, kv_: Var) -> Expr:
     """The kernel picks a never-used buffer identity and a free data area."""
     return And(bv != null(SKB), ~skb_ever(bv), kv_ != null(BLK), ~blk_live(kv_))
 
@@ -397,14 +397,14 @@ SKB_TRIM = operation(
 
 SKB_HEADROOM = operation(
     "skb_headroom", "bytes free before data", (c, b, ret), _USE,
-    (case("skb_headroom.ok", "returns data − head; changes nothing", ret == skb_data(b) - skb_head(b),
-          ret="data − head"),),
+    (case("skb_headroom.ok", "returns data − head; changes nothing",
+          ret == skb_data(b) - skb_head(b), ret="data − head"),),
     cite(("SKB-2", K(_SKBH))), "int skb_headroom(struct sk_buff *skb)")
 
 SKB_TAILROOM = operation(
     "skb_tailroom", "bytes free after tail", (c, b, ret), _USE,
-    (case("skb_tailroom.ok", "returns end − tail; changes nothing", ret == skb_end(b) - skb_tail(b),
-          ret="end − tail"),),
+    (case("skb_tailroom.ok", "returns end − tail; changes nothing",
+          ret == skb_end(b) - skb_tail(b), ret="end − tail"),),
     cite(("SKB-2", K(_SKBH))), "int skb_tailroom(struct sk_buff *skb)")
 
 # -- freeing --------------------------------------------------------------------------------------
@@ -601,7 +601,7 @@ def _shift_frame(qe: Expr, lo: Expr, hi: Expr) -> Expr:
     """Every position of every queue keeps its buffer, except positions [lo, hi) of ``qe``."""
     qq = Var("qq", QUEUE)
     ii = Var("ii", n.sort)
-    inside = And(qq == qe, lo <= ii, ii < hi)  # type: ignore[operator]
+    inside = And(qq == qe, lo <= ii, ii < hi)
     return Forall(qq, Forall(ii, Implies(~inside, q_at.post(qq, ii) == q_at(qq, ii)),
                              within=(q_lo(qq), q_hi(qq))))
 
@@ -633,7 +633,8 @@ SKB_UNLINK = operation(
 _NEW_USE = (bind(SKB_ALIVE, b2), bind(SKB_OWNED, c, b2), bind(UNLINKED, b2))
 
 
-def _link(gid: str, statement: str, new_pos: object, lo_or_hi: str) -> tuple[Use, tuple[object, ...]]:
+def _link(gid: str, statement: str, new_pos: Expr,
+          lo_or_hi: str) -> tuple[Use, tuple[Frame, ...]]:
     before = lo_or_hi == "lo"
     bound = q_lo if before else q_hi
     if before:
@@ -647,14 +648,14 @@ def _link(gid: str, statement: str, new_pos: object, lo_or_hi: str) -> tuple[Use
         frame = _shift_frame(_lq, _p + 1, q_hi(_lq) + 1)
         pos = Forall(x, skb_pos.post(x) == Ite(
             And(skb_queued(x), skb_list(x) == _lq, skb_pos(x) > _p), skb_pos(x) + 1,
-            Ite(x == b2, new_pos, skb_pos(x))))  # type: ignore[arg-type]
+            Ite(x == b2, new_pos, skb_pos(x))))
         bound_eff = q_hi.post(_lq) == q_hi(_lq) + 1
     if before:
         pos = Forall(x, skb_pos.post(x) == Ite(
             And(skb_queued(x), skb_list(x) == _lq, skb_pos(x) < _p), skb_pos(x) - 1,
-            Ite(x == b2, new_pos, skb_pos(x))))  # type: ignore[arg-type]
+            Ite(x == b2, new_pos, skb_pos(x))))
     g = guarantee(gid, statement, (b, b2),
-                  And(bound_eff, moved, frame, q_at.post(_lq, new_pos) == b2, pos,  # type: ignore[arg-type]
+                  And(bound_eff, moved, frame, q_at.post(_lq, new_pos) == b2, pos,
                       skb_queued.post(b2), skb_list.post(b2) == _lq),
                   cite(("Q-4", K(_SKBH)), ("ART-1", A1)))
     return g, (at(bound, _lq), whole(q_at), whole(skb_pos), at(skb_queued, b2),

@@ -13,7 +13,6 @@ from netdevspec.spec.common import e, e2, x, y
 from netdevspec.spec.logic import INT, And, Exists, Forall, Implies, Ite, Var, null
 from netdevspec.spec.resources import av, av2, ch, rv, rv2
 from netdevspec.spec.rules import Decision, Scenario, Spec
-from netdevspec.spec.witnesses import WITNESSES
 from netdevspec.spec.vocabulary import (
     ACT_CASCADE,
     ACT_FPU,
@@ -57,6 +56,7 @@ from netdevspec.spec.vocabulary import (
     skb_ever,
     skb_queued,
 )
+from netdevspec.spec.witnesses import WITNESSES
 
 mv = Var("mv", PARTY)
 slot = Var("slot", INT)
@@ -86,7 +86,7 @@ _m1, _m2 = Var("m1", PARTY), Var("m2", PARTY)
 SCENARIOS = (
     Scenario("scenario.devices", "two registered devices of two modules, one of them up",
              Exists((e, e2), And(dev_reg(e), dev_reg(e2), e != e2,
-                                 devices.is_up(e)))),  # type: ignore[arg-type]
+                                 devices.is_up(e)))),
     Scenario("scenario.shared_irq", "one IRQ line shared by two modules",
              Exists((av, av2), And(act_live(av), act_live(av2), av != av2,
                                    act_line(av) == act_line(av2), act_owner(av) != act_owner(av2),

@@ -28,10 +28,24 @@ from netdevspec.spec.common import (
     rc,
     x,
 )
-from netdevspec.spec.logic import BOOL, BV16, And, Exists, Forall, Implies, Ite, Not, Or, Var, null
+from netdevspec.spec.logic import (
+    BOOL,
+    BV16,
+    And,
+    Exists,
+    Expr,
+    Forall,
+    Implies,
+    Ite,
+    Not,
+    Or,
+    Var,
+    null,
+)
 from netdevspec.spec.rules import Operation, Rule
 from netdevspec.spec.vocabulary import (
     ACT,
+    BACKLOG,
     BV_ZERO,
     DEV,
     DEV_NUMBUFFS,
@@ -44,13 +58,10 @@ from netdevspec.spec.vocabulary import (
     IFF_MULTICAST,
     IFF_RUNNING,
     IFF_UP,
-    BACKLOG,
     KERNEL,
     MAX_DMA_CHANNELS,
     MAX_ETH_CARDS,
     NAME_BLANK,
-    NAME_NULL,
-    NR_IRQS,
     QUEUE,
     act_devid,
     act_line,
@@ -105,9 +116,9 @@ p = Var("p", i.sort)
 fmt = Var("fmt", i.sort)
 
 
-def is_up(dv: object, post: bool = False) -> object:
+def is_up(dv: Expr, post: bool = False) -> Expr:
     """IFF_UP is set."""
-    return flag(dv, IFF_UP, post)  # type: ignore[arg-type]
+    return flag(dv, IFF_UP, post)
 
 
 # -- invariants ------------------------------------------------------------------------------------
@@ -134,7 +145,8 @@ ETH_SLOTS = invariant(
     "reg.eth.slots",
     "an eth slot in use belongs to a registered device named after it, and a registered "
     "device named ethN holds slot N",
-    And(Forall(i, Implies(eth_used(i), And(dev_reg(eth_dev(i)), dev_name(eth_dev(i)) == ethname(i))),
+    And(Forall(i, Implies(eth_used(i), And(dev_reg(eth_dev(i)),
+                                           dev_name(eth_dev(i)) == ethname(i))),
                within=(0, MAX_ETH_CARDS)),
         Forall(e, Implies(And(dev_reg(e), dev_name(e) < MAX_ETH_CARDS),
                           And(eth_used(dev_name(e)), eth_dev(dev_name(e)) == e)))),

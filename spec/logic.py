@@ -26,29 +26,29 @@ from netdevspec.errors import SpecError
 
 __all__ = [
     "BOOL",
-    "INT",
     "BV16",
+    "INT",
+    "And",
     "ConcreteState",
+    "Exists",
     "Expr",
     "Fn",
-    "entity_const",
-    "free_vars",
-    "render",
-    "substitute",
+    "Forall",
+    "Implies",
+    "Ite",
+    "Not",
+    "Or",
     "Sort",
     "SortKind",
     "StateSym",
     "Var",
-    "And",
-    "Or",
-    "Not",
-    "Implies",
-    "Ite",
-    "Forall",
-    "Exists",
+    "entity_const",
+    "evaluate",
+    "free_vars",
     "lit",
     "null",
-    "evaluate",
+    "render",
+    "substitute",
     "symbols_of",
     "walk",
 ]
@@ -478,7 +478,8 @@ def free_vars(e: Expr) -> frozenset[str]:
     return inner
 
 
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "lt": "<", "le": "≤", "eq": "=", "band": "&", "bor": "|"}
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "lt": "<", "le": "≤", "eq": "=", "band": "&",
+          "bor": "|"}
 _PREC = {"implies": 1, "or": 2, "and": 3, "not": 4, "eq": 5, "lt": 5, "le": 5, "bor": 6,
          "band": 7, "add": 8, "sub": 8, "mul": 9}
 
@@ -718,8 +719,8 @@ def substitute(e: Expr, mapping: Mapping[str, Expr]) -> Expr:
         )
         return Expr(e.op, (substitute(e.args[0], inner),), e.sort, binders)
     if e.op == "fn":
-        fn, fargs = e.payload
-        new_args = tuple(substitute(a, mapping) for a in fargs)
+        fn: Fn = e.payload[0]
+        new_args = tuple(substitute(a, mapping) for a in e.payload[1])
         return fn(*new_args)
     if not e.args:
         return e

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from netdevspec.spec._build import K, at, bind, case, cite, duty, guarantee, invariant, obligation, operation
+from netdevspec.spec._build import (
+    K,
+    at,
+    bind,
+    case,
+    cite,
+    duty,
+    guarantee,
+    invariant,
+    obligation,
+    operation,
+)
 from netdevspec.spec.common import m, n, rc
 from netdevspec.spec.logic import And, Forall, Implies, Not, Var, null
 from netdevspec.spec.rules import Operation, Rule

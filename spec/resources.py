@@ -95,7 +95,8 @@ REGIONS_DISJOINT = invariant(
     "res.region.exclusive",
     "no I/O port is in two claimed regions",
     Forall((rv, rv2), Implies(And(reg_live(rv), reg_live(rv2), rv != rv2), Or(
-        reg_from(rv) + reg_num(rv) <= reg_from(rv2), reg_from(rv2) + reg_num(rv2) <= reg_from(rv)))),
+        reg_from(rv) + reg_num(rv) <= reg_from(rv2),
+        reg_from(rv2) + reg_num(rv2) <= reg_from(rv)))),
     cite(("RES-8", K(f"{_RES} find_gap")), ("RES-9", K(_RES))),
 )
 

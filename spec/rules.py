@@ -8,6 +8,7 @@ naming the rule and the fix.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
@@ -16,7 +17,6 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
-from netdevspec.errors import SpecError
 from netdevspec.spec.logic import (
     BOOL,
     And,
@@ -33,6 +33,8 @@ from netdevspec.spec.logic import (
     symbols_of,
     walk,
 )
+
+from netdevspec.errors import SpecError
 
 __all__ = [
     "Case",
@@ -185,6 +187,22 @@ class Operation:
     citations: tuple[Citation, ...]
     signature: str = ""
 
+    def without_obligation(self, rule_id: str) -> Operation:
+        """This operation with a caller obligation dropped everywhere (for broken variants)."""
+
+        def keep(us: tuple[Use, ...]) -> tuple[Use, ...]:
+            return tuple(u for u in us if u.rule.id != rule_id)
+
+        cases = tuple(dataclasses.replace(c, obligations=keep(c.obligations),
+                                          violates=keep(c.violates)) for c in self.cases)
+        return dataclasses.replace(self, obligations=keep(self.obligations), cases=cases)
+
+    def with_case(self, case: Case) -> Operation:
+        """This operation with the case of the same ID replaced."""
+        self.case(case.id)
+        return dataclasses.replace(
+            self, cases=tuple(case if c.id == case.id else c for c in self.cases))
+
     def case(self, case_id: str) -> Case:
         """The case with this ID."""
         for c in self.cases:
@@ -268,6 +286,12 @@ class Spec:
     def cases(self) -> dict[str, tuple[Operation, Case]]:
         """Every case by ID, with its operation."""
         return {c.id: (op, c) for op in self.operations for c in op.cases}
+
+    def with_operation(self, op: Operation) -> Spec:
+        """This spec with the operation of the same name replaced (validated again)."""
+        self.operation(op.name)
+        return dataclasses.replace(
+            self, operations=tuple(op if o.name == op.name else o for o in self.operations))
 
     def operation(self, name: str) -> Operation:
         """The operation with this name."""

@@ -15,7 +15,6 @@ from netdevspec.spec._build import (
     operation,
 )
 from netdevspec.spec.buffers import (
-    SKB_ALIVE,
     dequeue,
     enqueue_head,
     enqueue_tail,
@@ -24,6 +23,7 @@ from netdevspec.spec.buffers import (
 from netdevspec.spec.common import (
     CALLER_LOADED,
     DEV_OWNED,
+    SKB_ALIVE,
     SKB_OWNED,
     SKB_UNQUEUED_FREE,
     b,
@@ -220,7 +220,7 @@ DEV_TINT = operation(
     "void dev_tint(struct device *dev)",
 )
 
-# -- receive ----------------------------------------------------------------------------------------
+# -- receive ----------------------------------------------------------------------------------
 
 RX_DEV = obligation(
     "rx.dev.set", "a received frame names its registered device (skb->dev = dev)", (b,),

@@ -46,7 +46,7 @@ from netdevspec.spec.vocabulary import (
     reg_owner,
 )
 
-__all__ = ["Builder", "add_device", "add_module", "initial_state", "WITNESSES"]
+__all__ = ["WITNESSES", "Builder", "add_device", "add_module", "initial_state"]
 
 Builder = tuple[ConcreteState, ConcreteState, dict[str, Any]]
 

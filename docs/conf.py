@@ -1,0 +1,27 @@
+"""Sphinx configuration for the netdevspec documentation (MyST Markdown, furo theme).
+
+Build: ``python -m sphinx -W -b html docs docs/_build/html`` (warnings are errors).
+"""
+
+project = "netdevspec"
+author = "the netdevspec authors"
+copyright = "netdevspec authors"
+
+extensions = ["myst_parser"]
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build"]
+
+html_theme = "furo"
+html_title = "netdevspec"
+
+# Headings down to ``####`` get anchors, so the catalogue's links (``#skb-put-bounds``
+# for the heading ``### `skb.put.bounds```) resolve. The slug function is docutils'
+# own id maker: lowercase, every run of characters outside [a-z0-9] becomes one "-",
+# leading digits/hyphens and trailing hyphens dropped. That is exactly the anchor
+# `netdevspec docs` writes. MyST's default (GitHub style) would delete the dots
+# instead (``skbputbounds``). It is given as an import path, not a function defined
+# here, so the setting can be pickled with the build environment (a function from
+# conf.py cannot, and Sphinx warns about it).
+myst_heading_anchors = 4
+myst_heading_slug_func = "docutils.nodes.make_id"

@@ -1,0 +1,229 @@
+"""The ``netdevspec`` command line. The only place that prints or exits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from netdevspec.errors import NetdevspecError, UsageError
+
+if TYPE_CHECKING:
+    from netdevspec.model import Report
+
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+_EXIT_CODES = """\
+exit codes:
+  0  every obligation PROVED
+  1  an obligation REFUTED or VACUOUS (a rule is broken or holds only vacuously)
+  2  usage or internal error (bad option, unknown rule or operation, malformed spec)
+  3  inconclusive: an obligation is UNKNOWN (z3 timed out or gave up), none refuted
+"""
+_EXIT_RULES = """\
+exit codes:
+  0  the listing was written
+  2  usage or internal error
+"""
+_EXIT_DOCS = """\
+exit codes:
+  0  the catalogue was written (or, with --check, is up to date)
+  1  with --check: FILE differs from what the rule objects generate
+  2  usage or internal error
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="netdevspec",
+        description="An executable formal specification of the Linux 2.0 network-driver API.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_EXIT_CODES,
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    prove = sub.add_parser(
+        "prove", help="prove the spec's obligations with z3",
+        description="Prove initiation, consecution, non-vacuity and frame obligations of the "
+        "spec, for any number of devices, lines and buffers.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXIT_CODES)
+    prove.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or the versioned JSON report")
+    prove.add_argument("--rule", action="append", default=[], metavar="ID",
+                       help="only obligations about this rule (repeatable)")
+    prove.add_argument("--operation", action="append", default=[], metavar="NAME",
+                       help="only obligations about this operation (repeatable)")
+    prove.add_argument("--timeout", type=int, default=10_000, metavar="MS",
+                       help="z3 time limit per query in milliseconds (default 10000)")
+    prove.add_argument("--seed", type=int, default=0, help="z3 random seed (default 0)")
+    prove.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                       help="worker processes (default: 2, or 1 on a one-core machine)")
+    prove.add_argument("--output", type=Path, metavar="FILE",
+                       help="write the report here instead of standard output")
+    prove.add_argument("--no-progress", action="store_true",
+                       help="no progress bar even on a terminal")
+
+    rules = sub.add_parser("rules", help="list the rules and operations",
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=_EXIT_RULES)
+    rules.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default): one line per rule and operation; json: with "
+                       "formulas and citations")
+
+    docs = sub.add_parser("docs", help="write the rule catalogue (docs/rules.md)",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=_EXIT_DOCS)
+    docs.add_argument("--output", type=Path, default=Path("docs/rules.md"), metavar="FILE",
+                      help="where the catalogue goes (default docs/rules.md)")
+    docs.add_argument("--check", action="store_true",
+                      help="exit 1 if FILE is not what the rule objects generate")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        return int(e.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "prove":
+            return _prove(args)
+        if args.command == "rules":
+            return _rules(args)
+        return _docs(args)
+    except NetdevspecError as e:
+        print(f"netdevspec: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`netdevspec rules | head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _prove(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from netdevspec.model import Prover
+    from netdevspec.spec import SPEC, SPEC_REF
+
+    if args.timeout <= 0 or args.jobs <= 0:
+        raise UsageError(f"--timeout and --jobs must be positive (got {args.timeout}, "
+                         f"{args.jobs})", "a zero budget proves nothing",
+                         "pass a positive number")
+    prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed)
+    plan = prover.plan(args.rule, args.operation)
+    if not plan:
+        raise UsageError("the selection matches no obligation",
+                         "--rule and --operation are combined with 'and'",
+                         "widen the selection")
+    err = Console(stderr=True)
+    show = err.is_terminal and not args.no_progress
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  disable=not show, transient=True) as progress:
+        task = progress.add_task("proving", total=len(plan))
+        report = prover.run(plan, on_result=lambda r: progress.advance(task),
+                            jobs=args.jobs, spec_ref=SPEC_REF)
+    out: TextIO
+    with _open(args.output) as out:
+        if args.format == "json":
+            json.dump(report.to_json(), out, indent=2)
+            out.write("\n")
+        else:
+            _prove_text(report, out)
+    return report.exit_code
+
+
+class _open:
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.f: TextIO | None = None
+
+    def __enter__(self) -> TextIO:
+        if self.path is None:
+            return sys.stdout
+        try:
+            self.f = self.path.open("w", encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write {self.path}: {e.strerror}",
+                             "the report could not be saved", "pass a writable --output") from e
+        return self.f
+
+    def __exit__(self, *exc: object) -> None:
+        if self.f is not None:
+            self.f.close()
+
+
+def _prove_text(report: Report, out: TextIO) -> None:
+    from netdevspec.model import Verdict
+
+    for r in report.results:
+        if r.verdict is Verdict.PROVED:
+            continue
+        out.write(f"{r.verdict.value:8} {r.obligation.id}\n")
+        out.write(f"         claim: {r.obligation.describe()}\n")
+        if r.detail:
+            out.write(f"         {r.detail}\n")
+        if r.counterexample is not None:
+            for line in r.counterexample.render().splitlines():
+                out.write(f"         {line}\n")
+    counts = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
+    out.write(f"{len(report.results)} obligations: {counts}\n")
+    out.write(f"{report.frame_preserved} more (case, invariant) pairs hold by the frame alone "
+              "(the case cannot change what the invariant reads)\n")
+    out.write(f"median {report.median_seconds * 1000:.1f} ms per obligation, "
+              f"{report.wall_seconds:.2f} s wall; z3 {report.z3_version}, seed {report.seed}\n")
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from netdevspec.spec import SPEC, render
+
+    if args.format == "json":
+        json.dump({
+            "invariants": [{"id": r.id, "statement": r.statement} for r in SPEC.invariants],
+            "operations": [{"name": op.name, "cases": [c.id for c in op.cases]}
+                           for op in SPEC.operations],
+            "rules": [{"id": r.id, "kind": r.kind.value, "statement": r.statement,
+                       "formula": render(r.formula),
+                       "citations": [str(c) for c in r.citations]}
+                      for r in SPEC.rules.values()],
+        }, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for r in SPEC.rules.values():
+        print(f"{r.id:34} {r.kind.value:18} {r.statement}")
+    print()
+    for op in SPEC.operations:
+        print(f"{op.name:24} {', '.join(c.id.split('.', 1)[1] for c in op.cases)}")
+    return EXIT_OK
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from netdevspec.catalogue_doc import catalogue_markdown
+
+    text = catalogue_markdown()
+    if args.check:
+        try:
+            current = args.output.read_text(encoding="utf-8")
+        except OSError:
+            current = None
+        if current != text:
+            print(f"{args.output} is out of date: run `netdevspec docs --output "
+                  f"{args.output}` and commit it", file=sys.stderr)
+            return EXIT_VIOLATION
+        return EXIT_OK
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return EXIT_OK

@@ -1,0 +1,177 @@
+"""The prover: the bundled spec is proved; broken variants are refuted with the right rule."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jsonschema
+import pytest
+import z3
+from netdevspec.model import Kind, Prover, Report, Verdict
+from netdevspec.model.results import report_schema
+from netdevspec.spec import SPEC, Spec
+from netdevspec.spec._build import cite, guarantee, invariant
+from netdevspec.spec.common import b, n
+from netdevspec.spec.logic import And, Not, lit
+from netdevspec.spec.vocabulary import skb_len, skb_tail
+
+pytestmark = pytest.mark.slow
+
+
+def run(spec: Spec, **sel: Any) -> Report:
+    p = Prover(spec)
+    return p.run(p.plan(**sel))
+
+
+def result(report: Report, ob_id: str) -> Any:
+    hits = [r for r in report.results if r.obligation.id == ob_id]
+    assert hits, f"no obligation {ob_id}; have {[r.obligation.id for r in report.results]}"
+    return hits[0]
+
+
+def test_everything_is_proved(full_report: Report) -> None:
+    bad = [(r.obligation.id, r.verdict.value, r.detail) for r in full_report.results
+           if r.verdict is not Verdict.PROVED]
+    assert bad == []
+    assert len(full_report.results) >= 300
+    assert full_report.exit_code == 0
+    kinds = {r.obligation.kind for r in full_report.results}
+    assert kinds == set(Kind)
+    cases = {r.obligation.case for r in full_report.results if r.obligation.kind is Kind.NONVACUITY}
+    assert cases == set(SPEC.cases)
+    inits = {r.obligation.rule for r in full_report.results if r.obligation.kind is Kind.INITIATION}
+    assert inits == {i.id for i in SPEC.invariants}
+
+
+def test_report_json_matches_its_schema(full_report: Report) -> None:
+    doc = full_report.to_json()
+    jsonschema.validate(doc, report_schema())
+    assert doc["summary"]["PROVED"] == len(full_report.results)
+
+
+def test_skb_put_without_its_bound_is_refuted_with_a_readable_counterexample() -> None:
+    spec = SPEC.with_operation(SPEC.operation("skb_put").without_obligation("skb.put.bounds"))
+    rep = run(spec, operations=["skb_put"])
+    r = result(rep, "consecution:skb_put.ok:skb.geometry")
+    assert r.verdict is Verdict.REFUTED
+    cex = r.counterexample
+    assert cex is not None and cex.broken == "skb.geometry"
+    (obj,) = [k for k in cex.after if k.startswith("skb ")]
+    before, after = cex.before[obj], cex.after[obj]
+    assert after["tail"] > before["end"]  # the buffer overran its end
+    ints = [v for st_ in (cex.before, cex.after) for f in st_.values() for v in f.values()
+            if isinstance(v, int) and not isinstance(v, bool)]
+    assert all(0 <= v <= 16 for v in ints), ints  # small and non-negative
+    text = cex.render()
+    assert text.startswith("state 0:")
+    assert "call skb_put(" in text and "[case skb_put.ok]" in text
+    assert "broken: skb.geometry: every live buffer has head ≤ data ≤ tail ≤ end" in text
+    assert rep.exit_code == 1
+
+
+def test_register_without_the_name_check_is_refuted() -> None:
+    op = SPEC.operation("register_netdev").without_obligation("reg.register.unique")
+    ok = op.case("register_netdev.ok_named")
+    rc_zero, not_blank, _untaken = ok.guard.args  # drop the kernel's "name not taken" test
+    spec = SPEC.with_operation(op.with_case(dataclasses.replace(ok, guard=And(rc_zero,
+                                                                             not_blank))))
+    rep = run(spec, operations=["register_netdev"], rules=["reg.name.unique"])
+    r = result(rep, "consecution:register_netdev.ok_named:reg.name.unique")
+    assert r.verdict is Verdict.REFUTED
+    assert r.counterexample is not None
+    assert r.counterexample.broken == "reg.name.unique"
+    assert "register_netdev(" in r.counterexample.call
+
+
+def test_free_irq_without_the_owner_check_is_refuted() -> None:
+    spec = SPEC.with_operation(SPEC.operation("free_irq").without_obligation("res.irq.free.owner"))
+    rep = run(spec, operations=["free_irq"])
+    r = result(rep, "consecution:free_irq.ok:res.irq.wellformed")
+    assert r.verdict is Verdict.REFUTED  # a module can now free the kernel's timer line
+    assert r.counterexample is not None and "free_irq(" in r.counterexample.call
+    assert [x.obligation.id for x in rep.results if x.verdict is Verdict.REFUTED] == [
+        "consecution:free_irq.ok:res.irq.wellformed"]
+
+
+def test_request_irq_without_the_sharing_check_is_refuted() -> None:
+    op = SPEC.operation("request_irq")
+    ok = op.case("request_irq.ok")
+    parts = ok.guard.args
+    weaker = And(*parts[:3], *parts[5:])  # drop "no conflicting action", "same SA_INTERRUPT"
+    spec = SPEC.with_operation(op.with_case(dataclasses.replace(ok, guard=weaker)))
+    rep = run(spec, operations=["request_irq"], rules=["res.irq.exclusive"])
+    assert result(rep, "consecution:request_irq.ok:res.irq.exclusive").verdict is Verdict.REFUTED
+
+
+def test_invariants_that_admit_no_state_are_vacuous() -> None:
+    never = invariant("skb.never", "no state at all", lit(False),
+                      cite(("SKB-1", "[K] include/linux/skbuff.h")))
+    spec = dataclasses.replace(SPEC, invariants=(*SPEC.invariants, never))
+    rep = run(spec, operations=["skb_put", "skb_pull"])
+    nv = [r for r in rep.results if r.obligation.kind is Kind.NONVACUITY]
+    assert nv and all(r.verdict is Verdict.VACUOUS for r in nv)
+    cons = [r for r in rep.results if r.obligation.kind is Kind.CONSECUTION]
+    assert cons and all(r.verdict is Verdict.VACUOUS for r in cons)
+    assert rep.exit_code == 1
+    init = run(spec, rules=["skb.never"])
+    assert result(init, "initiation:skb.never").verdict is Verdict.REFUTED
+
+
+def test_contradictory_guarantees_make_the_case_vacuous() -> None:
+    op = SPEC.operation("skb_put")
+    ok = op.case("skb_put.ok")
+    twice = guarantee("skb.put.twice", "tail also grows by n + 1", (b, n),
+                      skb_tail.post(b) == skb_tail(b) + n + 1, cite(("SKB-4", "[K] skbuff.h")))
+    spec = SPEC.with_operation(op.with_case(dataclasses.replace(
+        ok, guarantees=(*ok.guarantees, twice))))
+    rep = run(spec, operations=["skb_put"])
+    assert result(rep, "non-vacuity:skb_put.ok").verdict is Verdict.VACUOUS
+
+
+def test_an_effect_at_an_unframed_location_fails_the_frame_obligation() -> None:
+    op = SPEC.operation("skb_clone")
+    ok = op.case("skb_clone.ok")
+    # skb.len is framed at the clone b2 only; this guarantee constrains it at b.
+    stray = guarantee("skb.clone.stray", "the original's len is rewritten", (b,),
+                      skb_len.post(b) == skb_len(b), cite(("SKB-15", "[K] skbuff.c")))
+    spec = SPEC.with_operation(op.with_case(dataclasses.replace(
+        ok, guarantees=(*ok.guarantees, stray))))
+    rep = run(spec, operations=["skb_clone"])
+    r = result(rep, "frame:skb_clone.ok")
+    assert r.verdict is Verdict.REFUTED
+    assert r.counterexample is not None and r.counterexample.broken == "skb_clone.ok.frame"
+
+
+def test_z3_unknown_is_never_reported_as_proved(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(z3.Solver, "check", lambda self, *a: z3.unknown)
+    monkeypatch.setattr(z3.Solver, "reason_unknown", lambda self: "timeout")
+    rep = run(SPEC, operations=["skb_put", "skb_pull"])
+    # Frame obligations of cases whose effects are all whole-symbol need no query at all.
+    asked = [r for r in rep.results if "every post-state read" not in r.detail]
+    assert len(asked) >= 5
+    assert all(r.verdict is Verdict.UNKNOWN for r in asked)
+    assert rep.exit_code == 3
+    assert "timeout" in rep.results[-1].detail
+
+
+def test_runs_are_reproducible() -> None:
+    spec = SPEC.with_operation(SPEC.operation("skb_push").without_obligation("skb.push.bounds"))
+    a = run(spec, operations=["skb_push"])
+    b_ = run(spec, operations=["skb_push"])
+    assert [(r.obligation.id, r.verdict) for r in a.results] == [
+        (r.obligation.id, r.verdict) for r in b_.results]
+    ca = [r.counterexample.to_json() for r in a.results if r.counterexample]
+    cb = [r.counterexample.to_json() for r in b_.results if r.counterexample]
+    assert ca == cb and ca
+
+
+def test_selection_errors_name_the_fix() -> None:
+    p = Prover(SPEC)
+    from netdevspec.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"unknown rule 'skb.geometri'.*did you mean skb.geometry"):
+        p.plan(rules=["skb.geometri"])
+    with pytest.raises(UsageError, match=r"unknown operation 'skb_pt'.*did you mean skb_put"):
+        p.plan(operations=["skb_pt"])
+    assert Not(lit(True)) is not None
