@@ -14,7 +14,6 @@ import pytest
 import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from netdevspec.model.encode import BoundedEncoder
 from netdevspec.spec import SPEC, ConcreteState, evaluate
 from netdevspec.spec.logic import SortKind, StateSym
