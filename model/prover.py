@@ -354,8 +354,29 @@ class Prover:
             self._bounded_cache[size] = hit
         return hit
 
+    def witness(self, case_id: str, extra: Sequence[Expr] = ()) -> Witness:
+        """A small concrete state and arguments that take the case ``case_id``, also
+        satisfying the ``extra`` formulas (over the operation's parameters, the state
+        before and the state after), re-checked by the concrete interpreter.
+
+        Raises :class:`UsageError` if the case is unknown or no such state exists within
+        the bounded search (the message says which).
+        """
+        if case_id not in self.spec.cases:
+            raise UsageError(f"unknown case {case_id!r}", "witnesses are found per case",
+                             _suggest(case_id, self.spec.cases, "`netdevspec rules` lists them"))
+        op, c = self.spec.cases[case_id]
+        w = self._search_case(op, c, target=None, extra=extra)
+        if not isinstance(w, Witness):
+            raise UsageError(f"no state with up to {_SIZES[-1]} objects per sort takes "
+                             f"{case_id} with the extra conditions",
+                             w or "the bounded search found none",
+                             "loosen the conditions or check that they are satisfiable")
+        return w
+
     def _search_case(self, op: Operation, c: Case, target: Rule | None,
-                     two_state: bool = False, minimise: bool = True) -> Witness | str | None:
+                     two_state: bool = False, minimise: bool = True,
+                     extra: Sequence[Expr] = ()) -> Witness | str | None:
         problem: str | None = None
         for size in _SIZES:
             b, s = self._bounded(size)
@@ -367,6 +388,7 @@ class Prover:
                 t = (b.term(target.formula, b.pre, post) if two_state
                      else b.term(target.formula, post, None))
                 terms.append(z3.Not(t))
+            terms += [b.term(x, b.pre, post) for x in extra]
             s.push()
             try:
                 s.add(*b.side[mark[0]:], *terms)
@@ -378,6 +400,8 @@ class Prover:
             if w is None:
                 continue
             why = _validate(self.spec, w, op, c, target, two_state)
+            if not why and not all(evaluate(x, w.pre, w.post, w.env) for x in extra):
+                why = "the extra conditions are false"
             if not why:
                 return w
             problem = ("the concrete interpreter rejects z3's state (" + why

@@ -175,3 +175,20 @@ def test_selection_errors_name_the_fix() -> None:
     with pytest.raises(UsageError, match=r"unknown operation 'skb_pt'.*did you mean skb_put"):
         p.plan(operations=["skb_pt"])
     assert Not(lit(True)) is not None
+
+
+def test_witness_reaches_an_edge_of_a_case() -> None:
+    from netdevspec.spec import evaluate
+    from netdevspec.spec.vocabulary import skb_end
+
+    from netdevspec.errors import UsageError
+
+    p = Prover(SPEC)
+    edge = [skb_tail(b) + n == skb_end(b), n > 0]
+    w = p.witness("skb_put.ok", edge)
+    assert all(evaluate(x, w.pre, w.post, w.env) for x in edge)
+    assert w.post is not None and evaluate(skb_tail.post(b) == skb_end(b), w.pre, w.post, w.env)
+    with pytest.raises(UsageError, match="no state with up to 3 objects per sort takes skb_put.ok"):
+        p.witness("skb_put.ok", [n < 0])  # the obligation skb.length.nonneg forbids it
+    with pytest.raises(UsageError, match="unknown case 'skb_put.okay'.*did you mean skb_put.ok"):
+        p.witness("skb_put.okay")
