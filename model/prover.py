@@ -36,7 +36,10 @@ from z3 import z3core
 
 from netdevspec.errors import UsageError
 
-__all__ = ["Prover", "Witness"]
+__all__ = ["INITIAL_STATE", "Prover", "Witness"]
+
+INITIAL_STATE = "initial-state"
+"""The rule name of the obligation that some state satisfies the initial conditions."""
 
 # Universe sizes tried for states, and integer windows (small non-negative first).
 _SIZES = (1, 2, 3)
@@ -69,6 +72,7 @@ class Prover:
         self.enc = Encoder(spec)
         self._inv_pre: list[Any] | None = None
         self._bounded_cache: dict[int, tuple[BoundedEncoder, Any]] = {}
+        self._initial: tuple[Witness | str | None] | None = None
 
     # -- planning --------------------------------------------------------------------
     def plan(self, rules: Iterable[str] = (), operations: Iterable[str] = ()) -> list[Obligation]:
@@ -87,6 +91,8 @@ class Prover:
             raise UsageError(f"unknown operation {o!r}", "--operation takes a kernel function "
                              "name", _suggest(o, known_ops, "`netdevspec rules` lists them"))
         out: list[Obligation] = []
+        if not osel and not rsel:
+            out.append(Obligation(Kind.NONVACUITY, rule=INITIAL_STATE))
         if not osel:
             for inv in self.spec.invariants:
                 if not rsel or inv.id in rsel:
@@ -112,7 +118,7 @@ class Prover:
 
     def preserved_by_frame(self, obligations: Sequence[Obligation]) -> int:
         """How many (case, invariant) pairs need no solver: the case cannot touch the rule."""
-        cases = {o.case for o in obligations if o.kind is Kind.NONVACUITY}
+        cases = {o.case for o in obligations if o.kind is Kind.NONVACUITY and o.case}
         n = 0
         for cid in cases:
             _, c = self.spec.cases[cid]
@@ -169,7 +175,9 @@ class Prover:
 
         by_case: dict[str, list[Obligation]] = {}
         for ob in obligations:
-            if ob.kind is Kind.INITIATION:
+            if ob.kind is Kind.NONVACUITY and ob.rule == INITIAL_STATE:
+                emit(self._initial_exists(ob))
+            elif ob.kind is Kind.INITIATION:
                 emit(self._initiation(ob))
             elif ob.kind is Kind.SCENARIO:
                 emit(self._scenario(ob))
@@ -227,6 +235,21 @@ class Prover:
         return out
 
     # -- initiation ------------------------------------------------------------------
+    def _initial_witness(self) -> Witness | str | None:
+        if self._initial is None:
+            self._initial = (self._search_state(extra=[], initial=True, minimise=False),)
+        return self._initial[0]
+
+    def _initial_exists(self, ob: Obligation) -> Result:
+        t = time.perf_counter()
+        w = self._initial_witness()
+        spent = time.perf_counter() - t
+        if isinstance(w, Witness):
+            return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}")
+        return Result(ob, Verdict.VACUOUS, spent, detail=(
+            "no state satisfies the initial conditions, so initiation would hold vacuously"
+            + (f" ({w})" if w else "")))
+
     def _initiation(self, ob: Obligation) -> Result:
         inv = self.spec.rules[ob.rule]
         s = self._solver()
@@ -234,6 +257,9 @@ class Prover:
         s.add(*(self.enc.term(e, self.enc.pre, None) for e in self.spec.initial))
         r, dt, why = self._check(s, z3.Not(self.enc.term(inv.formula, self.enc.pre, None)))
         if r == z3.unsat:
+            if not isinstance(self._initial_witness(), Witness):
+                return Result(ob, Verdict.VACUOUS, dt, detail="holds only because no state "
+                              "satisfies the initial conditions")
             return Result(ob, Verdict.PROVED, dt)
         return self._refute_or_unknown(ob, dt, why, lambda: self._search_state(
             extra=[_T(inv.formula)], initial=True), inv)

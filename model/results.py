@@ -76,6 +76,8 @@ class Obligation:
         if self.kind is Kind.CONSECUTION:
             return f"{self.case} preserves {self.rule}"
         if self.kind is Kind.NONVACUITY:
+            if not self.case:
+                return "some state satisfies the initial conditions"
             return f"{self.case} is enabled in some state satisfying every invariant"
         if self.kind is Kind.FRAME:
             return (f"{self.case}'s guarantees constrain the post-state only at the "
