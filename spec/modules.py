@@ -15,7 +15,7 @@ from netdevspec.spec._build import (
     operation,
 )
 from netdevspec.spec.common import m, n, rc
-from netdevspec.spec.logic import And, Forall, Implies, Not, Var, null
+from netdevspec.spec.logic import And, Forall, Implies, Ite, Not, Var, null
 from netdevspec.spec.rules import Operation, Rule
 from netdevspec.spec.vocabulary import (
     ACT,
@@ -56,11 +56,12 @@ chv = Var("chv", n.sort)
 
 MODULES = invariant(
     "mod.state",
-    "a module's phase is 0..3 and its use count ≥ 0 (0 when not loaded); NULL and the "
-    "kernel are never loaded modules",
+    "a module's phase is 0..3 and its use count ≥ 0 (0 when not loaded, ≥ 1 while "
+    "init_module runs); NULL and the kernel are never loaded modules",
     And(mod_phase(null(PARTY)) == 0, mod_phase(KERNEL) == 0,
         Forall(mv, And(mod_phase(mv) >= 0, mod_phase(mv) <= 3, mod_use(mv) >= 0,
-                       Implies(mod_phase(mv) == 0, mod_use(mv) == 0)))),
+                       Implies(mod_phase(mv) == 0, mod_use(mv) == 0),
+                       Implies(mod_phase(mv) == 1, mod_use(mv) >= 1)))),
     cite(("MOD-3", K(_MODH)), ("MOD-1", K(_MOD))),
 )
 
@@ -106,8 +107,9 @@ SYS_INIT = operation(
     "sys_init_module", "insmod: the kernel loads the module and calls init_module", (m,),
     (bind(FRESH, m),),
     (case("sys_init_module.call", "init_module runs", And(),
-          (guarantee("mod.load.enter", "the module is loaded, initialising, use count 0", (m,),
-                     And(mod_phase.post(m) == 1, mod_use.post(m) == 0),
+          (guarantee("mod.load.enter", "the module is loaded and initialising; the kernel "
+                     "holds one use count while init_module runs", (m,),
+                     And(mod_phase.post(m) == 1, mod_use.post(m) == 1),
                      cite(("MOD-1", K(_MOD)),)),),
           (at(mod_phase, m), at(mod_use, m))),),
     cite(("MOD-1", K(f"{_MOD} sys_init_module")),), "insmod module.o",
@@ -124,8 +126,10 @@ INIT_RETURN = operation(
     "init_module_return", "init_module returns rc (any non-zero becomes -EBUSY for insmod)",
     (m, rc), (bind(IN_PHASE[1], m),),
     (case("init_module_return.ok", "rc = 0: the module is live", rc == 0,
-          (guarantee("mod.load.live", "the module is live", (m,), mod_phase.post(m) == 2,
-                     cite(("MOD-1", K(_MOD)),)),), (at(mod_phase, m),)),
+          (guarantee("mod.load.live", "the module is live and the kernel's use count from "
+                     "init is dropped", (m,),
+                     And(mod_phase.post(m) == 2, mod_use.post(m) == mod_use(m) - 1),
+                     cite(("MOD-1", K(_MOD)),)),), (at(mod_phase, m), at(mod_use, m))),
      case("init_module_return.fail", "rc ≠ 0: the module is unloaded again; it must have "
           "released everything it claimed", rc != 0,
           (guarantee("mod.load.failed", "the module is gone", (m,),
@@ -140,8 +144,9 @@ LIVE = obligation("mod.use.live", "MOD_INC/DEC_USE_COUNT are used by a loaded mo
                   And(m != KERNEL, m != null(PARTY), mod_phase(m) != 0),
                   cite(("MOD-3", K(_MODH)),), "module {m} changed its use count while not loaded")
 BALANCED = obligation(
-    "mod.use.balanced", "MOD_DEC_USE_COUNT never takes the count below 0 (it balances an INC)",
-    (m,), mod_use(m) >= 1, cite(("MOD-3", K(_MODH)),),
+    "mod.use.balanced", "MOD_DEC_USE_COUNT balances a MOD_INC_USE_COUNT of the module's own: "
+    "it never takes the count below 0, nor the count the kernel holds while init_module runs",
+    (m,), mod_use(m) >= Ite(mod_phase(m) == 1, 2, 1), cite(("MOD-3", K(_MODH)),),
     "module {m} decremented a use count of 0")
 
 MOD_INC = operation(
