@@ -158,8 +158,9 @@ RELEASE = guarantee_rule(
     "exact)",
     (b,),
     And(~skb_alive.post(b), blk_refs.post(_kb) == blk_refs(_kb) - 1,
-        blk_live.post(_kb) == (blk_refs(_kb) > 1), blk_at.post(_kb, _pb) == _last,
-        skb_ref.post(_last) == _pb),
+        blk_live.post(_kb) == (blk_refs(_kb) > 1),
+        # The slot beyond the new count is garbage: pin it only when another buffer moves.
+        Implies(_last != b, And(blk_at.post(_kb, _pb) == _last, skb_ref.post(_last) == _pb))),
     cite(("SKB-11", K(f"{_SKBC} kfree_skbmem")), ("SKB-12", K(f"{_SKBC} skb_check"))),
 )
 

@@ -274,7 +274,9 @@ RELEASE_REGION = operation(
           (guarantee("res.region.released", "the region is no longer claimed; the table stays "
                      "dense (its last entry moves into the freed one)", (r,),
                      And(~reg_live.post(r), io_count.post() == io_count() - 1,
-                         io_slot.post(reg_idx(r)) == _last, reg_idx.post(_last) == reg_idx(r)),
+                         # the slot past the new count is garbage unless another moves in
+                         Implies(_last != r, And(io_slot.post(reg_idx(r)) == _last,
+                                                 reg_idx.post(_last) == reg_idx(r)))),
                      cite(("RES-10", K(f"{_RES} release_region")),)),),
           (at(reg_live, r), at(io_count), at(io_slot, reg_idx(r)), at(reg_idx, _last)))),
     cite(("RES-10", K(f"{_RES} release_region")),),
