@@ -22,9 +22,9 @@ from netdevspec.spec.logic import ConcreteState
 __all__ = ["Abstraction"]
 
 _PHASE = {MOD_INITIALIZING: 1, MOD_LIVE: 2, MOD_CLEANING_UP: 3}
-# Operations that put a buffer into the middle of a queue *before* an element: the spec
+# Operations that put a buffer at the head of a queue or *before* an element: the spec
 # moves the elements in front of it down one position.
-_FRONT_INSERTS = {"skb_insert"}
+_FRONT_INSERTS = {"skb_insert", "skb_queue_head", "hard_start_xmit_return"}
 _KERNEL_LINES = {0: "timer", 2: "cascade", 13: "fpu"}
 
 
@@ -47,6 +47,16 @@ class Abstraction:
         self._contents: dict[int, list[int]] = {}
         self._modules: dict[str, Module] = {}
         self._xmit: dict[int, SkBuff] = {}
+        # What the spec's state still holds after an object moves on: a buffer's last queue
+        # and position, and queue/area slots outside the live range. A kernel forgets them;
+        # the spec leaves them unchanged, so the abstraction remembers the last live values.
+        self._mem_at: dict[tuple[str, int], str | None] = {}
+        self._mem_blk: dict[tuple[str, int], str | None] = {}
+        self._mem_where: dict[int, tuple[str, int]] = {}
+        self._dead_regions: dict[int, Any] = {}
+        self._mem_slot: dict[int, int] = {}
+        self._mem_io: dict[int, str] = {}
+        self._all_acts: dict[int, Any] = {}
         self.track_queue(kernel.backlog, "backlog")
         self.sync()
 
@@ -88,6 +98,20 @@ class Abstraction:
         """The name of a buffer's data area (named after the first buffer seen using it)."""
         return self._areas.setdefault(id(skb.area), f"k{skb.id}")
 
+    def region(self, r: object) -> str:
+        """A claimed region's name (``r0``, ...)."""
+        self._dead_regions.setdefault(id(r), r)
+        return self._regions.setdefault(id(r), f"r{len(self._regions)}")
+
+    def action(self, act: Any) -> str:
+        """An IRQ action's name: the kernel's own lines by name, others ``a0``, ..."""
+        self._all_acts.setdefault(id(act), act)
+        hit = self._acts.get(id(act))
+        if hit is None:
+            kname = _KERNEL_LINES.get(act.line) if act.owner is None else None
+            hit = self._acts[id(act)] = kname or f"a{len(self._acts)}"
+        return hit
+
     def party(self, m: Module | None) -> str:
         """A module's name, or ``"kernel"``."""
         if m is None:
@@ -117,13 +141,13 @@ class Abstraction:
         for s in list(self._skbs.values()):
             if s.alive and s.id not in self.refs.where:
                 self.refs.add(self.area(s), s.id)
-        live = {id(r): r for r in self.k.regions()}
+        live = {id(r): r for r in self.k.regions}
         for rid in [r for r in self.table.where if r not in live]:
             self.table.remove("io", rid)
-        for rid in live:
+        for rid, r in live.items():
             if rid not in self.table.where:
                 self.table.add("io", rid)
-                self._regions.setdefault(rid, f"r{len(self._regions)}")
+                self.region(r)
         for qid, (_, head) in self._queues.items():
             new = [s.id for s in head]
             for s in head:
@@ -134,9 +158,7 @@ class Abstraction:
             self._contents[qid] = new
         for line in range(V.NR_IRQS):
             for a in self.k.irq_actions(line):
-                if id(a) not in self._acts:
-                    kname = _KERNEL_LINES.get(line) if a.owner is None else None
-                    self._acts[id(a)] = kname or f"a{len(self._acts)}"
+                self.action(a)
 
     def _move(self, qid: int, old: list[int], new: list[int], op: str) -> None:
         if not new and old and len(old) > 1:
@@ -144,8 +166,10 @@ class Abstraction:
         elif len(new) == len(old) + 1:
             i = next((j for j, (x, y) in enumerate(zip(old, new, strict=False)) if x != y),
                      len(old))
-            # At the head, or before an element (skb_insert): the others move down one.
-            if i == 0 or (i < len(old) and op in _FRONT_INSERTS):
+            # At the head, or before an element (skb_insert): the others move down one. On
+            # an empty queue only the operation tells a head insert from a tail append.
+            front = op in _FRONT_INSERTS if (not old or 0 < i < len(old)) else i == 0
+            if front:
                 self.lo.grew_at_front(qid)
         elif len(new) == len(old) - 1:
             # Dequeued or unlinked anywhere: the spec moves the elements before it up one.
@@ -216,10 +240,12 @@ class Abstraction:
             put(V.q_lo, a, lo)
             put(V.q_hi, a, lo + head.qlen)
             for j, s in enumerate(head):
-                put(V.q_at, (qname, lo + j), self.skb(s))
+                self._mem_at[(qname, lo + j)] = self.skb(s)
             owner_dev = dev_of.get(qid)
             put(V.q_dev, a, owner_dev[0] if owner_dev else None)
             put(V.q_pri, a, owner_dev[1] if owner_dev else 0)
+        for (qname, i), sname in self._mem_at.items():
+            put(V.q_at, (qname, i), sname)
         # buffers and data areas
         uni["Skb"], uni["Blk"] = [], []
         pos: dict[int, tuple[str, int]] = {}
@@ -243,8 +269,11 @@ class Abstraction:
             put(V.skb_owner, a, self.party(s.owner))
             where = pos.get(s.id)
             put(V.skb_queued, a, where is not None)
-            put(V.skb_list, a, where[0] if where else None)
-            put(V.skb_pos, a, where[1] if where else 0)
+            if where is not None:
+                self._mem_where[s.id] = where
+            last = self._mem_where.get(s.id)
+            put(V.skb_list, a, last[0] if last else None)
+            put(V.skb_pos, a, last[1] if last else 0)
             put(V.skb_dev, a, self.dev(s.dev))
             put(V.skb_blk, a, kn)
             put(V.skb_ref, a, self.refs.slot(s.id) if s.id in self.refs.where else 0)
@@ -256,44 +285,50 @@ class Abstraction:
             put(V.blk_head, (kn,), s.area.head)
             put(V.blk_end, (kn,), s.area.head + s.area.size)
             for i, sid in enumerate(members):
-                put(V.blk_at, (kn, i), f"b{sid}")
-        # IRQ actions
+                self._mem_blk[(kn, i)] = f"b{sid}"
+        for (kn, i), sname in self._mem_blk.items():
+            put(V.blk_at, (kn, i), sname)
+        # IRQ actions (a freed one keeps its last fields, as in the spec's state)
         uni["Act"] = ["timer", "cascade", "fpu"]
-        for line in range(V.NR_IRQS):
-            for act in k.irq_actions(line):
-                an = self._acts.setdefault(id(act), f"a{len(self._acts)}")
-                if an not in uni["Act"]:
-                    uni["Act"].append(an)
-                a = (an,)
-                put(V.act_live, a, True)
-                put(V.act_line, a, line)
-                put(V.act_owner, a, self.party(act.owner))
-                put(V.act_devid, a, self.dev(act.dev_id) if isinstance(act.dev_id, Device)
-                    else None)
-                put(V.act_shirq, a, bool(act.flags & _SA_SHIRQ))
-                put(V.act_saint, a, bool(act.flags & _SA_INTERRUPT))
-        # regions
+        installed = {id(act) for line in range(V.NR_IRQS) for act in k.irq_actions(line)}
+        for aid, act in self._all_acts.items():
+            an = self.action(act)
+            if an not in uni["Act"]:
+                uni["Act"].append(an)
+            a = (an,)
+            put(V.act_live, a, aid in installed)
+            put(V.act_line, a, act.line)
+            put(V.act_owner, a, self.party(act.owner))
+            put(V.act_devid, a, self.dev(act.dev_id) if isinstance(act.dev_id, Device)
+                else None)
+            put(V.act_shirq, a, bool(act.flags & _SA_SHIRQ))
+            put(V.act_saint, a, bool(act.flags & _SA_INTERRUPT))
+        # regions (a released one keeps its last fields and slot, as in the spec's state)
         uni["Region"] = []
-        regions = {id(r): r for r in k.regions()}
+        live_regions = {id(r) for r in k.regions}
         for rid, rn in self._regions.items():
             uni["Region"].append(rn)
-            r = regions.get(rid)
-            put(V.reg_live, (rn,), r is not None)
-            if r is not None:
-                put(V.reg_from, (rn,), r.start)
-                put(V.reg_num, (rn,), r.num)
-                put(V.reg_owner, (rn,), self.party(r.owner))
-                put(V.reg_idx, (rn,), self.table.slot(rid))
+            r = self._dead_regions[rid]
+            put(V.reg_live, (rn,), rid in live_regions)
+            put(V.reg_from, (rn,), r.start)
+            put(V.reg_num, (rn,), r.num)
+            put(V.reg_owner, (rn,), self.party(r.owner))
+            if rid in self.table.where:
+                self._mem_slot[rid] = self.table.slot(rid)
+            put(V.reg_idx, (rn,), self._mem_slot.get(rid, 0))
         slots = self.table.items("io")
         put(V.io_count, (), len(slots))
-        for i, rid in enumerate(slots):
-            put(V.io_slot, (i,), self._regions[rid])  # type: ignore[index]
+        for slot_no, slot_rid in enumerate(slots):
+            assert isinstance(slot_rid, int)
+            self._mem_io[slot_no] = self._regions[slot_rid]
+        for slot_no, rn in self._mem_io.items():
+            put(V.io_slot, (slot_no,), rn)
         # DMA
         for ch in range(V.MAX_DMA_CHANNELS):
             claim = k.dma_claim(ch)
             put(V.dma_locked, (ch,), claim is not None)
             put(V.dma_owner, (ch,), None if claim is None else self.party(claim.owner))
-        put(V.rx_dropping, (), k.rx_dropping())
+        put(V.rx_dropping, (), k.rx_dropping)
         st.universe = {s: list(dict.fromkeys(v)) for s, v in uni.items()}
         # Entities never seen are absent; their symbols read as the spec's defaults.
         return st

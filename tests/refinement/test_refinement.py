@@ -1,0 +1,495 @@
+"""Refinement: the reference kernel's behaviour satisfies the spec's contracts.
+
+A Hypothesis state machine drives random call sequences (two modules, devices, IRQ
+lines, regions, DMA channels, buffers and queues) through the reference kernel. Before
+each call it evaluates the operation's caller obligations with the spec's rule objects
+and only makes calls that honour them; after each call it maps the kernel to the spec's
+state and checks that some case of the operation took place (guard, guarantees and
+frame) and that every invariant still holds. The cases reached are collected; the
+last test checks that every case the machine is built to reach was reached.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import netdevspec.reference as errno_mod
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from netdevspec.conformance.abstraction import Abstraction
+from netdevspec.conformance.checker import check_step
+from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
+from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ
+from netdevspec.spec import SPEC, evaluate
+
+pytestmark = pytest.mark.slow
+
+REACHED: Counter[str] = Counter()
+SKIPPED: Counter[str] = Counter()
+
+
+def _handler(irq: int, dev_id: object, regs: object) -> None:
+    return None
+
+
+_ERRNO = {getattr(errno_mod, n): n for n in ("EINVAL", "ENOMEM", "EBUSY", "EIO", "ENFILE",
+                                             "EEXIST", "ENODEV")}
+
+
+def _errno(ret: object) -> str | None:
+    """A kernel result in the spec cases' notation."""
+    if isinstance(ret, bool) or not isinstance(ret, int):
+        return None
+    if ret == 0:
+        return "0"
+    return f"-{_ERRNO[-ret]}" if -ret in _ERRNO else None
+
+
+class KernelMachine(RuleBasedStateMachine):
+    """Random sequences of API calls by two modules, each checked against the spec."""
+
+    @initialize()
+    def boot(self) -> None:
+        self.k = Kernel()
+        self.a = Abstraction(self.k)
+        self.mods = [Module("m0", init_module=lambda: 0), Module("m1", init_module=lambda: 0)]
+        for m in self.mods:
+            assert self.k.insmod(m) == 0
+            self.a.track_module(m)
+        self.skbs: list[SkBuff] = []
+        self.queues: list[SkBuffHead] = []
+        self.devs = [Device(f"sim{i}") for i in range(2)]  # dev_id cookies for sharing
+        for d in self.devs:
+            self.a.track_device(d)
+        self.a.sync()
+        self.pre = self.a.state()
+
+    # -- the check every rule goes through ------------------------------------------------
+    def step(self, op: str, env: dict[str, Any], call: Callable[[], Any],
+             after: Callable[[Any], dict[str, Any]] | None = None, sync_op: str = "") -> Any:
+        """Make the call if its obligations hold; then check it against the spec."""
+        operation = SPEC.operation(op)
+        pre = self.pre
+        broken = {u.rule.id for u in operation.obligations
+                  if not evaluate(u.formula, pre, None, env)}
+        # A branch 2.0 lets through although it breaks an obligation (freeing a free IRQ)
+        # is still kernel behaviour to check; any other broken obligation: do not call.
+        allowed = {v.rule.id for c in operation.cases for v in c.violates
+                   if evaluate(c.guard, pre, None, env)}
+        if broken - allowed:
+            SKIPPED[f"{op}:{sorted(broken - allowed)[0]}"] += 1
+            return None
+        ret = call()
+        full = dict(env)
+        if after is not None:
+            full.update(after(ret))
+        self.a.sync(sync_op or op)
+        post = self.a.state()
+        report = check_step(SPEC, operation, pre, post, full, returned=_errno(ret))
+        assert report.agrees, (op, full, report)
+        assert report.case is not None
+        REACHED[report.case] += 1
+        self.pre = post
+        return ret
+
+    def module(self, i: int) -> Module:
+        return self.mods[i % len(self.mods)]
+
+    def owned(self, m: Module) -> list[SkBuff]:
+        return [s for s in self.skbs if s.alive and s.owner is m]
+
+    # -- allocation ---------------------------------------------------------------------------
+    @rule(who=st.integers(0, 1), size=st.integers(0, 64), dev=st.booleans(),
+          fail=st.sampled_from([False, False, False, True]))
+    def alloc(self, who: int, size: int, dev: bool, fail: bool) -> None:
+        m = self.module(who)
+        op = "dev_alloc_skb" if dev else "alloc_skb"
+        if fail:
+            self.k.fail_next_alloc()
+
+        def call() -> SkBuff | None:
+            with self.k.running(m):
+                return self.k.dev_alloc_skb(size) if dev else self.k.alloc_skb(size)
+
+        def after(s: SkBuff | None) -> dict[str, Any]:
+            if s is None:
+                return {"b": None, "k": None, "h": 0}
+            self.skbs.append(s)
+            self.a.track_skb(s)
+            return {"b": self.a.skb(s), "k": self.a.area(s), "h": s.area.head}
+
+        self.step(op, {"c": m.name, "n": size}, call, after)
+
+    # -- geometry ---------------------------------------------------------------------------
+    def geometry(self, pick: int, n: int, op: str) -> None:
+        live = [s for s in self.skbs if s.alive and s.owner is not None]
+        if not live:
+            return
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+        env: dict[str, Any] = {"c": m.name, "b": self.a.skb(s), "n": n}
+        fn = getattr(self.k, op)
+
+        def call() -> Any:
+            with self.k.running(m):
+                if op in ("skb_headroom", "skb_tailroom"):
+                    return fn(s)
+                return fn(s, n)
+
+        if op in ("skb_put", "skb_push"):
+            env["ret"] = s.tail if op == "skb_put" else s.data - n
+        if op in ("skb_headroom", "skb_tailroom"):
+            env.pop("n")
+            env["ret"] = s.data - s.head if op == "skb_headroom" else s.end - s.tail
+        self.step(op, env, call)
+
+    _live = precondition(lambda self: any(s.alive and s.owner for s in self.skbs))
+
+    @_live
+    @rule(pick=st.integers(0, 10**6), n=st.integers(0, 12))
+    def put(self, pick: int, n: int) -> None:
+        self.geometry(pick, n, "skb_put")
+
+    @_live
+    @rule(pick=st.integers(0, 10**6), n=st.integers(0, 12))
+    def push(self, pick: int, n: int) -> None:
+        self.geometry(pick, n, "skb_push")
+
+    @_live
+    @rule(pick=st.integers(0, 10**6), n=st.integers(0, 12))
+    def pull(self, pick: int, n: int) -> None:
+        self.geometry(pick, n, "skb_pull")
+
+    @_live
+    @rule(pick=st.integers(0, 10**6), n=st.integers(0, 12))
+    def reserve(self, pick: int, n: int) -> None:
+        self.geometry(pick, n, "skb_reserve")
+
+    @_live
+    @rule(pick=st.integers(0, 10**6), n=st.integers(0, 12),
+          op=st.sampled_from(["skb_trim", "skb_headroom", "skb_tailroom"]))
+    def measure(self, pick: int, n: int, op: str) -> None:
+        self.geometry(pick, n, op)
+
+    # -- freeing -----------------------------------------------------------------------------
+    @precondition(lambda self: any(s.alive for s in self.skbs))
+    @rule(pick=st.integers(0, 10**6), dev=st.booleans(), flag=st.sampled_from([0, 1]))
+    def free(self, pick: int, dev: bool, flag: int) -> None:
+        live = [s for s in self.skbs if s.alive and s.owner is not None and s.list is None]
+        if not live:
+            return
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+        name = self.a.skb(s)
+        if dev:
+            def set_flag() -> None:
+                with self.k.running(m):
+                    s.free = flag
+            self.step("skb_set_free", {"c": m.name, "b": name, "n": flag}, set_flag)
+
+        def call() -> None:
+            with self.k.running(m):
+                if dev:
+                    self.k.dev_kfree_skb(s)
+                else:
+                    self.k.kfree_skb(s)
+
+        self.step("dev_kfree_skb" if dev else "kfree_skb", {"c": m.name, "b": name}, call)
+
+    # -- clones and copies -----------------------------------------------------------------
+    @precondition(lambda self: any(s.alive for s in self.skbs))
+    @rule(pick=st.integers(0, 10**6), copy=st.booleans(), fail=st.booleans())
+    def clone(self, pick: int, copy: bool, fail: bool) -> None:
+        live = [s for s in self.skbs if s.alive and s.owner is not None]
+        if not live:
+            return
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+        if fail:
+            self.k.fail_next_alloc()
+
+        def call() -> SkBuff | None:
+            with self.k.running(m):
+                return self.k.skb_copy(s) if copy else self.k.skb_clone(s)
+
+        def after(n: SkBuff | None) -> dict[str, Any]:
+            if n is None:
+                return {"b2": None, "k": None, "h": 0}
+            self.skbs.append(n)
+            self.a.track_skb(n)
+            return {"b2": self.a.skb(n), "k": self.a.area(n), "h": n.area.head}
+
+        self.step("skb_copy" if copy else "skb_clone", {"c": m.name, "b": self.a.skb(s)},
+                  call, after)
+
+    # -- queues -------------------------------------------------------------------------------
+    @precondition(lambda self: len(self.queues) < 3)
+    @rule(who=st.integers(0, 1))
+    def new_queue(self, who: int) -> None:
+        m = self.module(who)
+        head = SkBuffHead(None, f"mq{len(self.queues)}")
+        qname = self.a.track_queue(head)
+
+        def call() -> None:
+            with self.k.running(m):
+                self.k.skb_queue_head_init(head)
+            self.a.reinit(head)
+            self.queues.append(head)
+
+        self.step("skb_queue_head_init", {"c": m.name, "q": qname}, call)
+
+    @precondition(lambda self: bool(self.queues))
+    @rule(qi=st.integers(0, 10**6), pick=st.integers(0, 10**6),
+          op=st.sampled_from(["skb_queue_tail", "skb_queue_head", "skb_insert", "skb_append"]))
+    def enqueue(self, qi: int, pick: int, op: str) -> None:
+        head = self.queues[qi % len(self.queues)]
+        m = head.owner
+        if m is None:
+            return
+        free = [s for s in self.owned(m) if s.list is None]
+        if not free:
+            return
+        s = free[pick % len(free)]
+        env: dict[str, Any] = {"c": m.name}
+        anchors = list(head)
+        if op in ("skb_insert", "skb_append"):
+            if not anchors:
+                return
+            old = anchors[pick % len(anchors)]
+            env.update(b=self.a.skb(old), b2=self.a.skb(s))
+
+            def call() -> None:
+                with self.k.running(m):
+                    getattr(self.k, op)(old, s)
+        else:
+            env.update(q=self.a.queue(head), b=self.a.skb(s))
+
+            def call() -> None:
+                with self.k.running(m):
+                    getattr(self.k, op)(head, s)
+
+        self.step(op, env, call)
+
+    @precondition(lambda self: bool(self.queues))
+    @rule(qi=st.integers(0, 10**6), peek=st.booleans())
+    def dequeue(self, qi: int, peek: bool) -> None:
+        head = self.queues[qi % len(self.queues)]
+        m = head.owner
+        if m is None:
+            return
+        first = next(iter(head), None)
+
+        def call() -> SkBuff | None:
+            with self.k.running(m):
+                return self.k.skb_peek(head) if peek else self.k.skb_dequeue(head)
+
+        self.step("skb_peek" if peek else "skb_dequeue",
+                  {"c": m.name, "q": self.a.queue(head), "b": self.a.skb(first)}, call)
+
+    @precondition(lambda self: any(s.alive for s in self.skbs))
+    @rule(pick=st.integers(0, 10**6))
+    def unlink(self, pick: int) -> None:
+        live = [s for s in self.skbs if s.alive and s.owner is not None]
+        if not live:
+            return
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+
+        def call() -> None:
+            with self.k.running(m):
+                self.k.skb_unlink(s)
+
+        self.step("skb_unlink", {"c": m.name, "b": self.a.skb(s)}, call)
+
+    # -- resources ----------------------------------------------------------------------------
+    @rule(who=st.integers(0, 1), irq=st.sampled_from([-1, 5, 5, 9, 16]), shirq=st.booleans(),
+          saint=st.booleans(), handler=st.sampled_from([True, True, False]),
+          fail=st.sampled_from([False, False, True]), dev=st.integers(0, 2))
+    def request_irq(self, who: int, irq: int, shirq: bool, saint: bool, handler: bool,
+                    fail: bool, dev: int) -> None:
+        self._request_irq(who, irq, shirq, saint, handler, fail, dev)
+
+    def _request_irq(self, who: int, irq: int, shirq: bool, saint: bool, handler: bool,
+                     fail: bool, dev: int) -> None:
+        m = self.module(who)
+        dev_id = self.devs[dev] if dev < len(self.devs) else None
+        flags = (SA_SHIRQ if shirq else 0) | (SA_INTERRUPT if saint else 0)
+        if fail:
+            self.k.fail_next_alloc()
+        before = set(map(id, self.k.irq_actions(irq))) if 0 <= irq < 16 else set()
+
+        def call() -> int:
+            with self.k.running(m):
+                return self.k.request_irq(irq, _handler if handler else None, flags,
+                                          m.name, dev_id)
+
+        def after(rc: int) -> dict[str, Any]:
+            new = [x for x in (self.k.irq_actions(irq) if 0 <= irq < 16 else ())
+                   if id(x) not in before]
+            return {"a": self.a.action(new[0]) if new else None}
+
+        env = {"c": m.name, "irq": irq, "handler": handler, "shirq": shirq,
+               "sa_interrupt": saint, "dev_id": self.a.dev(dev_id)}
+        self.step("request_irq", env, call, after)
+        if fail:
+            self.k.alloc_fails = None
+            self.k._fail_budget = 0
+
+    @rule(who=st.integers(0, 1), irq=st.sampled_from([-1, 5, 5, 9, 16]), dev=st.integers(0, 2))
+    def free_irq(self, who: int, irq: int, dev: int) -> None:
+        self._free_irq(who, irq, dev)
+
+    def _free_irq(self, who: int, irq: int, dev: int) -> None:
+        m = self.module(who)
+        dev_id = self.devs[dev] if dev < len(self.devs) else None
+        acts = [x for x in self.k.irq_actions(irq) if x.dev_id is dev_id] if 0 <= irq < 16 else []
+
+        def call() -> None:
+            with self.k.running(m):
+                self.k.free_irq(irq, dev_id)
+
+        env = {"c": m.name, "irq": irq, "dev_id": self.a.dev(dev_id),
+               "a": self.a.action(acts[0]) if acts else None}
+        self.step("free_irq", env, call)
+
+    @precondition(lambda self: any(a.owner is not None for line in (5, 9)
+                                   for a in self.k.irq_actions(line)))
+    @rule(pick=st.integers(0, 10**6), again=st.booleans(), shirq=st.booleans(),
+          saint=st.booleans(), dev=st.integers(0, 2))
+    def held_line(self, pick: int, again: bool, shirq: bool, saint: bool, dev: int) -> None:
+        """Free an action a module holds (by its own module), or request its line again."""
+        acts = [a for line in (5, 9) for a in self.k.irq_actions(line) if a.owner is not None]
+        act = acts[pick % len(acts)]
+        if again:
+            self._request_irq(self.mods.index(act.owner), act.line, shirq, saint, True, False,
+                              dev)
+        else:
+            devs = [*self.devs, None]
+            self._free_irq(self.mods.index(act.owner), act.line,
+                           devs.index(act.dev_id) if act.dev_id in devs else 2)
+
+    @precondition(lambda self: any(r.owner is not None for r in self.k.regions))
+    @rule(pick=st.integers(0, 10**6))
+    def release_held(self, pick: int) -> None:
+        """A module releases exactly a region it holds."""
+        held = [r for r in self.k.regions if r.owner is not None]
+        r = held[pick % len(held)]
+        assert r.owner is not None
+        self._regions(self.mods.index(r.owner), r.start, r.num, "release_region")
+
+    @rule(who=st.integers(0, 1), start=st.sampled_from([0x200, 0x280, 0x300, 0x310]),
+          num=st.sampled_from([0, 8, 16, 32]),
+          op=st.sampled_from(["check_region", "request_region", "release_region"]))
+    def regions(self, who: int, start: int, num: int, op: str) -> None:
+        self._regions(who, start, num, op)
+
+    def _regions(self, who: int, start: int, num: int, op: str) -> None:
+        m = self.module(who)
+        exact = [r for r in self.k.regions if r.start == start and r.num == num]
+
+        def call() -> Any:
+            with self.k.running(m):
+                if op == "request_region":
+                    return self.k.request_region(start, num, m.name)
+                return getattr(self.k, op)(start, num)
+
+        def after(_: Any) -> dict[str, Any]:
+            if op == "request_region":
+                new = [r for r in self.k.regions if r.start == start and r.num == num
+                       and r.owner is m]
+                return {"r": self.a.region(new[0]) if new else None}
+            return {}
+
+        env: dict[str, Any] = {"c": m.name, "from": start, "num": num}
+        if op == "release_region":
+            env["r"] = self.a.region(exact[0]) if exact else None
+        elif op == "request_region":
+            env["r"] = None
+        self.step(op, env, call, after)
+
+    @rule(who=st.integers(0, 1), ch=st.integers(-1, 8), free=st.booleans())
+    def dma(self, who: int, ch: int, free: bool) -> None:
+        m = self.module(who)
+
+        def call() -> Any:
+            with self.k.running(m):
+                return self.k.free_dma(ch) if free else self.k.request_dma(ch, m.name)
+
+        self.step("free_dma" if free else "request_dma", {"c": m.name, "ch": ch}, call)
+
+    # -- modules ------------------------------------------------------------------------------
+    @rule(who=st.integers(0, 1), inc=st.booleans())
+    def use_count(self, who: int, inc: bool) -> None:
+        m = self.module(who)
+
+        def call() -> None:
+            if inc:
+                self.k.mod_inc_use_count(m)
+            else:
+                self.k.mod_dec_use_count(m)
+
+        self.step("mod_inc_use_count" if inc else "mod_dec_use_count", {"m": m.name}, call)
+
+    @invariant()
+    def every_invariant_holds(self) -> None:
+        if hasattr(self, "pre"):
+            bad = [i.id for i in SPEC.invariants if not evaluate(i.formula, self.pre)]
+            assert bad == []
+
+
+KernelMachine.TestCase.settings = settings(
+    max_examples=int(os.environ.get("NETDEVSPEC_REFINEMENT_EXAMPLES", "120")),
+    stateful_step_count=60, deadline=None, suppress_health_check=list(HealthCheck))
+test_kernel_refines_the_spec = KernelMachine.TestCase
+
+
+def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
+    """Deterministic steps for cases random runs reach only sometimes, checked the same way."""
+    m = KernelMachine()
+    m.boot()
+    for _ in range(4):
+        m.alloc(who=0, size=64, dev=False, fail=False)
+    m.new_queue(who=0)
+    m.enqueue(qi=0, pick=0, op="skb_queue_tail")
+    m.enqueue(qi=0, pick=0, op="skb_queue_head")
+    m.enqueue(qi=0, pick=0, op="skb_insert")
+    m.enqueue(qi=0, pick=1, op="skb_append")
+    m.dequeue(qi=0, peek=True)
+    m.unlink(pick=2)
+    m.dequeue(qi=0, peek=False)
+    m.request_irq(who=0, irq=5, shirq=False, saint=False, handler=True, fail=False, dev=0)
+    m.request_irq(who=1, irq=5, shirq=True, saint=False, handler=True, fail=False, dev=1)
+    m.request_irq(who=0, irq=9, shirq=True, saint=False, handler=True, fail=False, dev=0)
+    m.request_irq(who=1, irq=9, shirq=True, saint=True, handler=True, fail=False, dev=1)
+    m.free_irq(who=0, irq=5, dev=0)
+    m.teardown()
+    for case in ("skb_queue_tail.ok", "skb_queue_head.ok", "skb_insert.ok", "skb_append.ok",
+                 "skb_peek.ok", "skb_unlink.ok", "skb_dequeue.ok", "request_irq.ebusy",
+                 "request_irq.mismatch", "free_irq.ok"):
+        assert REACHED[case] > 0, case
+
+
+def test_every_targeted_case_was_reached() -> None:
+    """Runs after the machine (file order): the cases this machine drives all occurred."""
+    targeted = {c for c in SPEC.cases if c.split(".")[0] in {
+        "alloc_skb", "dev_alloc_skb", "skb_put", "skb_push", "skb_pull", "skb_reserve",
+        "skb_trim", "skb_headroom", "skb_tailroom", "kfree_skb", "dev_kfree_skb",
+        "skb_set_free", "skb_clone", "skb_copy", "skb_queue_head_init", "skb_queue_tail",
+        "skb_queue_head", "skb_insert", "skb_append", "skb_dequeue", "skb_peek", "skb_unlink",
+        "request_irq", "free_irq", "check_region", "request_region", "release_region",
+        "request_dma", "free_dma", "mod_inc_use_count", "mod_dec_use_count"}}
+    # Not reached here yet (see the issue notes): the deferred free needs the transmit
+    # path's device lock, a full I/O table needs 64 regions.
+    not_yet = {"kfree_skb.deferred", "request_region.full"}
+    missing = sorted(targeted - not_yet - set(REACHED))
+    assert REACHED, "the state machine did not run first"
+    assert missing == [], f"cases never reached: {missing}"
