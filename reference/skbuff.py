@@ -241,6 +241,17 @@ def _need_int(fn: str, name: str, value: object) -> int:
                     f"{type(value).__name__} {value!r}")
 
 
+def _link_between(prv: SkBuff | SkBuffHead, nxt: SkBuff | SkBuffHead, new: SkBuff,
+                  lst: SkBuffHead) -> None:
+    """Link ``new`` between two neighbours on ``lst`` (the queue head closes the ring)."""
+    new.prev = prv
+    new.next = nxt
+    prv.next = new
+    nxt.prev = new
+    new.list = lst
+    lst.qlen += 1
+
+
 class SkbOps(KernelCore):
     """The 2.0 buffer and queue functions, as methods of the kernel.
 
@@ -975,14 +986,8 @@ class SkbOps(KernelCore):
         if lst is None:
             return
         prv = old.prev
-        if prv is None:
-            return
-        new.next = old
-        new.prev = prv
-        old.prev = new
-        prv.next = new
-        new.list = lst
-        lst.qlen += 1
+        if prv is not None:
+            _link_between(prv, old, new, lst)
 
     def skb_append(self, old: SkBuff, new: SkBuff) -> None:
         """Put ``new`` just after ``old`` on ``old``'s queue (Q-4)."""
@@ -990,11 +995,5 @@ class SkbOps(KernelCore):
         if lst is None:
             return
         nxt = old.next
-        if nxt is None:
-            return
-        new.prev = old
-        new.next = nxt
-        nxt.prev = new
-        old.next = new
-        new.list = lst
-        lst.qlen += 1
+        if nxt is not None:
+            _link_between(old, nxt, new, lst)

@@ -97,6 +97,14 @@ class KernelMachine(RuleBasedStateMachine):
         self.pre = post
         return ret
 
+    def new_buffer(self, s: SkBuff | None, key: str) -> dict[str, Any]:
+        """The kernel's choices for a new buffer: its name, its data area and address."""
+        if s is None:
+            return {key: None, "k": None, "h": 0}
+        self.skbs.append(s)
+        self.a.track_skb(s)
+        return {key: self.a.skb(s), "k": self.a.area(s), "h": s.area.head}
+
     def module(self, i: int) -> Module:
         return self.mods[i % len(self.mods)]
 
@@ -116,14 +124,7 @@ class KernelMachine(RuleBasedStateMachine):
             with self.k.running(m):
                 return self.k.dev_alloc_skb(size) if dev else self.k.alloc_skb(size)
 
-        def after(s: SkBuff | None) -> dict[str, Any]:
-            if s is None:
-                return {"b": None, "k": None, "h": 0}
-            self.skbs.append(s)
-            self.a.track_skb(s)
-            return {"b": self.a.skb(s), "k": self.a.area(s), "h": s.area.head}
-
-        self.step(op, {"c": m.name, "n": size}, call, after)
+        self.step(op, {"c": m.name, "n": size}, call, lambda s: self.new_buffer(s, "b"))
 
     # -- geometry ---------------------------------------------------------------------------
     def geometry(self, pick: int, n: int, op: str) -> None:
@@ -220,15 +221,8 @@ class KernelMachine(RuleBasedStateMachine):
             with self.k.running(m):
                 return self.k.skb_copy(s) if copy else self.k.skb_clone(s)
 
-        def after(n: SkBuff | None) -> dict[str, Any]:
-            if n is None:
-                return {"b2": None, "k": None, "h": 0}
-            self.skbs.append(n)
-            self.a.track_skb(n)
-            return {"b2": self.a.skb(n), "k": self.a.area(n), "h": n.area.head}
-
         self.step("skb_copy" if copy else "skb_clone", {"c": m.name, "b": self.a.skb(s)},
-                  call, after)
+                  call, lambda n: self.new_buffer(n, "b2"))
 
     # -- queues -------------------------------------------------------------------------------
     @precondition(lambda self: len(self.queues) < 3)
