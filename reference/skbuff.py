@@ -580,19 +580,25 @@ class SkbOps(KernelCore):
         recorded (``free_flag_unset``); a queued one is warned about, recorded
         (``free_queued``), unlinked and freed.
         """
+        checked = self._free_entry(skb, "kfree_skb")
+        if checked is not None:
+            self._kfree(checked, rw)
+
+    def _free_entry(self, skb: SkBuff | None, fn: str) -> SkBuff | None:
+        """What both frees check first: NULL (logged), a buffer already freed (recorded
+        as a double free), a buffer that is not the calling module's (recorded)."""
         if skb is None:
-            self.printk("kfree_skb: skb = NULL")
-            self._misuse("free_null", "kfree_skb(NULL)")
-            return
-        skb = _need_skb("kfree_skb", skb)
+            self.printk(f"{fn}: skb = NULL")
+            self._misuse("free_null", f"{fn}(NULL)")
+            return None
+        skb = _need_skb(fn, skb)
         if not skb.alive:
-            self._misuse("double_free", f"kfree_skb on buffer #{skb.id}, already freed",
-                         skb=skb.id)
-            return
+            self._misuse("double_free", f"{fn} on buffer #{skb.id}, already freed", skb=skb.id)
+            return None
         cur = self.current
         if cur is not None and skb.owner is not cur:
-            self._bad_use(skb, "kfree_skb")
-        self._kfree(skb, rw)
+            self._bad_use(skb, fn)
+        return skb
 
     def _kfree(self, skb: SkBuff, rw: int) -> None:
         if skb.lock:
@@ -640,18 +646,10 @@ class SkbOps(KernelCore):
         """A driver releases a buffer (SKB-14): unlock once, then free it only if it is
         unlocked and ``free`` is 1 or 3; otherwise it goes back to the kernel (its real
         owner keeps it)."""
-        if skb is None:
-            self.printk("dev_kfree_skb: skb = NULL")
-            self._misuse("free_null", "dev_kfree_skb(NULL)")
+        checked = self._free_entry(skb, "dev_kfree_skb")
+        if checked is None:
             return
-        skb = _need_skb("dev_kfree_skb", skb)
-        if not skb.alive:
-            self._misuse("double_free", f"dev_kfree_skb on buffer #{skb.id}, already freed",
-                         skb=skb.id)
-            return
-        cur = self.current
-        if cur is not None and skb.owner is not cur:
-            self._bad_use(skb, "dev_kfree_skb")
+        skb = checked
         if skb.list is not None:
             self._misuse("free_queued", f"dev_kfree_skb on buffer #{skb.id}, still on queue "
                          f"{skb.list.name or '?'}", skb=skb.id)
