@@ -56,6 +56,8 @@ class Abstraction:
         self._dead_regions: dict[int, Any] = {}
         self._mem_slot: dict[int, int] = {}
         self._mem_io: dict[int, str] = {}
+        self._mem_owner: dict[int, str] = {}
+        self._mem_eth: dict[int, str | None] = {}
         self._all_acts: dict[int, Any] = {}
         self.track_queue(kernel.backlog, "backlog")
         self.sync()
@@ -205,7 +207,9 @@ class Abstraction:
             uni["Dev"].append(name)
             a = (name,)
             put(V.dev_reg, a, bool(d.registered))
-            put(V.dev_owner, a, self.party(d.owner) if d.registered else None)
+            if d.registered:
+                self._mem_owner[id(d)] = self.party(d.owner)
+            put(V.dev_owner, a, self._mem_owner.get(id(d)))
             put(V.dev_name, a, self.names.code(d.name))
             put(V.dev_has_init, a, d.init is not None)
             put(V.dev_has_open, a, d.open is not None)
@@ -225,9 +229,14 @@ class Abstraction:
             put(V.dev_xmit_skb, a, self.skb(self._xmit.get(id(d))))
             for p, head in enumerate(d.buffs):
                 put(V.dev_q, (name, p), self.track_queue(head))
-        for i, owner in enumerate(k.ethdev_index):
-            put(V.eth_used, (i,), owner is not None)
-            put(V.eth_dev, (i,), self.dev(owner))
+        for i, holder in enumerate(k.ethdev_index):
+            # 2.0's ether_setup takes an ethN slot already while probing; in the spec a slot
+            # belongs to a registered device. Both agree on every registered device.
+            held = holder is not None and holder.registered
+            put(V.eth_used, (i,), held)
+            if held:
+                self._mem_eth[i] = self.dev(holder)
+            put(V.eth_dev, (i,), self._mem_eth.get(i))
         # queues
         dev_of = {id(h): (nm, p) for nm, d in self._devs.values() for p, h in enumerate(d.buffs)}
         for qid, (qname, head) in self._queues.items():
