@@ -351,6 +351,15 @@ REG_READY = obligation(
     "device {d} was probed successfully but its fields or queues are not set up")
 
 _blank = dev_name(d) == NAME_BLANK
+_eth_name_after = And(dev_name.post(d) >= 0, dev_name.post(d) < MAX_ETH_CARDS)
+PROBE_FAILED = guarantee(
+    "reg.register.probe_failed",
+    "nothing is linked; a name that was not blank is unchanged, a blank one may now hold an "
+    "eth name (2.0 names the device before probing and releases only the slot)", (d,),
+    And(Implies(~_blank, dev_name.post(d) == dev_name(d)),
+        Implies(_blank, Or(dev_name.post(d) == NAME_BLANK, _eth_name_after))),
+    cite(("REG-5", K(_NI)), ("REG-3", K(f"{_NI} register_netdev"))),
+)
 _taken = Exists(e, And(dev_reg(e), dev_name(e) == dev_name(d)))
 _all_slots = Forall(j, eth_used(j), within=(0, MAX_ETH_CARDS))
 _LINK = (at(dev_reg, d), at(dev_owner, d))
@@ -363,8 +372,9 @@ REGISTER = operation(
     (bind(CALLER_LOADED, c), bind(REG_INIT, d), bind(REG_FRESH, d), bind(NAME_OK, dev_name(d)),
      bind(REG_UNIQUE, d)),
     (
-        case("register_netdev.probe_failed", "init returned non-zero: -EIO, nothing linked",
-             rc != 0, ret="-EIO"),
+        case("register_netdev.probe_failed", "init returned non-zero: -EIO, nothing linked "
+             "(a blank name may keep the eth name written before the probe)", rc != 0,
+             (PROBE_FAILED,), (at(dev_name, d),), ret="-EIO"),
         case("register_netdev.eexist", "the name is taken: -EEXIST, nothing linked (the "
              "conforming kernel's answer; 2.0.1 would corrupt the name space)",
              And(rc == 0, ~_blank, _taken), violates=(bind(REG_UNIQUE, d),), ret="-EEXIST"),
