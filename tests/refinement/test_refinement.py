@@ -12,6 +12,7 @@ last test checks that every case the machine is built to reach was reached.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,7 @@ from netdevspec.spec import SPEC, evaluate
 
 pytestmark = pytest.mark.slow
 
+_ETH = re.compile(r"eth\d+")
 REACHED: Counter[str] = Counter()
 SKIPPED: Counter[str] = Counter()
 
@@ -61,6 +63,8 @@ class KernelMachine(RuleBasedStateMachine):
         for m in self.mods:
             assert self.k.insmod(m) == 0
             self.a.track_module(m)
+        self.m2 = Module("m2")
+        self.a.track_module(self.m2)
         self.skbs: list[SkBuff] = []
         self.queues: list[SkBuffHead] = []
         self.probe_rc = 0
@@ -90,14 +94,19 @@ class KernelMachine(RuleBasedStateMachine):
         full = dict(env)
         if after is not None:
             full.update(after(ret))
+        self.checkpoint(op, full, _errno(ret), sync_op)
+        return ret
+
+    def checkpoint(self, op: str, env: dict[str, Any], returned: str | None = None,
+                   sync_op: str = "") -> None:
+        """Check the step from the last checkpoint to now as ``op``; this is the new start."""
         self.a.sync(sync_op or op)
         post = self.a.state()
-        report = check_step(SPEC, operation, pre, post, full, returned=_errno(ret))
-        assert report.agrees, (op, full, report)
+        report = check_step(SPEC, SPEC.operation(op), self.pre, post, env, returned=returned)
+        assert report.agrees, (op, env, report)
         assert report.case is not None
         REACHED[report.case] += 1
         self.pre = post
-        return ret
 
     def new_buffer(self, s: SkBuff | None, key: str) -> dict[str, Any]:
         """The kernel's choices for a new buffer: its name, its data area and address."""
@@ -457,6 +466,10 @@ class KernelMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, 1), dev=st.integers(0, 2))
     def ether_setup(self, who: int, dev: int) -> None:
         m, d = self.module(who), self.device(dev)
+        if _ETH.fullmatch(d.name) and not d.registered:
+            # 2.0's ether_setup reserves the slot of an ethN name before registration
+            # (REG-12); the spec does not model that yet: see the xfail test below.
+            return
 
         def call() -> None:
             with self.k.running(m):
@@ -531,9 +544,43 @@ class KernelMachine(RuleBasedStateMachine):
                                      "tbusy": tbusy, "interrupt": interrupt}, call)
 
     # -- modules ------------------------------------------------------------------------------
-    @rule(who=st.integers(0, 1), inc=st.booleans())
+    @rule(rc=st.sampled_from([0, 0, -5]))
+    def insmod(self, rc: int) -> None:
+        """insmod of a third module: the load and init_module's return, each checked."""
+        m = self.m2
+        env = {"m": m.name}
+        if not all(evaluate(u.formula, self.pre, None, env)
+                   for u in SPEC.operation("sys_init_module").obligations):
+            return
+
+        def init() -> int:
+            self.checkpoint("sys_init_module", env)  # now inside init_module
+            return rc
+
+        m.init_module = init
+        got = self.k.insmod(m)
+        self.checkpoint("init_module_return", {**env, "rc": rc}, _errno(got))
+
+    @rule()
+    def rmmod(self) -> None:
+        """rmmod of the third module (it holds nothing, so its duties are met)."""
+        m = self.m2
+        env = {"m": m.name}
+        if not all(evaluate(u.formula, self.pre, None, env)
+                   for u in SPEC.operation("delete_module").obligations):
+            return
+        if any(m.holdings().values()):
+            return
+        m.cleanup_module = lambda: self.checkpoint("delete_module", env)
+        got = self.k.rmmod(m.name)
+        if got == 0:
+            self.checkpoint("cleanup_module_return", env)
+        else:
+            self.checkpoint("delete_module", env, _errno(got))
+
+    @rule(who=st.integers(0, 2), inc=st.booleans())
     def use_count(self, who: int, inc: bool) -> None:
-        m = self.module(who)
+        m = [*self.mods, self.m2][who]
 
         def call() -> None:
             if inc:
@@ -589,13 +636,43 @@ def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
                    has_init=True, has_open=False)
     m.register(who=1, dev=1, rc=0)
     m.unregister(who=0, dev=0)
+    # DMA, a trim that shrinks, and a module's whole life (failed load, load, busy, unload)
+    m.dma(who=0, ch=3, free=False)
+    m.dma(who=0, ch=3, free=True)
+    m.alloc(who=0, size=64, dev=False, fail=False)
+    m.put(pick=len(m.skbs) - 1, n=10)
+    m.measure(pick=len([s for s in m.skbs if s.alive and s.owner]) - 1, n=4, op="skb_trim")
+    m.insmod(rc=-5)
+    m.insmod(rc=0)
+    m.use_count(who=2, inc=True)
+    m.rmmod()
+    m.use_count(who=2, inc=False)
+    m.rmmod()
     m.teardown()
     for case in ("skb_queue_tail.ok", "skb_queue_head.ok", "skb_insert.ok", "skb_append.ok",
                  "skb_peek.ok", "skb_unlink.ok", "skb_dequeue.ok", "request_irq.ebusy",
                  "request_irq.mismatch", "free_irq.ok", "register_netdev.ok_named",
                  "dev_get.found", "register_netdev.eexist", "register_netdev.ok_auto",
-                 "unregister_netdev.ok"):
+                 "unregister_netdev.ok", "free_dma.ok", "skb_trim.shrink",
+                 "init_module_return.fail", "init_module_return.ok", "delete_module.busy",
+                 "delete_module.call", "cleanup_module_return.ok"):
         assert REACHED[case] > 0, case
+
+
+@pytest.mark.xfail(strict=True, reason="known divergence: 2.0's ether_setup reserves the eth "
+                   "slot of an unregistered ethN device (REG-12); the spec counts only slots "
+                   "of registered devices, so a later auto-name picks a different slot")
+def test_ether_setup_slot_reservation_agrees_with_the_spec() -> None:
+    m = KernelMachine()
+    m.boot()
+    m.setup_fields(who=0, dev=0, name="eth0", irq=0, base=0, dma=0, mem=(0, 0),
+                   has_init=True, has_open=False)
+    m.k.ether_setup(m.devs[0])  # the reservation itself (the machine's rule skips it)
+    m.a.sync("ether_setup")
+    m.pre = m.a.state()
+    m.setup_fields(who=0, dev=2, name="", irq=0, base=0, dma=0, mem=(0, 0),
+                   has_init=True, has_open=False)
+    m.register(who=0, dev=2, rc=0)
 
 
 def test_every_targeted_case_was_reached() -> None:
@@ -608,7 +685,8 @@ def test_every_targeted_case_was_reached() -> None:
         "request_irq", "free_irq", "check_region", "request_region", "release_region",
         "request_dma", "free_dma", "mod_inc_use_count", "mod_dec_use_count",
         "dev_setup_fields", "ether_setup", "register_netdev", "unregister_netdev", "dev_get",
-        "dev_alloc_name", "dev_set_status"}}
+        "dev_alloc_name", "dev_set_status", "sys_init_module", "init_module_return",
+        "delete_module", "cleanup_module_return"}}
     # Not reached here yet (see the issue notes): the deferred free needs the transmit
     # path's device lock; a full I/O table, a full eth table and 100 taken unit names need
     # 64, 16 and 100 objects.
