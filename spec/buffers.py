@@ -221,16 +221,24 @@ def dequeue(qe: Expr, be: Expr) -> tuple[Use, tuple[Frame, ...]]:
 def new_buffer(rid: str, statement: str, bv: Var, kv_: Var, head: Expr, size: Expr | int,
                data: Expr, length: Expr | int, owner: Expr, free: int,
                cites: tuple[Citation, ...], extra_params: tuple[Var, ...] = (),
+               dev: Expr | None = None, fresh_fields: bool = True,
                ) -> tuple[Use, tuple[Frame, ...]]:
-    """The effect of a fresh buffer ``bv`` over a fresh data area ``kv_``."""
+    """The effect of a fresh buffer ``bv`` over a fresh data area ``kv_``.
+
+    A fresh allocation has no device and no protocol; a copy (``fresh_fields`` False)
+    takes the original's device (``dev``) and leaves the protocol unspecified (2.0 does
+    not set it; SKB-16 says nothing of it).
+    """
+    header = (And(skb_dev.post(bv) == null(skb_dev.result), skb_proto.post(bv) == 0)
+              if fresh_fields else And(skb_dev.post(bv) == dev))
     g = guarantee(
         rid, statement, (bv, kv_, *extra_params),
-        And(skb_ever.post(bv), skb_alive.post(bv), skb_head.post(bv) == head,
+        And(header, skb_ever.post(bv), skb_alive.post(bv), skb_head.post(bv) == head,
             skb_data.post(bv) == data, skb_tail.post(bv) == data + length,
             skb_end.post(bv) == head + size, skb_len.post(bv) == length,
             skb_owner.post(bv) == owner, skb_free.post(bv) == free, skb_lock.post(bv) == 0,
-            skb_queued.post(bv) == False, skb_dev.post(bv) == null(skb_dev.result),  # noqa: E712
-            skb_proto.post(bv) == 0, skb_blk.post(bv) == kv_, skb_ref.post(bv) == 0,
+            skb_queued.post(bv) == False,  # noqa: E712
+            skb_blk.post(bv) == kv_, skb_ref.post(bv) == 0,
             blk_live.post(kv_), blk_refs.post(kv_) == 1, blk_head.post(kv_) == head,
             blk_end.post(kv_) == head + size, blk_at.post(kv_, 0) == bv),
         cites,
@@ -497,9 +505,10 @@ SKB_CLONE = operation(
 _copy_g, _copy_f = new_buffer(
     "skb.copy.effect",
     "the copy is a new, independent, writable buffer of the same size with the same headroom "
-    "and length, owned by the caller, free 1",
+    "and length and the same device, owned by the caller, free 1 (its protocol is not set)",
     b2, k, h, skb_end(b) - skb_head(b), h + (skb_data(b) - skb_head(b)), skb_len(b), c, 1,
-    cite(("SKB-16", K(f"{_SKBC} skb_copy")), ("ART-4", A1)), (c, h, b))
+    cite(("SKB-16", K(f"{_SKBC} skb_copy")), ("ART-4", A1)), (c, h, b),
+    dev=skb_dev(b), fresh_fields=False)
 
 SKB_COPY = operation(
     "skb_copy", "a new buffer with a private copy of the data", (c, b, b2, k, h), _USE,

@@ -42,11 +42,11 @@ from netdevspec.spec.vocabulary import (
     BACKLOG,
     DEV,
     DEV_NUMBUFFS,
-    ETH_HLEN,
     KERNEL,
     NETDEV_MAX_BACKLOG,
     QUEUE,
     SKB,
+    dev_hhlen,
     dev_owner,
     dev_phase,
     dev_q,
@@ -274,18 +274,21 @@ NET_BH = operation(
 )
 
 FRAME_LEN = obligation(
-    "rx.eth.header", "eth_type_trans is given a frame holding at least the 14-byte Ethernet "
-    "header", (b,), skb_len(b) >= ETH_HLEN, cite(("RX-4", K("net/ethernet/eth.c eth_type_trans")),),
-    "eth_type_trans on buffer {b} shorter than an Ethernet header")
+    "rx.eth.header", "eth_type_trans is given a frame holding at least the device's link "
+    "header (hard_header_len, 14 after ether_setup)", (b, d),
+    And(dev_hhlen(d) >= 0, skb_len(b) >= dev_hhlen(d)),
+    cite(("RX-4", K("net/ethernet/eth.c eth_type_trans")),),
+    "eth_type_trans on buffer {b} shorter than the link header of device {d}")
 
 ETH_TYPE_TRANS = operation(
     "eth_type_trans", "pull the Ethernet header and return the frame's protocol", (c, b, d, ret),
-    (bind(CALLER_LOADED, c), bind(SKB_ALIVE, b), bind(SKB_OWNED, c, b), bind(FRAME_LEN, b)),
+    (bind(CALLER_LOADED, c), bind(SKB_ALIVE, b), bind(SKB_OWNED, c, b), bind(FRAME_LEN, b, d)),
     (case("eth_type_trans.ok", "data moves past the header; a non-zero protocol is returned",
           ret > 0,
-          (guarantee("rx.eth.pulled", "data' = data + 14, len' = len − 14", (b,),
-                     And(skb_data.post(b) == skb_data(b) + ETH_HLEN,
-                         skb_len.post(b) == skb_len(b) - ETH_HLEN),
+          (guarantee("rx.eth.pulled", "the link header is pulled: data' = data + "
+                     "hard_header_len, len' = len − hard_header_len", (b, d),
+                     And(skb_data.post(b) == skb_data(b) + dev_hhlen(d),
+                         skb_len.post(b) == skb_len(b) - dev_hhlen(d)),
                      cite(("RX-4", K("net/ethernet/eth.c eth_type_trans")),)),),
           (at(skb_data, b), at(skb_len, b)), ret="protocol"),),
     cite(("RX-4", K("net/ethernet/eth.c eth_type_trans")),),
