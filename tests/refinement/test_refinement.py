@@ -68,6 +68,8 @@ class KernelMachine(RuleBasedStateMachine):
         self.skbs: list[SkBuff] = []
         self.queues: list[SkBuffHead] = []
         self.probe_rc = 0
+        self.open_rc = 0
+        self.open_called = False
         # Devices the modules set up and register; also the dev_id cookies for sharing.
         self.devs = [Device(f"sim{i}") for i in range(3)]
         for d in self.devs:
@@ -543,6 +545,103 @@ class KernelMachine(RuleBasedStateMachine):
         self.step("dev_set_status", {"c": m.name, "d": self.a.dev(d), "start": start,
                                      "tbusy": tbusy, "interrupt": interrupt}, call)
 
+    # -- receive ------------------------------------------------------------------------------
+    @_live
+    @rule(pick=st.integers(0, 10**6), dev=st.integers(0, 3), proto=st.sampled_from([0, 0x800]))
+    def set_rx(self, pick: int, dev: int, proto: int) -> None:
+        live = [s for s in self.skbs if s.alive and s.owner is not None]
+        if not live:
+            return
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+        d = self.devs[dev] if dev < len(self.devs) else None
+
+        def call() -> None:
+            with self.k.running(m):
+                s.dev, s.protocol = d, proto
+
+        self.step("skb_set_rx", {"c": m.name, "b": self.a.skb(s), "dev": self.a.dev(d),
+                                 "protocol": proto}, call)
+
+    @_live
+    @rule(pick=st.integers(0, 10**6), dev=st.integers(0, 2))
+    def eth_type_trans(self, pick: int, dev: int) -> None:
+        live = [s for s in self.skbs if s.alive and s.owner is not None]
+        if not live:
+            return
+        s = live[pick % len(live)]
+        m, d = s.owner, self.device(dev)
+        assert m is not None
+
+        def call() -> int:
+            with self.k.running(m):
+                return self.k.eth_type_trans(s, d)
+
+        self.step("eth_type_trans", {"c": m.name, "b": self.a.skb(s), "d": self.a.dev(d)},
+                  call, lambda r: {"ret": r})
+
+    # -- open / close through the driver's callbacks -----------------------------------------
+    def _open_cb(self, dev: Device) -> int:
+        """The driver's open: the kernel's call is checked at entry, the body as the field
+        writes it makes; the return is checked after dev_open returns."""
+        m = dev.owner
+        assert m is not None
+        self.open_called = True
+        env = {"c": m.name, "d": self.a.dev(dev)}
+        self.checkpoint("dev_open", {"d": env["d"]})
+        dev.start, dev.tbusy, dev.interrupt = 1, 0, 0
+        self.checkpoint("dev_set_status", {**env, "start": True, "tbusy": False,
+                                           "interrupt": False})
+        return self.open_rc
+
+    def _stop_cb(self, dev: Device) -> int:
+        m = dev.owner
+        assert m is not None
+        env = {"c": m.name, "d": self.a.dev(dev)}
+        self.checkpoint("dev_close", {"d": env["d"]})
+        dev.start, dev.tbusy = 0, 1
+        self.checkpoint("dev_set_status", {**env, "start": False, "tbusy": True,
+                                           "interrupt": bool(dev.interrupt)})
+        return 0
+
+    @rule(dev=st.integers(0, 2), rc=st.sampled_from([0, 0, -11]))
+    def ifconfig_up(self, dev: int, rc: int) -> None:
+        d = self.device(dev)
+        if not d.registered or d.owner is None:
+            return
+        env = {"d": self.a.dev(d)}
+        if not all(evaluate(u.formula, self.pre, None, env)
+                   for u in SPEC.operation("dev_open").obligations):
+            return
+        self.open_rc = rc
+        self.open_called = False
+        d.open = self._open_cb if d.open is not None else None
+        got = self.k.dev_open(d)
+        if self.open_called:
+            assert d.owner is not None
+            self.checkpoint("open_return", {"c": d.owner.name, "d": env["d"], "rc": rc})
+        else:  # no open method, or already up: dev_open returned without calling it
+            self.checkpoint("dev_open", env, _errno(got))
+
+    @rule(dev=st.integers(0, 2))
+    def ifconfig_down(self, dev: int) -> None:
+        d = self.device(dev)
+        if not d.registered or d.owner is None:
+            return
+        env = {"d": self.a.dev(d)}
+        if not all(evaluate(u.formula, self.pre, None, env)
+                   for u in SPEC.operation("dev_close").obligations):
+            return
+        d.stop = self._stop_cb
+        was_up = bool(d.flags & 0x1)
+        self.k.dev_close(d)
+        if was_up:
+            assert d.owner is not None
+            self.checkpoint("stop_return", {"c": d.owner.name, "d": env["d"]})
+        else:
+            self.checkpoint("dev_close", env)
+
     # -- modules ------------------------------------------------------------------------------
     @rule(rc=st.sampled_from([0, 0, -5]))
     def insmod(self, rc: int) -> None:
@@ -642,6 +741,25 @@ def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
     m.alloc(who=0, size=64, dev=False, fail=False)
     m.put(pick=len(m.skbs) - 1, n=10)
     m.measure(pick=len([s for s in m.skbs if s.alive and s.owner]) - 1, n=4, op="skb_trim")
+    # open and close through the driver's callbacks; a failed probe; receive; a clash
+    m.ifconfig_up(dev=1, rc=0)  # registered without an open method: -ENODEV
+    m.setup_fields(who=0, dev=2, name="dummy0", irq=0, base=0, dma=0, mem=(0, 0),
+                   has_init=True, has_open=True)
+    m.ether_setup(who=0, dev=2)
+    m.register(who=0, dev=2, rc=0)
+    m.ifconfig_up(dev=2, rc=-11)
+    m.ifconfig_up(dev=2, rc=0)
+    m.ifconfig_up(dev=2, rc=0)  # already up
+    m.ifconfig_down(dev=2)
+    m.setup_fields(who=0, dev=0, name="dummy1", irq=0, base=0, dma=0, mem=(0, 0),
+                   has_init=True, has_open=False)
+    m.register(who=0, dev=0, rc=-19)
+    m.alloc(who=0, size=64, dev=True, fail=False)
+    m.set_rx(pick=len([s for s in m.skbs if s.alive and s.owner]) - 1, dev=2, proto=0x800)
+    m.clone(pick=len([s for s in m.skbs if s.alive and s.owner]) - 1, copy=True, fail=False)
+    m.clone(pick=0, copy=False, fail=False)
+    m.regions(who=0, start=0x280, num=8, op="request_region")
+    m.regions(who=1, start=0x280, num=8, op="request_region")
     m.insmod(rc=-5)
     m.insmod(rc=0)
     m.use_count(who=2, inc=True)
@@ -655,7 +773,10 @@ def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
                  "dev_get.found", "register_netdev.eexist", "register_netdev.ok_auto",
                  "unregister_netdev.ok", "free_dma.ok", "skb_trim.shrink",
                  "init_module_return.fail", "init_module_return.ok", "delete_module.busy",
-                 "delete_module.call", "cleanup_module_return.ok"):
+                 "delete_module.call", "cleanup_module_return.ok", "dev_open.enodev",
+                 "open_return.fail", "dev_open.call", "open_return.ok", "dev_open.already_up",
+                 "dev_close.call", "stop_return.ok", "register_netdev.probe_failed",
+                 "skb_set_rx.ok", "request_region.busy", "skb_copy.ok", "skb_clone.ok"):
         assert REACHED[case] > 0, case
 
 
@@ -686,10 +807,13 @@ def test_every_targeted_case_was_reached() -> None:
         "request_dma", "free_dma", "mod_inc_use_count", "mod_dec_use_count",
         "dev_setup_fields", "ether_setup", "register_netdev", "unregister_netdev", "dev_get",
         "dev_alloc_name", "dev_set_status", "sys_init_module", "init_module_return",
-        "delete_module", "cleanup_module_return"}}
+        "delete_module", "cleanup_module_return", "skb_set_rx", "eth_type_trans",
+        "dev_open", "open_return", "dev_close", "stop_return"}}
     # Not reached here yet (see the issue notes): the deferred free needs the transmit
     # path's device lock; a full I/O table, a full eth table and 100 taken unit names need
-    # 64, 16 and 100 objects.
+    # 64, 16 and 100 objects. (netif_rx, net_bh and the transmit path are not driven yet:
+    # the reference runs the bottom half and the driver's transmit inside one call, so
+    # they need trace points to be observed as the spec's separate steps.)
     not_yet = {"kfree_skb.deferred", "request_region.full", "register_netdev.enfile",
                "dev_alloc_name.enfile"}
     missing = sorted(targeted - not_yet - set(REACHED))
