@@ -857,23 +857,11 @@ class SkbOps(KernelCore):
 
     @staticmethod
     def _enqueue_tail(head: SkBuffHead, skb: SkBuff) -> None:
-        last = head.prev
-        skb.next = head
-        skb.prev = last
-        last.next = skb
-        head.prev = skb
-        skb.list = head
-        head.qlen += 1
+        _link_between(head.prev, head, skb, head)
 
     @staticmethod
     def _enqueue_head(head: SkBuffHead, skb: SkBuff) -> None:
-        first = head.next
-        skb.prev = head
-        skb.next = first
-        first.prev = skb
-        head.next = skb
-        skb.list = head
-        head.qlen += 1
+        _link_between(head, head.next, skb, head)
 
     def skb_dequeue(self, head: SkBuffHead) -> SkBuff | None:
         """Remove and return the first buffer of ``head``, or None if it is empty (Q-3)."""
