@@ -58,6 +58,7 @@ class Abstraction:
         self._mem_io: dict[int, str] = {}
         self._mem_owner: dict[int, str] = {}
         self._mem_eth: dict[int, str | None] = {}
+        self._mem_ref: dict[int, int] = {}
         self._all_acts: dict[int, Any] = {}
         self.track_queue(kernel.backlog, "backlog")
         self.sync()
@@ -285,7 +286,9 @@ class Abstraction:
             put(V.skb_pos, a, last[1] if last else 0)
             put(V.skb_dev, a, self.dev(s.dev))
             put(V.skb_blk, a, kn)
-            put(V.skb_ref, a, self.refs.slot(s.id) if s.id in self.refs.where else 0)
+            if s.id in self.refs.where:
+                self._mem_ref[s.id] = self.refs.slot(s.id)
+            put(V.skb_ref, a, self._mem_ref.get(s.id, 0))
         for kn, s in areas.items():
             uni["Blk"].append(kn)
             members = self.refs.items(kn)

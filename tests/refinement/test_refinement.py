@@ -156,12 +156,11 @@ class KernelMachine(RuleBasedStateMachine):
                     return fn(s)
                 return fn(s, n)
 
-        if op in ("skb_put", "skb_push"):
-            env["ret"] = s.tail if op == "skb_put" else s.data - n
         if op in ("skb_headroom", "skb_tailroom"):
             env.pop("n")
-            env["ret"] = s.data - s.head if op == "skb_headroom" else s.end - s.tail
-        self.step(op, env, call)
+        # The spec's guard checks the value the kernel returned (never one computed here).
+        returns = op in ("skb_put", "skb_push", "skb_headroom", "skb_tailroom")
+        self.step(op, env, call, (lambda r: {"ret": r}) if returns else None)
 
     _live = precondition(lambda self: any(s.alive and s.owner for s in self.skbs))
 
