@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netdevspec.spec.logic import ConcreteState, evaluate
-from netdevspec.spec.rules import Case, Operation, Spec
+from netdevspec.spec.rules import Case, Operation, Rule, Spec
 
 __all__ = ["StepReport", "changes", "check_step", "unframed_changes"]
 
@@ -38,7 +38,10 @@ def changes(pre: ConcreteState, post: ConcreteState, spec: Spec
     """Every (symbol, arguments, before, after) whose value differs between the states."""
     out = []
     for sym in spec.vocabulary:
-        keys = set(pre.values.get(sym.name, {})) | set(post.values.get(sym.name, {}))
+        before, after = pre.values.get(sym.name, {}), post.values.get(sym.name, {})
+        if before == after:  # the common case, compared in C
+            continue
+        keys = set(before) | set(after)
         if sym.index is not None:
             # Positions outside a queue's (or data area's) live range hold garbage in the
             # spec: only positions live after the step are observable.
@@ -57,8 +60,11 @@ def changes(pre: ConcreteState, post: ConcreteState, spec: Spec
 
 
 def unframed_changes(spec: Spec, c: Case, pre: ConcreteState, post: ConcreteState,
-                     env: Mapping[str, Any]) -> list[str]:
-    """Changes the case's ``modifies`` frame does not allow."""
+                     env: Mapping[str, Any],
+                     diff: list[tuple[str, tuple[Any, ...], Any, Any]] | None = None
+                     ) -> list[str]:
+    """Changes the case's ``modifies`` frame does not allow (``diff``: the step's
+    :func:`changes`, if already computed)."""
     whole = {f.sym.name for f in c.modifies if f.at is None or not f.at}
     at: dict[str, set[tuple[Any, ...]]] = {}
     for f in c.modifies:
@@ -66,7 +72,7 @@ def unframed_changes(spec: Spec, c: Case, pre: ConcreteState, post: ConcreteStat
             at.setdefault(f.sym.name, set()).add(
                 tuple(evaluate(x, pre, None, env) for x in f.at))
     bad = []
-    for name, args, a, b in changes(pre, post, spec):
+    for name, args, a, b in (changes(pre, post, spec) if diff is None else diff):
         if name in whole or args in at.get(name, ()):
             continue
         bad.append(f"{name}{args}: {a!r} -> {b!r}")
@@ -92,11 +98,12 @@ def check_step(spec: Spec, op: Operation | str, pre: ConcreteState, post: Concre
                    if not evaluate(u.formula, pre, None, env))
     problems: list[str] = []
     taken: str | None = None
+    diff = changes(pre, post, spec)
     for c in cases:
         if not evaluate(c.guard, pre, None, env):
             continue
         bad = [u.rule.id for u in c.guarantees if not evaluate(u.formula, pre, post, env)]
-        unframed = unframed_changes(spec, c, pre, post, env)
+        unframed = unframed_changes(spec, c, pre, post, env, diff)
         if not bad and not unframed:
             taken = c.id
             problems = []
@@ -108,5 +115,23 @@ def check_step(spec: Spec, op: Operation | str, pre: ConcreteState, post: Concre
         problems.append("no case's guard holds")
     inv: tuple[str, ...] = ()
     if check_invariants:
-        inv = tuple(i.id for i in spec.invariants if not evaluate(i.formula, post))
+        # When a case fits, its frame check has shown that nothing outside ``modifies``
+        # changed, so an invariant reading none of those symbols has its value from
+        # ``pre``: only the others are evaluated (the caller checks the first state whole).
+        todo = spec.invariants if taken is None else _touched(spec, op.case(taken))
+        inv = tuple(i.id for i in todo if not evaluate(i.formula, post))
     return StepReport(op.name, taken, broken, tuple(problems), inv)
+
+
+_TOUCHED: dict[tuple[Spec, str], tuple[Rule, ...]] = {}
+
+
+def _touched(spec: Spec, c: Case) -> tuple[Rule, ...]:
+    """The invariants that read a symbol the case may modify."""
+    key = (spec, c.id)
+    hit = _TOUCHED.get(key)
+    if hit is None:
+        mod = {f.sym.name for f in c.modifies}
+        hit = _TOUCHED[key] = tuple(i for i in spec.invariants
+                                    if any(sym.name in mod for sym in i.reads))
+    return hit

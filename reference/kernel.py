@@ -126,6 +126,36 @@ _ETH_NAME = re.compile(r"eth(0|[1-9][0-9]*)")
 IrqHandler = Callable[[int, object, object], object]
 _Card = TypeVar("_Card", bound=IsaCard)
 PacketFunc = Callable[[SkBuff, "Device | None", "PacketType"], object]
+#: ``tracer(event, fields)``: see :data:`TRACE_EVENTS`.
+Tracer = Callable[[str, dict[str, object]], object]
+
+#: The events a :attr:`Kernel.tracer` receives, with their fields. Each marks a point
+#: where one internal step of a kernel call is complete and the next has not begun, so a
+#: checker can split a call that runs several steps (dev_queue_xmit lending a frame to the
+#: driver, the bottom half delivering frames) into those steps.
+TRACE_EVENTS: dict[str, str] = {
+    "callback.begin": "driver code is about to run (what, owner, args): init, open, stop, "
+                      "hard_start_xmit, an interrupt handler, a packet handler, ...",
+    "callback.end": "driver code returned (what, owner, ok, result); ok is False when it "
+                    "raised",
+    "irq.begin": "an interrupt on a line is being delivered (line)",
+    "irq.end": "every handler on the line has run (line)",
+    "xmit.dropped": "dev_queue_xmit freed the frame: the queue is over tx_queue_len "
+                    "(skb, dev, pri)",
+    "xmit.queued": "dev_queue_xmit put the frame at the tail of dev->buffs[pri], unlocked "
+                   "and owned by the kernel (skb, dev, pri)",
+    "xmit.lend": "the head frame left its queue, is device-locked and lent to the driver; "
+                 "hard_start_xmit is called next (skb, dev, pri)",
+    "xmit.idle": "dev_tint found dev->buffs[pri] empty: nothing to send from it "
+                 "(dev, pri)",
+    "xmit.return": "the kernel has dealt with hard_start_xmit's return: kept by the driver "
+                   "(rc 0) or requeued at the head (busy) (skb, dev, pri, rc)",
+    "bh.begin": "the network bottom half starts",
+    "bh.deliver": "the first backlog frame left the backlog for the protocols (skb)",
+    "bh.delivered": "the frame went to its packet handlers, or was freed for want of one "
+                    "(skb)",
+    "bh.end": "the backlog is empty and dropping mode is over",
+}
 
 
 @dataclass(eq=False)
@@ -270,6 +300,9 @@ class Kernel(SkbOps):
         self.tx_dropped = 0
         #: Loaded modules by name.
         self.modules: dict[str, Module] = {}
+        #: Called as ``tracer(event, fields)`` at each internal step boundary listed in
+        #: :data:`TRACE_EVENTS` (None: no tracing, no cost beyond one test per boundary).
+        self.tracer: Tracer | None = None
         self.jiffies = 0
         self.bus = bus if bus is not None else IsaBus()
         for line, name in ((0, "timer"), (2, "cascade"), (13, "math error")):
@@ -324,15 +357,22 @@ class Kernel(SkbOps):
         prev = self.current
         self.current = owner
         self._depth += 1
+        tracer = self.tracer
+        if tracer is not None:
+            tracer("callback.begin", {"what": what, "owner": owner, "args": args})
+        ok, result = False, None
         try:
-            return True, fn(*args)
+            result = fn(*args)
+            ok = True
         except Exception as exc:  # a driver bug must not corrupt the kernel
             self._misuse("callback_raised", f"{what} raised {type(exc).__name__}: {exc}",
                          callback=what, error=repr(exc))
-            return False, None
         finally:
             self.current = prev
             self._depth -= 1
+        if tracer is not None:
+            tracer("callback.end", {"what": what, "owner": owner, "ok": ok, "result": result})
+        return ok, result
 
     def _flush(self) -> None:
         """Deliver latched interrupts, then run marked bottom halves, until nothing is left."""
@@ -501,6 +541,8 @@ class Kernel(SkbOps):
     def _deliver(self, line: int) -> None:
         self.intr_count += 1
         self._in_irq += 1
+        if self.tracer is not None:
+            self.tracer("irq.begin", {"line": line})
         try:
             for action in list(self._irq[line]):
                 self._call(action.owner, f"interrupt handler {action.name!r} (IRQ {line})",
@@ -508,6 +550,8 @@ class Kernel(SkbOps):
         finally:
             self.intr_count -= 1
             self._in_irq -= 1
+        if self.tracer is not None:
+            self.tracer("irq.end", {"line": line})
 
     @property
     def in_interrupt(self) -> bool:
@@ -1307,19 +1351,31 @@ class Kernel(SkbOps):
             if q.qlen and q.qlen > dev.tx_queue_len:
                 self.tx_dropped += 1
                 self._dev_kfree(skb, FREE_WRITE)
+                if self.tracer is not None:
+                    self.tracer("xmit.dropped", {"skb": skb, "dev": dev, "pri": pri})
                 return 0
+            # Always keep order (2.0.1 dev.c, ``if (!where)``): the frame joins the tail,
+            # unlocked, and the head frame is locked and sent instead.
+            self._unlock(skb)
+            self._enqueue_tail(q, skb)
+            if self.tracer is not None:
+                self.tracer("xmit.queued", {"skb": skb, "dev": dev, "pri": pri})
+            head = self._dequeue(q)
+            assert head is not None
+            skb = head
+            self._lock(skb)
             if self._ptype_all:
                 self._xmit_taps(skb, dev)
-            if q.qlen:
-                self._unlock(skb)
-                self._enqueue_tail(q, skb)
-                head = self._dequeue(q)
-                assert head is not None
-                skb = head
-                self._lock(skb)
-        return self._hand_to_driver(skb, dev, pri)
+        rc = self._hand_to_driver(skb, dev, pri)
+        return rc
 
     def _hand_to_driver(self, skb: SkBuff, dev: Device, pri: int) -> int:
+        rc = self._xmit_call(skb, dev, pri)
+        if self.tracer is not None:
+            self.tracer("xmit.return", {"skb": skb, "dev": dev, "pri": pri, "rc": rc})
+        return rc
+
+    def _xmit_call(self, skb: SkBuff, dev: Device, pri: int) -> int:
         xmit = dev.hard_start_xmit
         if xmit is None:
             self._misuse("xmit_no_method", f"{dev.name!r} has no hard_start_xmit; the frame "
@@ -1330,6 +1386,8 @@ class Kernel(SkbOps):
         self._give(skb, owner)
         dev.phase = 3
         dev.xmit_pri = pri
+        if self.tracer is not None:
+            self.tracer("xmit.lend", {"skb": skb, "dev": dev, "pri": pri})
         ok, rc = self._call(owner, f"hard_start_xmit of {dev.name!r}", xmit, skb, dev)
         dev.phase = 0
         if not ok:
@@ -1400,6 +1458,8 @@ class Kernel(SkbOps):
     def _tint(self, dev: Device) -> None:
         for i in range(DEV_NUMBUFFS):
             q = dev.buffs[i]
+            if not q.qlen and self.tracer is not None:
+                self.tracer("xmit.idle", {"dev": dev, "pri": i})
             while q.qlen:
                 skb = self._dequeue(q)
                 if skb is None:
@@ -1443,6 +1503,9 @@ class Kernel(SkbOps):
         self._in_bh = True
         self.intr_count += 1
         self._depth += 1
+        tracer = self.tracer
+        if tracer is not None:
+            tracer("bh.begin", {})
         try:
             for dev in list(self.dev_base):
                 if dev.flags != 0 and not dev.tbusy and dev.phase == 0:
@@ -1452,10 +1515,16 @@ class Kernel(SkbOps):
                 skb = self._dequeue(backlog)
                 if skb is None:
                     break
+                if tracer is not None:
+                    tracer("bh.deliver", {"skb": skb})
                 skb.h_raw = skb.data
                 self._deliver_rx(skb)
+                if tracer is not None:
+                    tracer("bh.delivered", {"skb": skb})
             if not backlog.qlen:
                 self._rx_dropping = False
+            if tracer is not None:
+                tracer("bh.end", {})
         finally:
             self._depth -= 1
             self.intr_count -= 1

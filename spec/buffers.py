@@ -442,7 +442,10 @@ DEV_KFREE_SKB = operation(
     (c, b), _FREE_USE,
     (case("dev_kfree_skb.free", "after unlocking, lock is 0 and free is 1 or 3: freed",
           And(skb_lock(b) <= 1, (skb_free(b) == 1) | (skb_free(b) == 3)),
-          (_rel_g,), _rel_f),
+          (guarantee("skb.dev_free.unlock", "the device lock is dropped first (lock' = 0)",
+                     (b,), skb_lock.post(b) == 0,
+                     cite(("SKB-14", K(f"{_SKBC} dev_kfree_skb")),)), _rel_g),
+          (*_rel_f, at(skb_lock, b))),
      case("dev_kfree_skb.keep", "still locked, or free is 0 or 2: unlocked once and given "
           "back to the kernel (its owner keeps it)",
           ~And(skb_lock(b) <= 1, (skb_free(b) == 1) | (skb_free(b) == 3)),

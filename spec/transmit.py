@@ -51,7 +51,6 @@ from netdevspec.spec.vocabulary import (
     dev_phase,
     dev_q,
     dev_reg,
-    dev_tbusy,
     dev_txqlen,
     dev_xmit_pri,
     dev_xmit_skb,
@@ -112,21 +111,27 @@ XMIT_DEV = obligation(
 _q = dev_q(d, pri)
 _drop_g, _drop_f = release(b)
 _enq_g, _enq_f = enqueue_tail(_q, b)
+_over = And(qlen(_q) > 0, qlen(_q) > dev_txqlen(d), skb_lock(b) == 0)
+_TAKEN = guarantee(
+    "cb.xmit.queued", "the frame belongs to the kernel and records its device", (b, d),
+    And(skb_owner.post(b) == KERNEL, skb_dev.post(b) == d),
+    cite(("CB-9", K(f"{_DEV} dev_queue_xmit")), ("SKB-18", K(_DEV))))
+_TAKEN_F = (at(skb_owner, b), at(skb_dev, b))
 
 DEV_QUEUE_XMIT = operation(
     "dev_queue_xmit", "the protocol layer queues a frame for a device (kernel side)",
     (c, b, d, pri),
     (bind(SKB_ALIVE, b), bind(SKB_OWNED, c, b), bind(SKB_UNQUEUED_FREE, b),
      bind(XMIT_DEV, d, pri)),
-    (case("dev_queue_xmit.drop", "the queue is over tx_queue_len: the frame is freed",
-          And(qlen(_q) > 0, qlen(_q) > dev_txqlen(d), skb_lock(b) == 0), (_drop_g,), _drop_f),
+    (case("dev_queue_xmit.drop", "the queue is over tx_queue_len: dev_kfree_skb frees the "
+          "frame (its free flag is 1 or 3)", And(_over, Or(skb_free(b) == 1, skb_free(b) == 3)),
+          (_TAKEN, _drop_g), (*_drop_f, *_TAKEN_F)),
+     case("dev_queue_xmit.drop_kept", "the queue is over tx_queue_len, but the frame's free "
+          "flag says its owner keeps it (0, or 2 unset): dev_kfree_skb only unlocks it",
+          And(_over, skb_free(b) != 1, skb_free(b) != 3), (_TAKEN,), _TAKEN_F),
      case("dev_queue_xmit.queue", "the frame waits at the tail of dev->buffs[pri], owned by "
           "the kernel", Or(qlen(_q) == 0, qlen(_q) <= dev_txqlen(d), skb_lock(b) != 0),
-          (_enq_g,
-           guarantee("cb.xmit.queued", "the frame belongs to the kernel and records its "
-                     "device", (b, d), And(skb_owner.post(b) == KERNEL, skb_dev.post(b) == d),
-                     cite(("CB-9", K(f"{_DEV} dev_queue_xmit")), ("SKB-18", K(_DEV))))),
-          (*_enq_f, at(skb_owner, b), at(skb_dev, b)))),
+          (_enq_g, _TAKEN), (*_enq_f, *_TAKEN_F))),
     cite(("CB-9", K(f"{_DEV} dev_queue_xmit")), ("SKB-18", K(_DEV))),
     "void dev_queue_xmit(struct sk_buff *skb, struct device *dev, int pri)",
 )
@@ -209,12 +214,12 @@ DEV_TINT = operation(
     "dev_tint", "the driver asks the kernel to send queued frames (after transmit-complete)",
     (c, d, pri, b),
     (bind(CALLER_LOADED, c), bind(DEV_OWNED, c, d), bind(NOT_IN_XMIT, d)),
-    (case("dev_tint.idle", "tbusy is set, the device is down or nothing is queued",
-          Or(dev_tbusy(d), ~is_up(d), Forall(j, qlen(dev_q(d, j)) == 0,
-                                             within=(0, DEV_NUMBUFFS)))),
+    (case("dev_tint.idle", "nothing is queued on the device",
+          Forall(j, qlen(dev_q(d, j)) == 0, within=(0, DEV_NUMBUFFS))),
      case("dev_tint.send", "the head frame of the first non-empty queue is handed to "
-          "hard_start_xmit", And(~dev_tbusy(d), is_up(d), pri >= 0, pri < DEV_NUMBUFFS,
-                                  _lower_empty, qlen(_q) > 0, b == _head),
+          "hard_start_xmit (2.0's dev_tint does not look at tbusy before the first frame; "
+          "it stops once tbusy is set)",
+          And(pri >= 0, pri < DEV_NUMBUFFS, _lower_empty, qlen(_q) > 0, b == _head),
           (_deq_g, _LEND), _LEND_F)),
     cite(("CB-10", K(f"{_DEV} dev_tint")), ("CB-5", K(_SKEL))),
     "void dev_tint(struct device *dev)",
@@ -236,6 +241,10 @@ RX_PROTO = obligation(
 _back_g, _back_f = enqueue_tail(BACKLOG, b)
 _rxdrop_g, _rxdrop_f = release(b)
 _busy = Or(rx_dropping(), qlen(BACKLOG) > NETDEV_MAX_BACKLOG)
+_HANDOFF = guarantee(
+    "rx.handoff", "the buffer belongs to the kernel (free = 1): the driver must not touch it "
+    "again", (b,), And(skb_owner.post(b) == KERNEL, skb_free.post(b) == 1),
+    cite(("RX-5", K(f"{_DEV} netif_rx")), ("SKB-13", A1)))
 
 NETIF_RX = operation(
     "netif_rx", "the driver passes a received frame up; the buffer is the kernel's from now on",
@@ -244,23 +253,19 @@ NETIF_RX = operation(
      bind(SKB_UNQUEUED_FREE, b), bind(RX_DEV, b), bind(RX_PROTO, b)),
     (case("netif_rx.queued", "the frame joins the backlog, owned by the kernel, free 1",
           And(~_busy, skb_lock(b) == 0),
-          (_back_g,
-           guarantee("rx.handoff", "the buffer belongs to the kernel (free = 1): the driver "
-                     "must not touch it again", (b,),
-                     And(skb_owner.post(b) == KERNEL, skb_free.post(b) == 1),
-                     cite(("RX-5", K(f"{_DEV} netif_rx")), ("SKB-13", A1)))),
-          (*_back_f, at(skb_owner, b), at(skb_free, b))),
-     case("netif_rx.dropped", "dropping mode (backlog over 300): the frame is freed",
-          And(_busy, skb_lock(b) == 0),
-          (_rxdrop_g,
+          (_back_g, _HANDOFF), (*_back_f, at(skb_owner, b), at(skb_free, b))),
+     case("netif_rx.dropped", "dropping mode (backlog over 300): the frame, handed to the "
+          "kernel all the same, is freed", And(_busy, skb_lock(b) == 0),
+          (_HANDOFF, _rxdrop_g,
            guarantee("rx.dropping", "netif_rx stays in dropping mode", (), rx_dropping.post(),
                      cite(("RX-5", K(f"{_DEV} netif_rx")),))),
-          (*_rxdrop_f, at(rx_dropping)))),
+          (*_rxdrop_f, at(skb_owner, b), at(skb_free, b), at(rx_dropping)))),
     cite(("RX-5", K(f"{_DEV} netif_rx")), ("RX-1", K(_SKEL))),
     "void netif_rx(struct sk_buff *skb)",
 )
 
 _bh_g, _bh_f = dequeue(BACKLOG, b)
+_bhfree_g, _bhfree_f = release(b)
 NET_BH = operation(
     "net_bh", "the bottom half takes the first backlog frame for the protocols (kernel side)",
     (b,), (),
@@ -268,7 +273,11 @@ NET_BH = operation(
           (guarantee("rx.bh.resume", "netif_rx accepts frames again", (), ~rx_dropping.post(),
                      cite(("RX-5", K(f"{_DEV} net_bh")),)),), (at(rx_dropping),)),
      case("net_bh.deliver", "the first frame leaves the backlog (the protocols own it)",
-          And(qlen(BACKLOG) > 0, b == q_at(BACKLOG, q_lo(BACKLOG))), (_bh_g,), _bh_f)),
+          And(qlen(BACKLOG) > 0, b == q_at(BACKLOG, q_lo(BACKLOG))), (_bh_g,), _bh_f),
+     case("net_bh.discard", "the first frame leaves the backlog and, with no handler for "
+          "its protocol, is freed",
+          And(qlen(BACKLOG) > 0, b == q_at(BACKLOG, q_lo(BACKLOG)), skb_lock(b) == 0),
+          (_bh_g, _bhfree_g), (*_bh_f, *_bhfree_f))),
     cite(("RX-5", K(f"{_DEV} net_bh")), ("RX-4", K(_DEV))),
     "static void net_bh(void *unused)",
 )
