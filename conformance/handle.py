@@ -1,0 +1,777 @@
+"""The kernel handle: everything a third-party *driver model* may call, and nothing else.
+
+A driver model (see :mod:`netdevspec.reference.drivers` for the contract) is given one
+:class:`KernelHandle` and talks to the kernel only through it, the way a 2.0 module only
+reaches the kernel through its exported symbols, header macros and inlines (api-facts
+section 12, "Exported kernel symbols the shim must provide"). Every function keeps its
+kernel name and C argument order: ``handle.request_irq(irq, handler, flags, devname,
+dev_id)``, ``handle.outb(value, port)``, ``handle.dev_kfree_skb(skb, FREE_WRITE)``. The
+handle also carries the constructors (``handle.Device(...)`` for ``struct device``,
+``handle.EnetStatistics()``, ``handle.SkBuffHead()``, ``handle.IfMap()``) and the
+constants (IFF_*, SA_*, GFP_*, ETH_*, errno values, ...), so a driver needs nothing else
+at run time.
+
+Every call
+
+* runs as the module's code (``with kernel.running(module):``), so whatever it claims,
+  allocates or frees is attributed to the module, and
+* goes through one choke point, ``monitor.call(name, fn, args)``, where ``name`` is the
+  kernel's name for the function (``"MOD_INC_USE_COUNT"`` for the macro), ``fn`` the
+  reference kernel's implementation and ``args`` the arguments as the driver passed
+  them. The default monitor just returns ``fn(*args)``; a spec monitor can check each
+  step there. The monitor runs inside ``kernel.running(module)``: interrupts the call
+  raises are delivered after the monitor has returned (when the outermost kernel call
+  ends), so the monitor sees the call's own effect.
+
+Reading ``handle.jiffies`` is a variable read, not a call, and does not go through the
+monitor. Python adaptations of C signatures: ``insb``/``insw`` return the bytes they
+read instead of filling a buffer, ``outsb``/``outsw`` take the bytes to write,
+``save_flags()`` returns the flags instead of storing them into its argument,
+``skb_queue_head_init(list)`` returns the list it initialised, and ``skb_put``/
+``skb_push``/``skb_pull`` return addresses (ints) in the simulated memory, written and
+read with ``skb_write``/``skb_read``/``skb_put_data`` (``memcpy``).
+
+Mistakes are reported clearly: an unknown name raises AttributeError naming the nearest
+kernel functions (and, for C names a Python driver does not need, what to do instead);
+a wrong argument count raises TypeError quoting the C signature.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol, TypeVar, cast
+
+from netdevspec.reference import common as _errno
+from netdevspec.reference import device as _dev
+from netdevspec.reference import kernel as _kern
+from netdevspec.reference import skbuff as _skb
+from netdevspec.reference.device import Device as _Device
+from netdevspec.reference.device import EnetStatistics as _EnetStatistics
+from netdevspec.reference.device import IfMap as _IfMap
+from netdevspec.reference.kernel import Kernel
+from netdevspec.reference.modules import Module
+from netdevspec.reference.skbuff import SkBuff
+from netdevspec.reference.skbuff import SkBuffHead as _SkBuffHead
+
+if TYPE_CHECKING:
+    from netdevspec.reference.drivers import DriverFactory, DriverModel
+
+__all__ = [
+    "C_SIGNATURES",
+    "CallMonitor",
+    "DirectMonitor",
+    "DriverModule",
+    "KernelHandle",
+    "RecordingMonitor",
+    "make_module",
+]
+
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+IrqHandler = Callable[[int, object, object], object]
+
+#: The C signature of every function on :class:`KernelHandle`, by kernel name.
+C_SIGNATURES: dict[str, str] = {}
+
+
+class CallMonitor(Protocol):
+    """The one choke point of every driver→kernel call.
+
+    ``call`` gets the kernel's name for the function, the reference kernel's
+    implementation and the arguments the driver passed, and returns what the driver
+    gets back (normally ``fn(*args)``).
+    """
+
+    def call(self, name: str, fn: Callable[..., object], args: tuple[object, ...]) -> object:
+        """Carry out (and observe) one kernel call."""
+        ...
+
+
+class DirectMonitor:
+    """The default monitor: calls the kernel function and returns its result."""
+
+    def call(self, name: str, fn: Callable[..., object], args: tuple[object, ...]) -> object:
+        """Return ``fn(*args)``."""
+        return fn(*args)
+
+
+class RecordingMonitor:
+    """A monitor that records ``(name, args)`` of every call, in order, then makes it."""
+
+    def __init__(self) -> None:
+        #: Every call seen so far: the kernel name and the arguments.
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def call(self, name: str, fn: Callable[..., object], args: tuple[object, ...]) -> object:
+        """Record the call, then return ``fn(*args)``."""
+        self.calls.append((name, args))
+        return fn(*args)
+
+    @property
+    def names(self) -> list[str]:
+        """The kernel names of the calls seen so far, in order."""
+        return [name for name, _ in self.calls]
+
+
+# -- argument-count checking ------------------------------------------------------------------
+
+
+def _arity_error(name: str, signature: str, params: list[inspect.Parameter],
+                 args: tuple[object, ...], kwargs: dict[str, object]) -> TypeError | None:
+    sig = inspect.Signature(params)
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as exc:
+        want = len(params)
+        given = len(args) + len(kwargs)
+        plural = "" if want == 1 else "s"
+        return TypeError(f"{name}() takes {want} argument{plural} ({given} given; {exc}): the "
+                         f"kernel function is `{signature}`")
+    return None
+
+
+def _c_function(signature: str) -> Callable[[_F], _F]:
+    """Declare a handle method's C signature: argument-count errors quote it."""
+
+    def decorate(fn: _F) -> _F:
+        params = list(inspect.signature(fn).parameters.values())[1:]
+        required = sum(1 for p in params if p.default is inspect.Parameter.empty)
+        total = len(params)
+        name = fn.__name__
+        C_SIGNATURES[name] = signature
+
+        @functools.wraps(fn)
+        def checked(self: KernelHandle, *args: object, **kwargs: object) -> object:
+            if kwargs or not required <= len(args) <= total:
+                err = _arity_error(name, signature, params, args, kwargs)
+                if err is not None:
+                    raise err
+            return fn(self, *args, **kwargs)
+
+        return cast(_F, checked)
+
+    return decorate
+
+
+#: C names a 2.0 driver uses that the handle deliberately does not provide, and why.
+_NOT_PROVIDED: dict[str, str] = {
+    "kmalloc": "keep private data in an ordinary Python object (e.g. a dataclass holding "
+               "handle.EnetStatistics()) and store it in dev.priv",
+    "kfree": "drop the reference (e.g. dev.priv = None); Python frees the memory",
+    "kfree_s": "drop the reference (e.g. dev.priv = None); Python frees the memory",
+    "memset": "build a fresh object instead",
+    "memcpy": "use skb_put_data, skb_write or skb_read to copy bytes into or out of a buffer",
+    "sprintf": "use Python string formatting",
+    "set_bit": "set the field directly, between save_flags()/cli() and restore_flags() if it "
+               "must be atomic",
+    "test_bit": "read the field directly",
+    "clear_bit": "clear the field directly",
+    "irq2dev_map": "pass the device as dev_id to request_irq; the handler receives it",
+    "dev_base": "look devices up with dev_get(name)",
+    "kernel": "a driver reaches the kernel only through the handle's functions",
+    "dev_queue_xmit": "that is the protocol side's entry; a driver receives frames in "
+                      "hard_start_xmit and passes received frames up with netif_rx",
+    "dev_open": "ifconfig's entry; the kernel calls dev->open",
+    "dev_close": "ifconfig's entry; the kernel calls dev->stop",
+    "in_aton": "write the address as an int",
+}
+
+
+class KernelHandle:
+    """What a driver model may call: 2.0's driver API under its kernel names.
+
+    ``KernelHandle(kernel, module, monitor=None)``: calls run as ``module``'s code and go
+    through ``monitor.call`` (default: :class:`DirectMonitor`). The kernel itself is not
+    reachable through the handle. See the module docstring for the Python adaptations.
+    """
+
+    __slots__ = ("_kernel", "_module", "_monitor")
+    _kernel: Kernel
+    _module: Module
+    _monitor: CallMonitor
+
+    # -- constructors (struct types) ------------------------------------------------------------
+
+    #: ``struct device``: ``handle.Device(name, ..., init=probe)``.
+    Device: ClassVar[type[_Device]] = _Device
+    #: ``struct enet_statistics``, what ``get_stats`` returns.
+    EnetStatistics: ClassVar[type[_EnetStatistics]] = _EnetStatistics
+    #: ``struct ifmap`` (set_config).
+    IfMap: ClassVar[type[_IfMap]] = _IfMap
+    #: ``struct sk_buff_head``: make one, then ``skb_queue_head_init`` it.
+    SkBuffHead: ClassVar[type[_SkBuffHead]] = _SkBuffHead
+
+    # -- constants --------------------------------------------------------------------------------
+
+    # include/linux/if.h (FLG-1)
+    IFF_UP: Final = _dev.IFF_UP
+    IFF_BROADCAST: Final = _dev.IFF_BROADCAST
+    IFF_DEBUG: Final = _dev.IFF_DEBUG
+    IFF_LOOPBACK: Final = _dev.IFF_LOOPBACK
+    IFF_POINTOPOINT: Final = _dev.IFF_POINTOPOINT
+    IFF_NOTRAILERS: Final = _dev.IFF_NOTRAILERS
+    IFF_RUNNING: Final = _dev.IFF_RUNNING
+    IFF_NOARP: Final = _dev.IFF_NOARP
+    IFF_PROMISC: Final = _dev.IFF_PROMISC
+    IFF_ALLMULTI: Final = _dev.IFF_ALLMULTI
+    IFF_MASTER: Final = _dev.IFF_MASTER
+    IFF_SLAVE: Final = _dev.IFF_SLAVE
+    IFF_MULTICAST: Final = _dev.IFF_MULTICAST
+    # include/asm-i386/signal.h (RES-1)
+    SA_INTERRUPT: Final = _kern.SA_INTERRUPT
+    SA_SHIRQ: Final = _kern.SA_SHIRQ
+    SA_SAMPLE_RANDOM: Final = _kern.SA_SAMPLE_RANDOM
+    # include/linux/mm.h
+    GFP_BUFFER: Final = _skb.GFP_BUFFER
+    GFP_ATOMIC: Final = _skb.GFP_ATOMIC
+    GFP_USER: Final = _skb.GFP_USER
+    GFP_KERNEL: Final = _skb.GFP_KERNEL
+    # include/linux/skbuff.h
+    FREE_READ: Final = _skb.FREE_READ
+    FREE_WRITE: Final = _skb.FREE_WRITE
+    PACKET_HOST: Final = _skb.PACKET_HOST
+    PACKET_BROADCAST: Final = _skb.PACKET_BROADCAST
+    PACKET_MULTICAST: Final = _skb.PACKET_MULTICAST
+    PACKET_OTHERHOST: Final = _skb.PACKET_OTHERHOST
+    CHECKSUM_NONE: Final = 0
+    CHECKSUM_HW: Final = 1
+    CHECKSUM_UNNECESSARY: Final = 2
+    # include/linux/netdevice.h, if_ether.h, if_arp.h, socket.h (FLD-10)
+    DEV_NUMBUFFS: Final = _dev.DEV_NUMBUFFS
+    MAX_ADDR_LEN: Final = _dev.MAX_ADDR_LEN
+    ETH_ALEN: Final = _dev.ETH_ALEN
+    ETH_HLEN: Final = _dev.ETH_HLEN
+    ETH_ZLEN: Final = _dev.ETH_ZLEN
+    ETH_DATA_LEN: Final = _dev.ETH_DATA_LEN
+    ETH_FRAME_LEN: Final = _dev.ETH_HLEN + _dev.ETH_DATA_LEN
+    ETH_P_802_3: Final = _dev.ETH_P_802_3
+    ETH_P_ALL: Final = _dev.ETH_P_ALL
+    ETH_P_802_2: Final = _dev.ETH_P_802_2
+    ETH_P_IP: Final = _dev.ETH_P_IP
+    ETH_P_ARP: Final = _dev.ETH_P_ARP
+    ARPHRD_ETHER: Final = _dev.ARPHRD_ETHER
+    ARPHRD_LOOPBACK: Final = _dev.ARPHRD_LOOPBACK
+    AF_INET: Final = _dev.AF_INET
+    # include/linux/interrupt.h, asm/irq.h, asm/dma.h, net_init.c
+    NET_BH: Final = _kern.NET_BH
+    NR_IRQS: Final = _kern.NR_IRQS
+    MAX_DMA_CHANNELS: Final = _kern.MAX_DMA_CHANNELS
+    MAX_ETH_CARDS: Final = _kern.MAX_ETH_CARDS
+    # include/asm-i386/errno.h (functions return them negated)
+    EPERM: Final = _errno.EPERM
+    ENOENT: Final = _errno.ENOENT
+    EIO: Final = _errno.EIO
+    ENXIO: Final = _errno.ENXIO
+    EAGAIN: Final = _errno.EAGAIN
+    ENOMEM: Final = _errno.ENOMEM
+    EBUSY: Final = _errno.EBUSY
+    EEXIST: Final = _errno.EEXIST
+    ENODEV: Final = _errno.ENODEV
+    EINVAL: Final = _errno.EINVAL
+    ENFILE: Final = _errno.ENFILE
+    EOPNOTSUPP: Final = _errno.EOPNOTSUPP
+
+    def __init__(self, kernel: Kernel, module: Module,
+                 monitor: CallMonitor | None = None) -> None:
+        if not isinstance(kernel, Kernel):
+            raise TypeError(f"KernelHandle: kernel must be a Kernel, got {type(kernel).__name__}")
+        if not isinstance(module, Module):
+            raise TypeError(f"KernelHandle: module must be a Module, got {type(module).__name__}; "
+                            "the handle runs every call as that module's code")
+        if monitor is not None and not callable(getattr(monitor, "call", None)):
+            raise TypeError("KernelHandle: monitor must have a call(name, fn, args) method")
+        object.__setattr__(self, "_kernel", kernel)
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_monitor", monitor if monitor is not None else DirectMonitor())
+
+    # -- the choke point --------------------------------------------------------------------------
+
+    def _call(self, name: str, fn: Callable[..., _T], args: tuple[object, ...]) -> _T:
+        with self._kernel.running(self._module):
+            return cast(_T, self._monitor.call(name, fn, args))
+
+    # -- mistakes -----------------------------------------------------------------------------
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute
+
+        def __getattr__(self, name: str) -> object:
+            raise AttributeError(_unknown_name_message(name))
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AttributeError(f"the kernel handle is read-only (tried to set {name!r}); "
+                                 "keep driver state in the driver model or in dev.priv")
+
+        def __delattr__(self, name: str) -> None:
+            raise AttributeError(f"the kernel handle is read-only (tried to delete {name!r})")
+
+    def __dir__(self) -> list[str]:
+        return sorted(n for n in dir(type(self)) if not n.startswith("_"))
+
+    def __repr__(self) -> str:
+        return f"<KernelHandle for module {self._module.name}>"
+
+    # -- time -------------------------------------------------------------------------------------
+
+    @property
+    def jiffies(self) -> int:
+        """The tick counter (FLD-13, CB-5); read-only, and not a call through the monitor."""
+        return self._kernel.jiffies
+
+    # =========================================================================================
+    # Devices (REG, CB, RX)
+    # =========================================================================================
+
+    @_c_function("int register_netdev(struct device *dev)")
+    def register_netdev(self, dev: _Device) -> int:
+        """Probe ``dev`` with ``dev.init`` and link it (REG-2..REG-7); 0 or -errno."""
+        return self._call("register_netdev", self._kernel.register_netdev, (dev,))
+
+    @_c_function("void unregister_netdev(struct device *dev)")
+    def unregister_netdev(self, dev: _Device) -> None:
+        """Unlink a device this module registered (REG-9, REG-10)."""
+        return self._call("unregister_netdev", self._kernel.unregister_netdev, (dev,))
+
+    @_c_function("struct device *dev_get(const char *name)")
+    def dev_get(self, name: str) -> _Device | None:
+        """The registered device called ``name``, or None (REG-1)."""
+        return self._call("dev_get", self._kernel.dev_get, (name,))
+
+    @_c_function("int dev_alloc_name(struct device *dev, const char *name)")
+    def dev_alloc_name(self, dev: _Device, name: str) -> int:
+        """Name ``dev`` from a ``"fmt%d"`` format with the lowest free unit (REG-8, 2.2)."""
+        return self._call("dev_alloc_name", self._kernel.dev_alloc_name, (dev, name))
+
+    @_c_function("struct device *init_etherdev(struct device *dev, int sizeof_priv)")
+    def init_etherdev(self, dev: _Device | None, sizeof_priv: int) -> _Device | None:
+        """Auto-name and ``ether_setup`` a device; with NULL make and link one (REG-13)."""
+        return self._call("init_etherdev", self._kernel.init_etherdev, (dev, sizeof_priv))
+
+    @_c_function("void ether_setup(struct device *dev)")
+    def ether_setup(self, dev: _Device) -> None:
+        """Fill in the Ethernet defaults and initialise ``dev->buffs[]`` (REG-12, FLD-9)."""
+        return self._call("ether_setup", self._kernel.ether_setup, (dev,))
+
+    @_c_function("void netif_rx(struct sk_buff *skb)")
+    def netif_rx(self, skb: SkBuff) -> None:
+        """Pass a received frame up; the kernel owns it from now on (RX-5)."""
+        return self._call("netif_rx", self._kernel.netif_rx, (skb,))
+
+    @_c_function("unsigned short eth_type_trans(struct sk_buff *skb, struct device *dev)")
+    def eth_type_trans(self, skb: SkBuff, dev: _Device) -> int:
+        """Pull the Ethernet header, set ``pkt_type``; returns the protocol (RX-4)."""
+        return self._call("eth_type_trans", self._kernel.eth_type_trans, (skb, dev))
+
+    @_c_function("void dev_tint(struct device *dev)")
+    def dev_tint(self, dev: _Device) -> None:
+        """Send what waits on ``dev->buffs[]`` until ``tbusy`` is set (CB-10)."""
+        return self._call("dev_tint", self._kernel.dev_tint, (dev,))
+
+    @_c_function("void mark_bh(int nr)")
+    def mark_bh(self, nr: int) -> None:
+        """Mark bottom half ``nr`` (NET_BH) to run (CB-5, CB-11)."""
+        return self._call("mark_bh", self._kernel.mark_bh, (nr,))
+
+    # =========================================================================================
+    # Interrupts (RES-1..RES-4, RES-13)
+    # =========================================================================================
+
+    @_c_function("int request_irq(unsigned int irq, void (*handler)(int, void *, struct "
+                 "pt_regs *), unsigned long irqflags, const char *devname, void *dev_id)")
+    def request_irq(self, irq: int, handler: IrqHandler | None, irqflags: int, devname: str,
+                    dev_id: object) -> int:
+        """Install ``handler(irq, dev_id, regs)`` on line ``irq`` (RES-1, RES-3)."""
+        return self._call("request_irq", self._kernel.request_irq,
+                          (irq, handler, irqflags, devname, dev_id))
+
+    @_c_function("void free_irq(unsigned int irq, void *dev_id)")
+    def free_irq(self, irq: int, dev_id: object) -> None:
+        """Remove this module's action with ``dev_id`` from line ``irq`` (RES-2)."""
+        return self._call("free_irq", self._kernel.free_irq, (irq, dev_id))
+
+    @_c_function("void disable_irq(unsigned int irq)")
+    def disable_irq(self, irq: int) -> None:
+        """Mask line ``irq`` (nesting)."""
+        return self._call("disable_irq", self._kernel.disable_irq, (irq,))
+
+    @_c_function("void enable_irq(unsigned int irq)")
+    def enable_irq(self, irq: int) -> None:
+        """Undo one ``disable_irq``."""
+        return self._call("enable_irq", self._kernel.enable_irq, (irq,))
+
+    @_c_function("void cli(void)")
+    def cli(self) -> None:
+        """Disable interrupts (raised lines are latched)."""
+        return self._call("cli", self._kernel.cli, ())
+
+    @_c_function("void sti(void)")
+    def sti(self) -> None:
+        """Enable interrupts."""
+        return self._call("sti", self._kernel.sti, ())
+
+    @_c_function("save_flags(unsigned long flags)  /* macro; here: flags = save_flags() */")
+    def save_flags(self) -> bool:
+        """The interrupt state, for ``restore_flags`` (the C macro stores into its argument)."""
+        return self._call("save_flags", self._kernel.save_flags, ())
+
+    @_c_function("void restore_flags(unsigned long flags)")
+    def restore_flags(self, flags: bool) -> None:
+        """Restore the interrupt state saved by ``save_flags``."""
+        return self._call("restore_flags", self._kernel.restore_flags, (flags,))
+
+    @_c_function("int autoirq_setup(int waittime)")
+    def autoirq_setup(self, waittime: int) -> int:
+        """Start IRQ autoprobing (RES-13)."""
+        return self._call("autoirq_setup", self._kernel.autoirq_setup, (waittime,))
+
+    @_c_function("int autoirq_report(int waittime)")
+    def autoirq_report(self, waittime: int) -> int:
+        """The line that fired since ``autoirq_setup``, or 0 (RES-13)."""
+        return self._call("autoirq_report", self._kernel.autoirq_report, (waittime,))
+
+    @_c_function("unsigned long probe_irq_on(void)")
+    def probe_irq_on(self) -> int:
+        """Start IRQ probing; the mask of free lines (RES-13)."""
+        return self._call("probe_irq_on", self._kernel.probe_irq_on, ())
+
+    @_c_function("int probe_irq_off(unsigned long irqs)")
+    def probe_irq_off(self, irqs: int) -> int:
+        """The line in ``irqs`` that fired, 0 or negative (RES-13)."""
+        return self._call("probe_irq_off", self._kernel.probe_irq_off, (irqs,))
+
+    # =========================================================================================
+    # I/O regions and DMA (RES-5..RES-11)
+    # =========================================================================================
+
+    @_c_function("int check_region(unsigned int from, unsigned int extent)")
+    def check_region(self, from_: int, extent: int) -> int:
+        """0 if the ports are free (then they may be probed), else -EBUSY (RES-8)."""
+        return self._call("check_region", self._kernel.check_region, (from_, extent))
+
+    @_c_function("void request_region(unsigned int from, unsigned int extent, const char *name)")
+    def request_region(self, from_: int, extent: int, name: str) -> None:
+        """Claim the ports (void; silently ignored if not free) (RES-9)."""
+        return self._call("request_region", self._kernel.request_region, (from_, extent, name))
+
+    @_c_function("void release_region(unsigned int from, unsigned int extent)")
+    def release_region(self, from_: int, extent: int) -> None:
+        """Release the region of exactly this extent (RES-10)."""
+        return self._call("release_region", self._kernel.release_region, (from_, extent))
+
+    @_c_function("int request_dma(unsigned int dmanr, const char *device_id)")
+    def request_dma(self, dmanr: int, device_id: str) -> int:
+        """Lock DMA channel ``dmanr``: 0, -EINVAL or -EBUSY (RES-6)."""
+        return self._call("request_dma", self._kernel.request_dma, (dmanr, device_id))
+
+    @_c_function("void free_dma(unsigned int dmanr)")
+    def free_dma(self, dmanr: int) -> None:
+        """Unlock DMA channel ``dmanr`` (RES-7)."""
+        return self._call("free_dma", self._kernel.free_dma, (dmanr,))
+
+    @_c_function("void disable_dma(unsigned int dmanr)")
+    def disable_dma(self, dmanr: int) -> None:
+        """Mask DMA channel ``dmanr`` at the controller."""
+        return self._call("disable_dma", self._kernel.disable_dma, (dmanr,))
+
+    @_c_function("void enable_dma(unsigned int dmanr)")
+    def enable_dma(self, dmanr: int) -> None:
+        """Unmask DMA channel ``dmanr`` at the controller."""
+        return self._call("enable_dma", self._kernel.enable_dma, (dmanr,))
+
+    # =========================================================================================
+    # Ports (RES-8, RES-11, RES-12)
+    # =========================================================================================
+
+    @_c_function("unsigned char inb(unsigned short port)")
+    def inb(self, port: int) -> int:
+        """Read a byte."""
+        return self._call("inb", self._kernel.inb, (port,))
+
+    @_c_function("unsigned char inb_p(unsigned short port)")
+    def inb_p(self, port: int) -> int:
+        """Read a byte (with a pause)."""
+        return self._call("inb_p", self._kernel.inb_p, (port,))
+
+    @_c_function("unsigned short inw(unsigned short port)")
+    def inw(self, port: int) -> int:
+        """Read a 16-bit word."""
+        return self._call("inw", self._kernel.inw, (port,))
+
+    @_c_function("unsigned int inl(unsigned short port)")
+    def inl(self, port: int) -> int:
+        """Read a 32-bit word."""
+        return self._call("inl", self._kernel.inl, (port,))
+
+    @_c_function("void outb(unsigned char value, unsigned short port)")
+    def outb(self, value: int, port: int) -> None:
+        """Write a byte (value first, as in C)."""
+        return self._call("outb", self._kernel.outb, (value, port))
+
+    @_c_function("void outb_p(unsigned char value, unsigned short port)")
+    def outb_p(self, value: int, port: int) -> None:
+        """Write a byte (with a pause)."""
+        return self._call("outb_p", self._kernel.outb_p, (value, port))
+
+    @_c_function("void outw(unsigned short value, unsigned short port)")
+    def outw(self, value: int, port: int) -> None:
+        """Write a 16-bit word (value first)."""
+        return self._call("outw", self._kernel.outw, (value, port))
+
+    @_c_function("void outl(unsigned int value, unsigned short port)")
+    def outl(self, value: int, port: int) -> None:
+        """Write a 32-bit word (value first)."""
+        return self._call("outl", self._kernel.outl, (value, port))
+
+    @_c_function("void insb(unsigned short port, void *addr, unsigned long count)  /* here: "
+                 "insb(port, count) -> bytes */")
+    def insb(self, port: int, count: int) -> bytes:
+        """Read ``count`` bytes from one port; returns them."""
+        return self._call("insb", self._kernel.insb, (port, count))
+
+    @_c_function("void insw(unsigned short port, void *addr, unsigned long count)  /* here: "
+                 "insw(port, count) -> bytes */")
+    def insw(self, port: int, count: int) -> bytes:
+        """Read ``count`` 16-bit words from one port; returns 2*count bytes."""
+        return self._call("insw", self._kernel.insw, (port, count))
+
+    @_c_function("void outsb(unsigned short port, const void *addr, unsigned long count)  /* "
+                 "here: outsb(port, data) */")
+    def outsb(self, port: int, data: bytes | bytearray) -> None:
+        """Write ``data`` to one port byte by byte."""
+        return self._call("outsb", self._kernel.outsb, (port, data))
+
+    @_c_function("void outsw(unsigned short port, const void *addr, unsigned long count)  /* "
+                 "here: outsw(port, data) */")
+    def outsw(self, port: int, data: bytes | bytearray) -> None:
+        """Write ``data`` to one port as 16-bit words."""
+        return self._call("outsw", self._kernel.outsw, (port, data))
+
+    # =========================================================================================
+    # Buffers (SKB)
+    # =========================================================================================
+
+    @_c_function("struct sk_buff *alloc_skb(unsigned int size, int priority)")
+    def alloc_skb(self, size: int, priority: int) -> SkBuff | None:
+        """Allocate an empty buffer of ``size`` bytes, or None (SKB-3)."""
+        return self._call("alloc_skb", self._kernel.alloc_skb, (size, priority))
+
+    @_c_function("struct sk_buff *dev_alloc_skb(unsigned int length)")
+    def dev_alloc_skb(self, length: int) -> SkBuff | None:
+        """Allocate a receive buffer with 16 bytes of headroom, or None (SKB-9)."""
+        return self._call("dev_alloc_skb", self._kernel.dev_alloc_skb, (length,))
+
+    @_c_function("unsigned char *skb_put(struct sk_buff *skb, int len)")
+    def skb_put(self, skb: SkBuff, len: int) -> int:
+        """Add ``len`` bytes at the tail; returns the old tail address (SKB-4)."""
+        return self._call("skb_put", self._kernel.skb_put, (skb, len))
+
+    @_c_function("unsigned char *skb_push(struct sk_buff *skb, int len)")
+    def skb_push(self, skb: SkBuff, len: int) -> int:
+        """Add ``len`` bytes at the front; returns the new data address (SKB-5)."""
+        return self._call("skb_push", self._kernel.skb_push, (skb, len))
+
+    @_c_function("unsigned char *skb_pull(struct sk_buff *skb, int len)")
+    def skb_pull(self, skb: SkBuff, len: int) -> int | None:
+        """Remove ``len`` bytes from the front; None if the buffer is shorter (SKB-6)."""
+        return self._call("skb_pull", self._kernel.skb_pull, (skb, len))
+
+    @_c_function("void skb_reserve(struct sk_buff *skb, int len)")
+    def skb_reserve(self, skb: SkBuff, len: int) -> None:
+        """Make headroom in an empty buffer (SKB-7)."""
+        return self._call("skb_reserve", self._kernel.skb_reserve, (skb, len))
+
+    @_c_function("void skb_trim(struct sk_buff *skb, int len)")
+    def skb_trim(self, skb: SkBuff, len: int) -> None:
+        """Cut the buffer to ``len`` bytes (SKB-8)."""
+        return self._call("skb_trim", self._kernel.skb_trim, (skb, len))
+
+    @_c_function("int skb_headroom(struct sk_buff *skb)")
+    def skb_headroom(self, skb: SkBuff) -> int:
+        """``data - head`` (SKB-2)."""
+        return self._call("skb_headroom", self._kernel.skb_headroom, (skb,))
+
+    @_c_function("int skb_tailroom(struct sk_buff *skb)")
+    def skb_tailroom(self, skb: SkBuff) -> int:
+        """``end - tail`` (SKB-2)."""
+        return self._call("skb_tailroom", self._kernel.skb_tailroom, (skb,))
+
+    @_c_function("void kfree_skb(struct sk_buff *skb, int rw)")
+    def kfree_skb(self, skb: SkBuff | None, rw: int) -> None:
+        """Free a buffer the module owns (SKB-10..SKB-12)."""
+        return self._call("kfree_skb", self._kernel.kfree_skb, (skb, rw))
+
+    @_c_function("void dev_kfree_skb(struct sk_buff *skb, int mode)")
+    def dev_kfree_skb(self, skb: SkBuff | None, mode: int) -> None:
+        """Release a transmitted frame: unlock, then free if ``free`` allows (SKB-14, CB-4)."""
+        return self._call("dev_kfree_skb", self._kernel.dev_kfree_skb, (skb, mode))
+
+    @_c_function("struct sk_buff *skb_clone(struct sk_buff *skb, int priority)")
+    def skb_clone(self, skb: SkBuff, priority: int) -> SkBuff | None:
+        """A new header sharing the (read-only) data, or None (SKB-15)."""
+        return self._call("skb_clone", self._kernel.skb_clone, (skb, priority))
+
+    @_c_function("struct sk_buff *skb_copy(struct sk_buff *skb, int priority)")
+    def skb_copy(self, skb: SkBuff, priority: int) -> SkBuff | None:
+        """A private writable copy, or None (SKB-16)."""
+        return self._call("skb_copy", self._kernel.skb_copy, (skb, priority))
+
+    @_c_function("void skb_device_lock(struct sk_buff *skb)")
+    def skb_device_lock(self, skb: SkBuff) -> None:
+        """Increment the device lock (SKB-14)."""
+        return self._call("skb_device_lock", self._kernel.skb_device_lock, (skb,))
+
+    @_c_function("void skb_device_unlock(struct sk_buff *skb)")
+    def skb_device_unlock(self, skb: SkBuff) -> None:
+        """Decrement the device lock (SKB-14, RX-7)."""
+        return self._call("skb_device_unlock", self._kernel.skb_device_unlock, (skb,))
+
+    @_c_function("int skb_device_locked(struct sk_buff *skb)")
+    def skb_device_locked(self, skb: SkBuff) -> int:
+        """1 if the buffer is device-locked (SKB-14)."""
+        return self._call("skb_device_locked", self._kernel.skb_device_locked, (skb,))
+
+    @_c_function("unsigned char *skb_put_data(struct sk_buff *skb, const void *data, unsigned "
+                 "int len)  /* here: skb_put_data(skb, data) */")
+    def skb_put_data(self, skb: SkBuff, data: bytes | bytearray) -> int:
+        """``memcpy(skb_put(skb, len), data, len)``; returns the old tail (SKB-4)."""
+        return self._call("skb_put_data", self._kernel.skb_put_data, (skb, data))
+
+    @_c_function("void *memcpy(void *to, const void *from, size_t n)  /* here: "
+                 "skb_write(skb, to, data) */")
+    def skb_write(self, skb: SkBuff, at: int, data: bytes | bytearray) -> None:
+        """Copy ``data`` into the buffer's memory at address ``at``."""
+        return self._call("skb_write", self._kernel.skb_write, (skb, at, data))
+
+    @_c_function("void *memcpy(void *to, const void *from, size_t n)  /* here: "
+                 "skb_read(skb, from, n) -> bytes */")
+    def skb_read(self, skb: SkBuff, at: int, n: int) -> bytes:
+        """Read ``n`` bytes of the buffer's memory at address ``at``."""
+        return self._call("skb_read", self._kernel.skb_read, (skb, at, n))
+
+    # -- queues (Q) -------------------------------------------------------------------------------
+
+    @_c_function("void skb_queue_head_init(struct sk_buff_head *list)  /* returns list here */")
+    def skb_queue_head_init(self, list: _SkBuffHead) -> _SkBuffHead:
+        """Initialise a queue the module owns; returns it (Q-1)."""
+        return self._call("skb_queue_head_init", self._kernel.skb_queue_head_init, (list,))
+
+    @_c_function("void skb_queue_head(struct sk_buff_head *list, struct sk_buff *buf)")
+    def skb_queue_head(self, list: _SkBuffHead, buf: SkBuff) -> None:
+        """Put ``buf`` at the front of ``list`` (Q-2)."""
+        return self._call("skb_queue_head", self._kernel.skb_queue_head, (list, buf))
+
+    @_c_function("void skb_queue_tail(struct sk_buff_head *list, struct sk_buff *buf)")
+    def skb_queue_tail(self, list: _SkBuffHead, buf: SkBuff) -> None:
+        """Append ``buf`` to ``list`` (Q-2)."""
+        return self._call("skb_queue_tail", self._kernel.skb_queue_tail, (list, buf))
+
+    @_c_function("struct sk_buff *skb_dequeue(struct sk_buff_head *list)")
+    def skb_dequeue(self, list: _SkBuffHead) -> SkBuff | None:
+        """Remove and return the first buffer, or None (Q-3)."""
+        return self._call("skb_dequeue", self._kernel.skb_dequeue, (list,))
+
+    @_c_function("struct sk_buff *skb_peek(struct sk_buff_head *list)")
+    def skb_peek(self, list: _SkBuffHead) -> SkBuff | None:
+        """The first buffer without removing it, or None (Q-6)."""
+        return self._call("skb_peek", self._kernel.skb_peek, (list,))
+
+    @_c_function("__u32 skb_queue_len(struct sk_buff_head *list)")
+    def skb_queue_len(self, list: _SkBuffHead) -> int:
+        """The number of buffers on ``list``."""
+        return self._call("skb_queue_len", self._kernel.skb_queue_len, (list,))
+
+    @_c_function("void skb_unlink(struct sk_buff *buf)")
+    def skb_unlink(self, buf: SkBuff) -> None:
+        """Take ``buf`` off its queue (Q-5)."""
+        return self._call("skb_unlink", self._kernel.skb_unlink, (buf,))
+
+    @_c_function("void skb_insert(struct sk_buff *old, struct sk_buff *newsk)")
+    def skb_insert(self, old: SkBuff, newsk: SkBuff) -> None:
+        """Put ``newsk`` just before ``old`` (Q-4)."""
+        return self._call("skb_insert", self._kernel.skb_insert, (old, newsk))
+
+    @_c_function("void skb_append(struct sk_buff *old, struct sk_buff *newsk)")
+    def skb_append(self, old: SkBuff, newsk: SkBuff) -> None:
+        """Put ``newsk`` just after ``old`` (Q-4)."""
+        return self._call("skb_append", self._kernel.skb_append, (old, newsk))
+
+    # =========================================================================================
+    # Modules and messages (MOD)
+    # =========================================================================================
+
+    @_c_function("MOD_INC_USE_COUNT  /* macro */")
+    def MOD_INC_USE_COUNT(self) -> None:
+        """Raise the module's use count (MOD-3): in ``open``."""
+        return self._call("MOD_INC_USE_COUNT", self._kernel.mod_inc_use_count, ())
+
+    @_c_function("MOD_DEC_USE_COUNT  /* macro */")
+    def MOD_DEC_USE_COUNT(self) -> None:
+        """Lower the module's use count (MOD-3): in ``stop``."""
+        return self._call("MOD_DEC_USE_COUNT", self._kernel.mod_dec_use_count, ())
+
+    @_c_function("MOD_IN_USE  /* macro */")
+    def MOD_IN_USE(self) -> bool:
+        """True while the module's use count is non-zero (MOD-3)."""
+        return self._call("MOD_IN_USE", self._kernel.mod_in_use, ())
+
+    @_c_function("int printk(const char *fmt, ...)  /* here: printk(message) */")
+    def printk(self, message: str) -> None:
+        """Log one kernel message."""
+        return self._call("printk", self._kernel.printk, (message,))
+
+
+def _public_names() -> list[str]:
+    return sorted(n for n in dir(KernelHandle) if not n.startswith("_"))
+
+
+def _unknown_name_message(name: str) -> str:
+    hint = _NOT_PROVIDED.get(name)
+    if hint is not None:
+        return f"the kernel handle has no {name!r}: {hint}"
+    names = _public_names()
+    by_lower = {n.lower(): n for n in names}
+    near = [by_lower[n] for n in difflib.get_close_matches(name.lower(), list(by_lower), n=3,
+                                                           cutoff=0.6)]
+    if not near:
+        near = [n for n in names if name.lower() in n.lower()][:3]
+    if near:
+        return (f"the kernel handle has no {name!r}; nearest kernel names: "
+                f"{', '.join(near)}")
+    return (f"the kernel handle has no {name!r}; it offers the 2.0 driver API under kernel "
+            "names (dir(handle) lists them)")
+
+
+# -- binding a driver model to a module -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DriverModule:
+    """A driver model bound to a kernel: the :class:`Module` to insmod, its handle and model."""
+
+    module: Module
+    handle: KernelHandle
+    model: DriverModel
+
+
+def make_module(kernel: Kernel, factory: DriverFactory, *, monitor: CallMonitor | None = None,
+                instance: int = 0, **params: int) -> DriverModule:
+    """Build ``factory``'s model on a fresh handle and wrap it in a :class:`Module`.
+
+    The module is named after ``model.name`` and its ``init_module``/``cleanup_module``
+    are the model's; load it with ``kernel.insmod(result.module)``. ``params`` are the
+    driver's insmod parameters (e.g. ``io=0x300, irq=5``).
+    """
+    module = Module("<driver model being built>")
+    handle = KernelHandle(kernel, module, monitor)
+    model = factory(handle, instance=instance, **params)
+    name = model.name
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"make_module: the driver model's name must be a non-empty str, got "
+                         f"{name!r}")
+    module.name = name
+    module.init_module = model.init_module
+    module.cleanup_module = model.cleanup_module
+    return DriverModule(module, handle, model)
