@@ -152,6 +152,16 @@ DECISIONS = (
              "reg.unregister.closed.", "2.0.1 itself prints an error for a busy unregister; "
              "modern kernels auto-close, which the reference kernel does as well while the "
              "monitor reports the rule.", cite(("HAZ-7", K("net/core/dev.c")), ("REG-9", K(_NI)))),
+    Decision("decision.eth.reservation", "2.0.1's ether_setup writes an ethN device into "
+             "ethdev_index[N] before the device is registered (REG-12), so a later blank-name "
+             "registration skips that slot even if the device is never registered.",
+             "An eth slot is in use exactly while a registered device holds it "
+             "(reg.eth.slots); reservations by unregistered devices are not modelled. The "
+             "reference kernel does as 2.0.1 does, and a strict expected-failure test "
+             "keeps the difference visible.", "Only drivers that call ether_setup on a "
+             "named ethN device outside its probe can notice. Modelling reservations would "
+             "add a second slot table, with stale entries that only renaming clears, to "
+             "every registration rule.", cite(("REG-12", K(_NI)), ("REG-3", K(_NI)))),
     Decision("decision.rx.protocol", "skeleton.c never sets skb->protocol (HAZ-8).",
              "A caller obligation of netif_rx, rx.protocol.set.", "Such frames reach no "
              "protocol; the rule makes the bug visible.",

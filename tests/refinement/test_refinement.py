@@ -558,7 +558,8 @@ class KernelMachine(RuleBasedStateMachine):
         m, d = self.module(who), self.device(dev)
         if _ETH.fullmatch(d.name) and not d.registered:
             # 2.0's ether_setup reserves the slot of an ethN name before registration
-            # (REG-12); the spec does not model that yet: see the xfail test below.
+            # (REG-12); the spec does not model that (decision.eth.reservation): see the
+            # xfail test below.
             return
 
         def call() -> None:
@@ -1167,9 +1168,10 @@ def test_fixed_scenario_error_branches() -> None:
         assert REACHED[case] > 0, case
 
 
-@pytest.mark.xfail(strict=True, reason="known divergence: 2.0's ether_setup reserves the eth "
-                   "slot of an unregistered ethN device (REG-12); the spec counts only slots "
-                   "of registered devices, so a later auto-name picks a different slot")
+@pytest.mark.xfail(strict=True, reason="recorded divergence (decision.eth.reservation): "
+                   "2.0's ether_setup reserves the eth slot of an unregistered ethN device "
+                   "(REG-12); the spec counts only slots of registered devices, so a later "
+                   "auto-name picks a different slot")
 def test_ether_setup_slot_reservation_agrees_with_the_spec() -> None:
     m = KernelMachine()
     m.boot()
