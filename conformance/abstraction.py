@@ -134,6 +134,31 @@ class Abstraction:
         """A buffer's name, or None."""
         return None if s is None else self.track_skb(s)
 
+    def resolve(self, name: Any) -> Any:
+        """The reference object a spec value names (the inverse of the naming functions):
+        a module, device, buffer, queue, data area, IRQ action or region; the constants
+        ``"kernel"``, ``"backlog"``, ``"timer"``, ``"cascade"``, ``"fpu"`` and anything
+        that is not a name (ints, None) come back unchanged."""
+        if not isinstance(name, str) or name in ("kernel", "backlog", "timer", "cascade",
+                                                 "fpu"):
+            return name
+        if name in self._modules:
+            return self._modules[name]
+        for table in (self._devs, self._queues):
+            for n, obj in table.values():
+                if n == name:
+                    return obj
+        if name.startswith("b") and name[1:].isdigit():
+            return self._skbs.get(int(name[1:]), name)
+        if name.startswith("k") and name[1:].isdigit():
+            s = self._skbs.get(int(name[1:]))
+            return name if s is None else s.area
+        for table2, objs in ((self._acts, self._all_acts), (self._regions, self._dead_regions)):
+            for oid, n in table2.items():
+                if n == name:
+                    return objs[oid]
+        return name
+
     # -- ghosts -------------------------------------------------------------------------------
     def sync(self, op: str = "") -> None:
         """Advance the ghosts to the kernel's current state; ``op`` is the operation that ran

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from netdevspec.conformance.abstraction import Abstraction
 from netdevspec.conformance.checker import changes, check_step
+from netdevspec.conformance.live import LiveState
 from netdevspec.reference import Device, Kernel, Module, PacketType, SkBuff, SkBuffHead
 from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ
 from netdevspec.spec import SPEC, evaluate
@@ -82,6 +83,7 @@ class KernelMachine(RuleBasedStateMachine):
         self.xmit_mode = "free"
         self.held: list[SkBuff] = []
         self.k.tracer = self.on_trace
+        self.live = LiveState(self.k, self.a.names)
         # A kernel protocol for ARP frames keeps what it is given (net_bh.deliver); frames
         # of other protocols find no handler and are freed (net_bh.discard).
         self.delivered: list[SkBuff] = []
@@ -99,6 +101,11 @@ class KernelMachine(RuleBasedStateMachine):
         pre = self.pre
         broken = {u.rule.id for u in operation.obligations
                   if not evaluate(u.formula, pre, None, env)}
+        # The conformance monitor reads the kernel live, with objects for names: it must
+        # find the same obligations broken.
+        live_env = {k: self.a.resolve(v) for k, v in env.items()}
+        assert broken == {u.rule.id for u in operation.obligations
+                          if not evaluate(u.formula, self.live, None, live_env)}, (op, env)
         # A branch 2.0 lets through although it breaks an obligation (freeing a free IRQ)
         # is still kernel behaviour to check; any other broken obligation: do not call.
         allowed = {v.rule.id for c in operation.cases for v in c.violates
@@ -173,6 +180,7 @@ class KernelMachine(RuleBasedStateMachine):
         elif event == "xmit.lend":
             skb, dev, pri = f["skb"], f["dev"], f["pri"]
             a.lent(dev, skb)
+            self.live.xmit[dev] = skb
             p = self.take_pending("dev_tint")
             if p is not None:  # the driver's dev_tint sends its first frame
                 self.checkpoint("dev_tint", {**p[1], "pri": pri, "b": a.skb(skb)})
@@ -936,6 +944,11 @@ class KernelMachine(RuleBasedStateMachine):
         if hasattr(self, "pre"):
             bad = [i.id for i in SPEC.invariants if not evaluate(i.formula, self.pre)]
             assert bad == []
+            for d in self.devs:
+                self.live.see_device(d)
+            with self.live.still():
+                assert [i.id for i in SPEC.invariants
+                        if not evaluate(i.formula, self.live)] == []
             # A check that failed inside a callback was caught by the kernel (a driver
             # bug must not stop it); it must still fail the test.
             raised = [x.message for x in self.k.misuse if x.kind == "callback_raised"]
