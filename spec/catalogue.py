@@ -200,8 +200,6 @@ LEFT_OUT = {
               "exercises the timeout path",
     "RES-4": "irq2dev_map is a driver-side lookup table; its rule ('only if you own the IRQ') "
              "is covered by res.irq.free.owner and cb.stop.irq",
-    "RES-5": "claim/release order is a property of a sequence of calls, not of a state; it is "
-             "left to the conformance monitor",
     "RES-12": "probe etiquette (no writes while probing) is advice, not a checkable contract "
               "of the kernel state",
     "RES-13": "autoirq/probe_irq temporary claims are released before the call returns, so "

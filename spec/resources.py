@@ -14,7 +14,7 @@ from netdevspec.spec._build import (
     operation,
 )
 from netdevspec.spec.common import CALLER_LOADED, a, c, d, n, r
-from netdevspec.spec.logic import BOOL, INT, And, Exists, Forall, Implies, Not, Or, Var, null
+from netdevspec.spec.logic import BOOL, INT, And, Exists, Forall, Implies, Ite, Not, Or, Var, null
 from netdevspec.spec.rules import Operation, Rule
 from netdevspec.spec.vocabulary import (
     ACT,
@@ -36,11 +36,13 @@ from netdevspec.spec.vocabulary import (
     act_owner,
     act_saint,
     act_shirq,
+    dev_dma,
     dma_locked,
     dma_owner,
     io_count,
     io_slot,
     loaded,
+    mod_phase,
     reg_from,
     reg_idx,
     reg_live,
@@ -51,6 +53,7 @@ from netdevspec.spec.vocabulary import (
 _IRQ = "arch/i386/kernel/irq.c"
 _RES = "kernel/resource.c"
 _DMA = "kernel/dma.c"
+_SKEL_OPEN = "drivers/net/skeleton.c net_open"
 av = Var("av", ACT)
 av2 = Var("av2", ACT)
 rv = Var("rv", REGION)
@@ -184,10 +187,23 @@ FREE_OWN = obligation(
     cite(("RES-2", K(f"{_IRQ} free_irq")), ("HAZ-6", K(_IRQ))),
     "{c} freed IRQ {irq}, which another module holds")
 
+_its_dma = dev_dma(dev_id)
+DMA_FIRST = obligation(
+    "res.order.dma_first", "a driver releases its DMA channel before its IRQ line: the "
+    "channel of the device the action belongs to (any channel the caller holds, for a "
+    "NULL dev_id) is no longer the caller's", (c, dev_id),
+    Ite(dev_id == null(DEV),
+        Forall(ch, Implies(dma_locked(ch), dma_owner(ch) != c), within=(0, MAX_DMA_CHANNELS)),
+        Implies(And(_its_dma >= 0, _its_dma < MAX_DMA_CHANNELS),
+                Or(~dma_locked(_its_dma), dma_owner(_its_dma) != c))),
+    cite(("RES-5", K(f"{_DMA} (header comment)")), ("RES-5", K(_SKEL_OPEN))),
+    "{c} freed the IRQ of {dev_id} while still holding its DMA channel")
+
 FREE_IRQ = operation(
     "free_irq", "release an IRQ action (the first one on the line with this dev_id)",
     (c, irq, dev_id, a),
-    (bind(CALLER_LOADED, c), bind(FREE_HELD, irq, dev_id), bind(FREE_OWN, c, irq, dev_id)),
+    (bind(CALLER_LOADED, c), bind(FREE_HELD, irq, dev_id), bind(FREE_OWN, c, irq, dev_id),
+     bind(DMA_FIRST, c, dev_id)),
     (case("free_irq.bad_line", "line out of range: a log message, nothing changes",
           Or(irq < 0, irq >= NR_IRQS), violates=(bind(FREE_HELD, irq, dev_id),)),
      case("free_irq.not_held", "no action with that dev_id: Trying to free free IRQ",
@@ -285,9 +301,16 @@ RELEASE_REGION = operation(
 
 # -- DMA ----------------------------------------------------------------------------------------
 
+IRQ_FIRST = obligation(
+    "res.order.irq_first", "a driver claims its IRQ line before its DMA channel (so that a "
+    "failed DMA claim has only the IRQ to give back)", (c,),
+    Exists(av, And(act_live(av), act_owner(av) == c)),
+    cite(("RES-5", K(f"{_DMA} (header comment)")), ("RES-5", K(_SKEL_OPEN))),
+    "{c} requested a DMA channel while holding no IRQ line")
+
 REQUEST_DMA = operation(
     "request_dma", "claim a DMA channel", (c, ch),
-    (bind(CALLER_LOADED, c),),
+    (bind(CALLER_LOADED, c), bind(IRQ_FIRST, c)),
     (case("request_dma.einval", "channel ≥ 8 (or < 0): -EINVAL",
           Or(ch < 0, ch >= MAX_DMA_CHANNELS), ret="-EINVAL"),
      case("request_dma.ebusy", "already claimed (channel 4 always is): -EBUSY",
@@ -329,7 +352,29 @@ FREE_DMA = operation(
     "void free_dma(unsigned int dmanr)",
 )
 
+# -- port I/O ------------------------------------------------------------------------------------
+
+port = Var("port", INT)
+_covers = And(reg_live(rv), reg_from(rv) <= port, port < reg_from(rv) + reg_num(rv))
+PORT_CLAIMED = obligation(
+    "res.port.claimed", "a driver touches only ports of a region it claimed; while its "
+    "init_module runs (probing) it may also read and write ports no region covers, after "
+    "check_region has found them free", (c, port),
+    Or(Exists(rv, And(_covers, reg_owner(rv) == c)),
+       And(mod_phase(c) == 1, Not(Exists(rv, _covers)))),
+    cite(("RES-8", K(f"{_RES} check_region")), ("RES-11", K(_SKEL_OPEN))),
+    "{c} accessed port {port}, outside every region it claimed")
+
+PORT_IO = operation(
+    "port_io", "a driver reads or writes an I/O port (inb, outb, inw, outw, insw, outsw, ...)",
+    (c, port), (bind(CALLER_LOADED, c), bind(PORT_CLAIMED, c, port)),
+    (case("port_io.ok", "the card sees the access; the kernel's state does not change",
+          And()),),
+    cite(("RES-8", K(_RES)), ("RES-11", K(_SKEL_OPEN))),
+    "unsigned char inb(unsigned short port) / void outb(unsigned char value, unsigned short port)",
+)
+
 OPERATIONS: tuple[Operation, ...] = (REQUEST_IRQ, FREE_IRQ, CHECK_REGION, REQUEST_REGION,
-                                     RELEASE_REGION, REQUEST_DMA, FREE_DMA)
+                                     RELEASE_REGION, REQUEST_DMA, FREE_DMA, PORT_IO)
 
 del d

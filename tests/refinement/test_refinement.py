@@ -529,6 +529,21 @@ class KernelMachine(RuleBasedStateMachine):
 
         self.step("free_dma" if free else "request_dma", {"c": m.name, "ch": ch}, call)
 
+    @rule(who=st.integers(0, 1), port=st.sampled_from([0x200, 0x284, 0x300, 0x30F, 0x310]),
+          write=st.booleans())
+    def port_io(self, who: int, port: int, write: bool) -> None:
+        """A module reads or writes a port (no card answers: reads give 0xff)."""
+        m = self.module(who)
+
+        def call() -> None:
+            with self.k.running(m):
+                if write:
+                    self.k.outb(0, port)
+                else:
+                    self.k.inb(port)
+
+        self.step("port_io", {"c": m.name, "port": port}, call)
+
     # -- devices ------------------------------------------------------------------------------
     def device(self, i: int) -> Device:
         return self.devs[i % len(self.devs)]
@@ -1155,6 +1170,8 @@ def test_fixed_scenario_error_branches() -> None:
     m.request_irq(who=0, irq=9, shirq=False, saint=False, handler=True, fail=True, dev=0)
     m.free_irq(who=0, irq=16, dev=0)
     m.free_irq(who=0, irq=9, dev=0)
+    m.request_irq(who=0, irq=5, shirq=False, saint=False, handler=True, fail=False, dev=0)
+    m.request_irq(who=1, irq=9, shirq=False, saint=False, handler=True, fail=False, dev=1)
     m.dma(who=0, ch=8, free=False)
     m.dma(who=0, ch=3, free=False)
     m.dma(who=1, ch=3, free=False)
@@ -1165,6 +1182,8 @@ def test_fixed_scenario_error_branches() -> None:
     m.regions(who=1, start=0x300, num=8, op="check_region")
     m.regions(who=0, start=0x300, num=8, op="release_region")
     m.regions(who=0, start=0x300, num=16, op="release_region")
+    m.regions(who=0, start=0x280, num=8, op="request_region")
+    m.port_io(who=0, port=0x284, write=True)
     m.dev_get(who=0, name="nothere")
     m.unregister(who=0, dev=0)
     m.alloc_name(who=0, dev=0)
@@ -1177,7 +1196,7 @@ def test_fixed_scenario_error_branches() -> None:
                  "request_dma.einval", "request_dma.ebusy", "free_dma.bad",
                  "free_dma.not_held", "check_region.free", "check_region.busy",
                  "release_region.nomatch", "release_region.ok", "dev_get.none",
-                 "unregister_netdev.not_found", "dev_alloc_name.ok"):
+                 "unregister_netdev.not_found", "dev_alloc_name.ok", "port_io.ok"):
         assert REACHED[case] > 0, case
 
 
