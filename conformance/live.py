@@ -129,7 +129,7 @@ class LiveState:
             hit = self._cache.get("buffers")
             if hit is None:
                 hit = self._cache["buffers"] = list(self._collect_buffers())
-            return hit  # type: ignore[no-any-return]
+            return hit  # type: ignore[no-any-return,unused-ignore]
         return self._collect_buffers()
 
     def _collect_buffers(self) -> Iterable[SkBuff]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Union
+from typing import Any, Protocol, Union
 
 from netdevspec.errors import SpecError
 
@@ -41,6 +41,7 @@ __all__ = [
     "Sort",
     "SortKind",
     "StateSym",
+    "StateView",
     "Var",
     "entity_const",
     "evaluate",
@@ -547,6 +548,16 @@ def render(e: Expr, parent: int = 0) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+class StateView(Protocol):
+    """What :func:`evaluate` reads from a state: symbol values and entity lists."""
+
+    def get(self, sym: StateSym, args: tuple[Any, ...]) -> Any:
+        """The value of ``sym(*args)``."""
+
+    def entities(self, sort: Sort) -> list[Any]:
+        """The entities of ``sort``, NULL first."""
+
+
 @dataclass
 class ConcreteState:
     """A kernel state as plain Python values.
@@ -590,8 +601,8 @@ def _bv(v: int, width: int) -> int:
 
 def evaluate(
     e: Expr,
-    pre: ConcreteState,
-    post: ConcreteState | None = None,
+    pre: StateView,
+    post: StateView | None = None,
     env: Mapping[str, Any] | None = None,
 ) -> Any:
     """Evaluate ``e`` on concrete states; ``env`` binds its free variables.
@@ -602,7 +613,7 @@ def evaluate(
     return _eval(e, pre, post, dict(env or {}))
 
 
-def _eval(e: Expr, pre: ConcreteState, post: ConcreteState | None, env: dict[str, Any]) -> Any:
+def _eval(e: Expr, pre: StateView, post: StateView | None, env: dict[str, Any]) -> Any:
     op = e.op
     if op == "lit":
         return e.payload
@@ -675,8 +686,8 @@ def _eval(e: Expr, pre: ConcreteState, post: ConcreteState | None, env: dict[str
 def _bindings(
     binders: tuple[_Binder, ...],
     i: int,
-    pre: ConcreteState,
-    post: ConcreteState | None,
+    pre: StateView,
+    post: StateView | None,
     env: dict[str, Any],
 ) -> Iterator[dict[str, Any]]:
     if i == len(binders):

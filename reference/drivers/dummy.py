@@ -83,12 +83,18 @@ class Dummy:
     # -- callbacks --------------------------------------------------------------------------------
 
     def dummy_open(self, dev: Device) -> int:
-        """``open``: only the use count (CB-2, MOD-3)."""
+        """``open``: mark the device started (CB-2) and count the use (MOD-3).
+
+        2.0.1's dummy_open only counts the use. Like skeleton's net_open, this one also
+        sets start, as the spec's open contract (cb.open.status) asks.
+        """
+        dev.start, dev.tbusy, dev.interrupt = 1, 0, 0
         self._h.MOD_INC_USE_COUNT()
         return 0
 
     def dummy_close(self, dev: Device) -> int:
-        """``stop``: the use count back (CB-3, MOD-3)."""
+        """``stop``: mark the device stopped (CB-3) and give the use count back (MOD-3)."""
+        dev.start, dev.tbusy = 0, 1
         self._h.MOD_DEC_USE_COUNT()
         return 0
 

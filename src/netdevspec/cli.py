@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from netdevspec.errors import NetdevspecError, UsageError
 
 if TYPE_CHECKING:
+    from netdevspec.conformance.check import CheckReport
     from netdevspec.model import Report
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -28,6 +29,13 @@ _EXIT_RULES = """\
 exit codes:
   0  the listing was written
   2  usage or internal error
+"""
+_EXIT_CHECK = """\
+exit codes:
+  0  every rule PASS or NOT_APPLICABLE
+  1  a rule FAIL (the report shows the finding and a scenario that replays it)
+  2  usage or internal error (bad driver reference, bad option)
+  3  inconclusive: a rule UNRESOLVED, none failed
 """
 _EXIT_DOCS = """\
 exit codes:
@@ -67,6 +75,27 @@ def _parser() -> argparse.ArgumentParser:
     prove.add_argument("--no-progress", action="store_true",
                        help="no progress bar even on a terminal")
 
+    check = sub.add_parser(
+        "check", help="check a driver model against the spec, rule by rule",
+        description="Load the driver model MODULE:FACTORY into the reference kernel, drive it "
+        "through fixed and generated scenarios with a monitor that evaluates the spec's "
+        "rules at every call and callback, and report PASS / FAIL / NOT_APPLICABLE / "
+        "UNRESOLVED per rule.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXIT_CHECK)
+    check.add_argument("drivers", nargs="*", metavar="MODULE:FACTORY",
+                       help="the driver factories to check (default: the bundled reference "
+                       "drivers)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or the versioned JSON report")
+    check.add_argument("--examples", type=int, default=60, metavar="N",
+                       help="generated scenarios per round (default 60)")
+    check.add_argument("--seed", type=int, default=0, help="scenario seed (default 0)")
+    check.add_argument("--time-limit", type=float, default=2.0, metavar="S",
+                       help="seconds a step may take before the callback counts as hung "
+                       "(default 2)")
+    check.add_argument("--output", type=Path, metavar="FILE",
+                       help="write the report here instead of standard output")
+
     rules = sub.add_parser("rules", help="list the rules and operations",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog=_EXIT_RULES)
@@ -99,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _prove(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "check":
+            return _check(args)
         return _docs(args)
     except NetdevspecError as e:
         print(f"netdevspec: error: {e}", file=sys.stderr)
@@ -184,6 +215,73 @@ def _prove_text(report: Report, out: TextIO) -> None:
               "(the case cannot change what the invariant reads)\n")
     out.write(f"median {report.median_seconds * 1000:.1f} ms per obligation, "
               f"{report.wall_seconds:.2f} s wall; z3 {report.z3_version}, seed {report.seed}\n")
+
+
+_BUNDLED = ("netdevspec.reference.drivers.dummy:FACTORY",
+            "netdevspec.reference.drivers.loopback:FACTORY",
+            "netdevspec.reference.drivers.skeleton:FACTORY")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from netdevspec.conformance.check import check_driver, load_factory
+
+    if args.examples < 0 or args.time_limit < 0:
+        raise UsageError(f"--examples and --time-limit must not be negative (got "
+                         f"{args.examples}, {args.time_limit})", "they are counts and "
+                         "seconds", "pass 0 or more")
+    refs = args.drivers or list(_BUNDLED)
+    factories = [(ref, load_factory(ref)) for ref in refs]
+    err = Console(stderr=True)
+    reports = []
+    with err.status("checking", spinner="dots") if err.is_terminal else _null() as status:
+        for ref, factory in factories:
+            def show(msg: str, ref: str = ref) -> None:
+                if status is not None:
+                    status.update(f"{ref}: {msg}")
+            reports.append(check_driver(factory, ref, examples=args.examples,
+                                        seed_=args.seed, time_limit=args.time_limit,
+                                        progress=show))
+    with _open(args.output) as out:
+        if args.format == "json":
+            json.dump({"version": 1, "reports": [r.to_json() for r in reports]}, out,
+                      indent=2)
+            out.write("\n")
+        else:
+            for r in reports:
+                _check_text(r, out)
+    return max(r.exit_code() for r in reports)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _check_text(report: CheckReport, out: TextIO) -> None:
+    c = report.counts()
+    out.write(f"{report.driver}: {len(report.rules)} rules: {c['PASS']} PASS, {c['FAIL']} "
+              f"FAIL, {c['NOT_APPLICABLE']} NOT_APPLICABLE, {c['UNRESOLVED']} UNRESOLVED "
+              f"({report.scenarios_run} scenarios, seed {report.seed})\n")
+    for r in report.failed:
+        f = r.finding
+        assert f is not None
+        out.write(f"\nFAIL {r.rule.id} ({r.failures} finding(s))\n")
+        out.write(f"  rule:      {r.rule.statement}\n")
+        out.write(f"  cites:     {'; '.join(str(x) for x in r.rule.citations)}\n")
+        out.write(f"  found:     {f.message}\n")
+        out.write(f"  at:        {f.where} (event {f.event}, module {f.module})\n")
+        if f.state:
+            out.write("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state) + "\n")
+        if f.picture:
+            out.write(f"  buffer:    {f.picture}\n")
+        out.write(f"  scenario:  {r.scenario}; replay it with this program:\n")
+        out.write("".join(f"    {line}\n" for line in r.program.splitlines()))
+    out.write("\n")
 
 
 def _rules(args: argparse.Namespace) -> int:

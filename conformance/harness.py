@@ -1,0 +1,380 @@
+"""The harness: a driver model on the reference kernel, driven like a real system.
+
+A :class:`Harness` is one machine:
+- a fresh :class:`~netdevspec.reference.Kernel`;
+- simulated cards (two :class:`~netdevspec.reference.SimpleNic` by default, at 0x300
+  IRQ 5 and 0x320 IRQ 9);
+- a kernel-side protocol that takes IP frames;
+- a :class:`~netdevspec.conformance.monitor.SpecMonitor` watching every call the driver
+  makes.
+
+Its public methods are the steps of a scenario: load and unload driver instances,
+ifconfig up/down, transmit bursts at priorities, frames arriving from the wire,
+transmit-complete interrupts, multicast changes, clock ticks, and the faults (allocation
+failures, a rival module holding a line, ports, a DMA channel or a name). A scenario is a
+list of :class:`Step`. It runs with :func:`run_scenario`, and :func:`scenario_program`
+renders it as a Python program that replays it.
+
+A misbehaving driver does not stop the harness. The kernel catches exceptions in
+callbacks. A callback that runs past the time limit is interrupted (SIGALRM, on the main
+thread of POSIX systems) and the scenario ends there. Each of these is reported under a
+``drv.*`` rule of :mod:`~netdevspec.conformance.model_rules`.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from netdevspec.conformance.handle import DriverModule, make_module
+from netdevspec.conformance.monitor import SpecMonitor
+from netdevspec.reference import (
+    ETH_P_IP,
+    IFF_UP,
+    SA_SHIRQ,
+    Device,
+    Kernel,
+    Module,
+    PacketType,
+    SimpleNic,
+    SkBuff,
+)
+
+__all__ = ["CallbackTimeout", "Harness", "Step", "run_scenario", "scenario_program"]
+
+Factory = Callable[..., Any]
+
+#: Cards every harness machine has: (base port, IRQ line, station address).
+CARDS: tuple[tuple[int, int, bytes], ...] = (
+    (0x300, 5, b"\x00\x42\x65\x00\x00\x01"),
+    (0x320, 9, b"\x00\x42\x65\x00\x00\x02"),
+)
+PEER = b"\x00\x42\x65\x00\x00\x99"
+
+
+class CallbackTimeout(BaseException):
+    """Driver code ran past the time limit (a BaseException, so the kernel's guard against
+    driver exceptions does not swallow it)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a scenario: a :class:`Harness` method and its keyword arguments."""
+
+    action: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    def call(self, h: Harness) -> None:
+        """Perform the step on ``h``."""
+        getattr(h, self.action)(**dict(self.args))
+
+    def source(self) -> str:
+        """The step as a line of Python."""
+        return f"h.{self.action}({', '.join(f'{k}={v!r}' for k, v in self.args)})"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"action": self.action, "args": dict(self.args)}
+
+
+def step(action: str, **args: Any) -> Step:
+    """A :class:`Step` (keyword arguments in a stable order)."""
+    return Step(action, tuple(sorted(args.items())))
+
+
+@dataclass
+class Harness:
+    """A reference kernel with cards, a protocol and the driver under test, monitored.
+
+    ``factory`` is the driver's ``FACTORY``; ``spec_ref`` names it (``module:attr``) for
+    the replay program. ``time_limit`` bounds each step (seconds; 0: none).
+    """
+
+    factory: Factory
+    spec_ref: str = "?"
+    time_limit: float = 2.0
+    params: dict[str, int] = field(default_factory=dict)
+    record: Callable[[str, dict[str, Any]], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.kernel = Kernel()
+        self.cards = [self.kernel.attach_card(SimpleNic(mac=mac, irq=irq), base)
+                      for base, irq, mac in CARDS]
+        self.monitor = SpecMonitor(self.kernel, record=self.record).attach()
+        self.instances: dict[int, DriverModule] = {}
+        self.loaded: set[int] = set()
+        self.received: list[SkBuff] = []
+        self.kernel.dev_add_pack(PacketType(ETH_P_IP, self._protocol))
+        self.rival: Module | None = None
+        self.aborted: str | None = None
+        self._seq = 0
+
+    def _protocol(self, skb: SkBuff, dev: Device | None, pt: PacketType) -> None:
+        self.received.append(skb)
+        self.kernel.kfree_skb(skb)
+
+    # -- driver instances -------------------------------------------------------------------
+    def _instance(self, i: int) -> DriverModule:
+        dm = self.instances.get(i)
+        if dm is None:
+            dm = make_module(self.kernel, self.factory, monitor=self.monitor, instance=i,
+                             **self.params)
+            self.instances[i] = dm
+            self.monitor.modules.add(dm.module.name)
+        return dm
+
+    def devices(self, i: int) -> list[Device]:
+        """The devices instance ``i`` has registered."""
+        dm = self.instances.get(i)
+        return [] if dm is None else list(dm.module.devices.values())
+
+    def insmod(self, i: int = 0) -> None:
+        """Load driver instance ``i`` (a new model object each time, as a reload would)."""
+        if i in self.loaded:
+            return
+        self.instances.pop(i, None)
+        dm = self._instance(i)
+        with self._guard(f"insmod of instance {i}"):
+            rc = self.kernel.insmod(dm.module)
+        if rc == 0:
+            self.loaded.add(i)
+        self._watch()
+
+    def rmmod(self, i: int = 0) -> None:
+        """Unload instance ``i`` (closing its devices first, as ifconfig down would)."""
+        if i not in self.loaded:
+            return
+        for d in self.devices(i):
+            if d.flags & IFF_UP:
+                self.down(i)
+        dm = self.instances[i]
+        with self._guard(f"rmmod of instance {i}"):
+            rc = self.kernel.rmmod(dm.module.name)
+        if rc == 0:
+            self.loaded.discard(i)
+
+    def _watch(self) -> None:
+        for dm in self.instances.values():
+            for d in dm.module.devices.values():
+                self.monitor.see_device(d)
+
+    # -- ifconfig --------------------------------------------------------------------------
+    def up(self, i: int = 0) -> None:
+        """ifconfig up on every device of instance ``i``."""
+        for d in self.devices(i):
+            with self._guard(f"dev_open of {d.name}"):
+                self.kernel.dev_open(d)
+
+    def down(self, i: int = 0) -> None:
+        """ifconfig down on every device of instance ``i``."""
+        for d in self.devices(i):
+            with self._guard(f"dev_close of {d.name}"):
+                self.kernel.dev_close(d)
+
+    def multicast(self, i: int = 0, count: int = 2) -> None:
+        """Join ``count`` multicast groups on instance ``i``'s devices, then leave one."""
+        for d in self.devices(i):
+            if not d.flags & IFF_UP:
+                continue
+            addrs = [bytes([1, 0, 0x5E, 0, 0, k + 1]) for k in range(count)]
+            with self._guard(f"multicast on {d.name}"):
+                for a in addrs:
+                    self.kernel.dev_mc_add(d, a)
+                if addrs:
+                    self.kernel.dev_mc_delete(d, addrs[0])
+
+    # -- traffic -----------------------------------------------------------------------------
+    def xmit(self, i: int = 0, pri: int = 0, count: int = 1, size: int = 60) -> None:
+        """The protocol layer sends ``count`` frames on instance ``i``'s devices."""
+        for d in self.devices(i):
+            if not (d.registered and d.flags & IFF_UP):
+                continue
+            for _ in range(count):
+                skb = self._frame(d, size)
+                if skb is None:
+                    return
+                with self._guard(f"dev_queue_xmit on {d.name}"):
+                    self.kernel.dev_queue_xmit(skb, d, pri)
+
+    def _frame(self, d: Device, size: int) -> SkBuff | None:
+        k = self.kernel
+        body = max(size - 14, 0)
+        skb = k.alloc_skb(body + 16 + 14)
+        if skb is None:
+            return None
+        k.skb_reserve(skb, 16)
+        self._seq += 1
+        k.skb_put_data(skb, (self._seq.to_bytes(4, "big") * (body // 4 + 1))[:body])
+        k.skb_push(skb, 14)
+        k.skb_write(skb, skb.data, PEER + bytes(d.dev_addr[:6]) + ETH_P_IP.to_bytes(2, "big"))
+        skb.free = 1
+        skb.arp = 1
+        return skb
+
+    def rx(self, card: int = 0, count: int = 1, size: int = 60) -> None:
+        """``count`` frames arrive from the wire at card ``card``."""
+        c = self.cards[card % len(self.cards)]
+        for _ in range(count):
+            self._seq += 1
+            frame = c.mac + PEER + ETH_P_IP.to_bytes(2, "big") + bytes(max(size - 14, 0))
+            c.push_frame(frame)
+        with self._guard(f"interrupts from card {card}"):
+            self.kernel.do_bottom_half()
+
+    def tx_done(self, card: int = 0) -> None:
+        """Card ``card`` finishes its transmission (its interrupt is delivered)."""
+        c = self.cards[card % len(self.cards)]
+        c.complete_tx()
+        with self._guard(f"interrupts from card {card}"):
+            self.kernel.do_bottom_half()
+
+    def tick(self, n: int = 10) -> None:
+        """The clock advances ``n`` jiffies (the transmit timeout path)."""
+        with self._guard("timer"):
+            self.kernel.tick(n)
+
+    # -- faults ----------------------------------------------------------------------------
+    def fail_alloc(self, n: int = 1) -> None:
+        """The next ``n`` buffer or action allocations fail."""
+        self.kernel.fail_next_alloc(n)
+
+    def rival_claims(self, what: str = "irq") -> None:
+        """A rival module takes a resource the driver wants: ``irq`` (line 5), ``ports``
+        (0x300, 32 ports), ``dma`` (channel 3) or ``name`` (a device named eth0)."""
+        if self.rival is not None:
+            return
+        k = self.kernel
+        rival = Module("rival")
+        self.rival = rival
+        dev = Device("eth0", init=lambda d: 0)
+
+        def init() -> int:
+            if what == "irq":
+                return k.request_irq(5, lambda *a: None, 0, "rival", None)
+            if what == "ports":
+                k.request_region(0x300, 32, "rival")
+            elif what == "dma":
+                k.request_irq(10, lambda *a: None, 0, "rival", None)
+                return k.request_dma(3, "rival")
+            elif what == "name":
+                k.ether_setup(dev)
+                return k.register_netdev(dev)
+            return 0
+
+        rival.init_module = init
+        k.insmod(rival)
+
+    # -- running -------------------------------------------------------------------------------
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        """Run a step under the time limit; an overrun ends the scenario with a finding."""
+        if self.aborted is not None:
+            raise _Aborted(self.aborted)
+        timed = (self.time_limit > 0 and hasattr(signal, "setitimer")
+                 and threading.current_thread() is threading.main_thread())
+        if timed:
+            def alarm(signum: int, frame: Any) -> None:
+                raise CallbackTimeout(what)
+            old = signal.signal(signal.SIGALRM, alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.time_limit)
+        try:
+            yield
+        except CallbackTimeout:
+            owner = self.kernel.current
+            self.aborted = f"{what} ran past the {self.time_limit:g} s limit"
+            self.monitor.report_model_rule("drv.callback.time", self.aborted,
+                                           owner if isinstance(owner, Module) else None, what)
+            raise _Aborted(self.aborted) from None
+        finally:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old)
+        self._watch()
+
+    def finish(self) -> None:
+        """Unload every instance still loaded and check every invariant."""
+        for i in sorted(self.loaded):
+            try:
+                self.rmmod(i)
+            except _Aborted:
+                break
+        self.monitor.check_invariants()
+
+
+class _Aborted(Exception):
+    """The scenario cannot go on (a callback hung)."""
+
+
+def run_scenario(factory: Factory, steps: Sequence[Step], *, spec_ref: str = "?",
+                 time_limit: float = 2.0,
+                 record: Callable[[str, dict[str, Any]], None] | None = None) -> Harness:
+    """Run ``steps`` on a fresh machine, then unload everything; return the harness."""
+    h = Harness(factory, spec_ref=spec_ref, time_limit=time_limit, record=record)
+    try:
+        for s in steps:
+            if record is not None:
+                record("step", s.to_json())
+            s.call(h)
+        h.finish()
+    except _Aborted:
+        pass
+    except RecursionError:
+        h.monitor.report_model_rule("drv.callback.recursion", "driver code recursed past "
+                                    "Python's recursion limit", None)
+    return h
+
+
+def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None = None) -> str:
+    """``steps`` as a Python program that replays the scenario and prints the findings."""
+    mod, _, attr = factory_ref.partition(":")
+    lines = [
+        "# A scenario found by `netdevspec check`" + (f" (seed {seed})" if seed is not None
+                                                      else "") + "; run it with python.",
+        f"from {mod} import {attr} as FACTORY",
+        "from netdevspec.conformance.harness import Harness",
+        "",
+        f"h = Harness(FACTORY, spec_ref={factory_ref!r})",
+        *[s.source() for s in steps],
+        "h.finish()",
+        "for f in h.monitor.findings:",
+        "    print(f.rule, '-', f.message, '@', f.where)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+#: The fixed scenarios every check runs: a driver's whole life, and each classic fault.
+def fixed_scenarios() -> dict[str, list[Step]]:
+    """Named fixed scenarios (see :func:`run_scenario`)."""
+    life = [step("insmod", i=0), step("up", i=0), step("xmit", i=0, pri=0, count=3),
+            step("xmit", i=0, pri=1, count=2), step("xmit", i=0, pri=2, count=1),
+            step("rx", card=0, count=3), step("tx_done", card=0), step("multicast", i=0,
+                                                                       count=5),
+            step("tick", n=10), step("xmit", i=0, pri=0, count=4), step("tx_done", card=0),
+            step("rx", card=0, count=2), step("down", i=0), step("up", i=0),
+            step("xmit", i=0, pri=0, count=2), step("down", i=0), step("rmmod", i=0)]
+    two = [step("insmod", i=0), step("insmod", i=1), step("up", i=0), step("up", i=1),
+           step("xmit", i=0, count=2), step("xmit", i=1, count=2), step("rx", card=1, count=2),
+           step("tx_done", card=1), step("rmmod", i=1), step("rmmod", i=0)]
+    out = {"life": life, "two instances": two}
+    for what in ("irq", "ports", "dma", "name"):
+        out[f"rival holds {what}"] = [step("rival_claims", what=what), step("insmod", i=0),
+                                      step("up", i=0), step("xmit", i=0, count=2),
+                                      step("rmmod", i=0)]
+    out["allocation failures"] = [step("insmod", i=0), step("up", i=0),
+                                  step("fail_alloc", n=1), step("rx", card=0, count=2),
+                                  step("fail_alloc", n=1), step("xmit", i=0, count=2),
+                                  step("rmmod", i=0)]
+    out["no card answers"] = [step("rival_claims", what="ports"), step("insmod", i=0),
+                              step("insmod", i=1), step("rmmod", i=1), step("rmmod", i=0)]
+    out["busy transmitter"] = [step("insmod", i=0), step("up", i=0),
+                               step("xmit", i=0, count=6), step("tick", n=30),
+                               step("xmit", i=0, count=2), step("tx_done", card=0),
+                               step("rmmod", i=0)]
+    return out
+
+
+del SA_SHIRQ

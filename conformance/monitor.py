@@ -1,0 +1,502 @@
+"""The spec monitor: every driver call and callback checked against the spec's rules.
+
+:class:`SpecMonitor` sits in two places at once:
+
+* as the :class:`~netdevspec.conformance.handle.CallMonitor` of a driver's kernel handle,
+  it sees each call the driver makes, under the kernel's name and arguments, and
+  evaluates the operation's caller obligations on the kernel's state just before the
+  call;
+* as the kernel's tracer, it sees each callback the kernel makes into the driver (probe,
+  open, stop, hard_start_xmit, init_module, cleanup_module, interrupt and packet
+  handlers). When a callback returns, it evaluates that operation's obligations: what
+  open must have set, what stop must have released, what a busy hard_start_xmit must
+  have left alone, and the end-of-life duties at cleanup.
+
+It also checks the device-structure fields the driver writes between two events (they
+are the spec's dev_setup_fields and dev_set_status steps). On request,
+:meth:`SpecMonitor.check_invariants` checks every invariant.
+
+No rule is restated here. The table :data:`CALLS` only says which spec operation a
+kernel function is, and how its arguments become the operation's parameters. Every
+verdict comes from evaluating the spec's own rule objects on a
+:class:`~netdevspec.conformance.live.LiveState`. Each evaluation is counted per rule, so a
+report can tell a rule that passed from one that was never exercised.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from netdevspec.conformance.live import LiveState
+from netdevspec.conformance.model_rules import MODEL_RULES
+from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
+from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region
+from netdevspec.spec import SPEC
+from netdevspec.spec.logic import evaluate
+from netdevspec.spec.rules import Operation, Rule, Spec, Use
+
+from netdevspec.errors import SpecError
+
+__all__ = ["CALLS", "Finding", "SpecMonitor", "describe"]
+
+Env = dict[str, Any]
+Builder = Callable[["SpecMonitor", Any, tuple[Any, ...]], Env | None]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule found broken: which, where, and the state it read."""
+
+    rule: str
+    statement: str
+    citations: tuple[str, ...]
+    message: str
+    event: int
+    where: str
+    module: str | None
+    state: tuple[tuple[str, str], ...] = ()
+    picture: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the report schema's ``finding``)."""
+        return {"rule": self.rule, "statement": self.statement,
+                "citations": list(self.citations), "message": self.message,
+                "event": self.event, "where": self.where, "module": self.module,
+                "state": dict(self.state), "picture": self.picture}
+
+
+def describe(value: Any) -> str:
+    """A short readable name for a kernel object or value (for messages and traces)."""
+    if isinstance(value, Module):
+        return value.name
+    if isinstance(value, Device):
+        return repr(value.name) if value.name else "(blank name)"
+    if isinstance(value, SkBuff):
+        return f"#{value.id}"
+    if isinstance(value, SkBuffHead):
+        return value.name or f"queue@{id(value):x}"
+    if isinstance(value, IrqAction):
+        return f"IRQ {value.line} ({value.name!r})"
+    if isinstance(value, Region):
+        return f"{value.start:#x}+{value.num}"
+    if value is None:
+        return "NULL"
+    return repr(value)
+
+
+def buffer_picture(s: SkBuff) -> str:
+    """A picture of a buffer's layout: head, data, tail and end, with the byte counts."""
+    head, data, tail, end = s.head, s.data, s.tail, s.end
+    return (f"head {head:#x} | headroom {data - head} | data {data:#x} | len {tail - data} "
+            f"| tail {tail:#x} | tailroom {end - tail} | end {end:#x}"
+            f"  (alive={s.alive}, free={s.free}, lock={s.lock}, "
+            f"owner={describe(s.owner) if s.owner else 'kernel'}, "
+            f"queued={'yes' if s.list is not None else 'no'})")
+
+
+# -- how kernel functions become spec operations ---------------------------------------------
+
+def _b(*names: str) -> Builder:
+    """Positional arguments bound to parameter names, plus the caller ``c``."""
+    def build(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+        env: Env = {"c": c}
+        for n, v in zip(names, args, strict=False):
+            if n:
+                env[n] = mon.value(v)
+        return env
+    return build
+
+
+def _request_irq(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+    irq, handler, flags, _name, dev_id = (*args, None, None, None, None, None)[:5]
+    flags = flags if isinstance(flags, int) else 0
+    return {"c": c, "irq": irq, "handler": handler is not None,
+            "shirq": bool(flags & SA_SHIRQ), "sa_interrupt": bool(flags & SA_INTERRUPT),
+            "dev_id": dev_id, "a": None}
+
+
+def _free_irq(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+    irq = args[0]
+    dev_id = args[1] if len(args) > 1 else None
+    return {"c": c, "irq": irq, "dev_id": dev_id, "a": None}
+
+
+def _dequeue(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+    q = mon.value(args[0]) if args else None
+    head = args[0] if args and isinstance(args[0], SkBuffHead) else None
+    return {"c": c, "q": q, "b": None if head is None or not head.qlen else head.next}
+
+
+def _alloc_name(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+    fmt = args[1] if len(args) > 1 else ""
+    prefix = fmt.split("%d")[0] if isinstance(fmt, str) else ""
+    return {"c": c, "d": args[0] if args else None, "fmt": mon.live.names.prefix(prefix),
+            "i": 0}
+
+
+def _mod(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+    return {"m": c}
+
+
+#: Kernel function -> (spec operation, how its arguments become the parameters).
+CALLS: dict[str, tuple[str, Builder]] = {
+    "alloc_skb": ("alloc_skb", _b("n")),
+    "dev_alloc_skb": ("dev_alloc_skb", _b("n")),
+    "skb_reserve": ("skb_reserve", _b("b", "n")),
+    "skb_put": ("skb_put", _b("b", "n")),
+    "skb_push": ("skb_push", _b("b", "n")),
+    "skb_pull": ("skb_pull", _b("b", "n")),
+    "skb_trim": ("skb_trim", _b("b", "n")),
+    "skb_headroom": ("skb_headroom", _b("b")),
+    "skb_tailroom": ("skb_tailroom", _b("b")),
+    "kfree_skb": ("kfree_skb", _b("b")),
+    "dev_kfree_skb": ("dev_kfree_skb", _b("b")),
+    "skb_clone": ("skb_clone", _b("b")),
+    "skb_copy": ("skb_copy", _b("b")),
+    "skb_queue_head_init": ("skb_queue_head_init", _b("q")),
+    "skb_queue_tail": ("skb_queue_tail", _b("q", "b")),
+    "skb_queue_head": ("skb_queue_head", _b("q", "b")),
+    "skb_dequeue": ("skb_dequeue", _dequeue),
+    "skb_peek": ("skb_peek", _dequeue),
+    "skb_unlink": ("skb_unlink", _b("b")),
+    "skb_insert": ("skb_insert", _b("b", "b2")),
+    "skb_append": ("skb_append", _b("b", "b2")),
+    "request_irq": ("request_irq", _request_irq),
+    "free_irq": ("free_irq", _free_irq),
+    "check_region": ("check_region", _b("from", "num")),
+    "request_region": ("request_region", _b("from", "num")),
+    "release_region": ("release_region", _b("from", "num")),
+    "request_dma": ("request_dma", _b("ch")),
+    "free_dma": ("free_dma", _b("ch")),
+    "register_netdev": ("register_netdev", _b("d")),
+    "unregister_netdev": ("unregister_netdev", _b("d")),
+    "dev_alloc_name": ("dev_alloc_name", _alloc_name),
+    "ether_setup": ("ether_setup", _b("d")),
+    "dev_queue_xmit": ("dev_queue_xmit", _b("b", "d", "pri")),
+    "dev_tint": ("dev_tint", _b("d")),
+    "netif_rx": ("netif_rx", _b("b")),
+    "eth_type_trans": ("eth_type_trans", _b("b", "d")),
+    "MOD_INC_USE_COUNT": ("mod_inc_use_count", _mod),
+    "MOD_DEC_USE_COUNT": ("mod_dec_use_count", _mod),
+    "inb": ("port_io", _b("port")), "inw": ("port_io", _b("port")),
+    "inl": ("port_io", _b("port")), "insb": ("port_io", _b("port")),
+    "insw": ("port_io", _b("port")), "insl": ("port_io", _b("port")),
+    "outb": ("port_io", _b("", "port")), "outw": ("port_io", _b("", "port")),
+    "outl": ("port_io", _b("", "port")), "outsb": ("port_io", _b("port")),
+    "outsw": ("port_io", _b("port")), "outsl": ("port_io", _b("port")),
+}
+
+#: Callbacks (the first word of the kernel's description) -> the spec operation that
+#: their return is.
+_RETURNS = {"open": "open_return", "stop": "stop_return",
+            "hard_start_xmit": "hard_start_xmit_return", "init_module": "init_module_return",
+            "cleanup_module": "cleanup_module_return"}
+
+_SETUP = ("name", "irq", "base_addr", "dma", "mem_start", "mem_end", "if_port", "flags",
+          "init", "open")
+_STATUS = ("start", "tbusy", "interrupt")
+
+
+@dataclass
+class _Frame:
+    kind: str
+    owner: Module | None
+    args: tuple[Any, ...]
+
+
+@dataclass
+class SpecMonitor:
+    """Checks a driver against the spec while it runs on the reference kernel.
+
+    Attach it with :meth:`attach` (it becomes the kernel's tracer) and pass it as the
+    ``monitor`` of the driver's :class:`~netdevspec.conformance.handle.KernelHandle`.
+    ``modules`` limits the checks to the driver's own modules (a competing module the
+    harness runs is not judged). ``findings`` lists every violation; ``exercised`` counts,
+    per rule ID, how often the rule was evaluated.
+    """
+
+    kernel: Kernel
+    spec: Spec = SPEC
+    modules: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    exercised: Counter[str] = field(default_factory=Counter)
+    #: Per rule, how often it applied but could not be evaluated.
+    unresolved: Counter[str] = field(default_factory=Counter)
+    events: int = 0
+    #: Called with each event (kind, fields) when set: the trace recorder.
+    record: Callable[[str, dict[str, Any]], None] | None = None
+    max_findings_per_rule: int = 20
+
+    def __post_init__(self) -> None:
+        self.live = LiveState(self.kernel)
+        self._stack: list[_Frame] = []
+        self._fields: dict[Device, tuple[Any, ...]] = {}
+        self._ops: dict[str, Operation] = {op.name: op for op in self.spec.operations}
+        self._per_rule: Counter[str] = Counter()
+        self._rules = dict(self.spec.rules)
+        self._rules.update({r.id: r for r in MODEL_RULES})
+        self._where = ""
+
+    def attach(self) -> SpecMonitor:
+        """Become the kernel's tracer (chaining any tracer already set)."""
+        prev = self.kernel.tracer
+        if prev is None:
+            self.kernel.tracer = self.on_trace
+        else:
+            def both(event: str, f: dict[str, object]) -> None:
+                prev(event, f)
+                self.on_trace(event, f)
+            self.kernel.tracer = both
+        return self
+
+    # -- values ----------------------------------------------------------------------------
+    def value(self, v: Any) -> Any:
+        """A call argument as a spec value (queues: the backlog constant; devices seen)."""
+        if isinstance(v, SkBuffHead):
+            return self.live.queue(v)
+        if isinstance(v, Device):
+            self.live.see_device(v)
+        return v
+
+    def judged(self, m: Module | None) -> bool:
+        """Whether calls made as ``m`` are checked (the driver's own modules)."""
+        return m is not None and (not self.modules or m.name in self.modules)
+
+    # -- the handle's choke point --------------------------------------------------------------
+    def call(self, name: str, fn: Callable[..., object], args: tuple[object, ...]) -> object:
+        """A driver calls the kernel: check the operation's obligations, then make the call."""
+        c = self.kernel.current
+        self._event("call", {"fn": name, "args": [describe(a) for a in args],
+                             "module": None if c is None else c.name})
+        if self.judged(c):
+            self._check_fields(c)  # what the driver wrote since control came back to it
+            hit = CALLS.get(name)
+            if hit is not None:
+                op_name, build = hit
+                env = build(self, c, args)
+                if env is not None:
+                    self._where = f"{name}({', '.join(describe(a) for a in args)})"
+                    self._check_op(op_name, env, c)
+        result = fn(*args)
+        self._baseline()  # the kernel's own writes during the call are not the driver's
+        if self.record is not None:
+            self.record("return", {"fn": name, "result": describe(result)})
+        return result
+
+    # -- the kernel's trace points --------------------------------------------------------------
+    def on_trace(self, event: str, f: dict[str, object]) -> None:
+        """The kernel reached a step boundary (see reference TRACE_EVENTS)."""
+        if event == "xmit.lend":
+            dev, skb = f["dev"], f["skb"]
+            assert isinstance(dev, Device) and isinstance(skb, SkBuff)
+            self.live.xmit[dev] = skb
+            return
+        if event == "callback.begin":
+            what = str(f["what"])
+            owner = f["owner"]
+            assert owner is None or isinstance(owner, Module)
+            args = f["args"]
+            assert isinstance(args, tuple)
+            self._event("callback", {"what": what, "module": owner.name if owner else None})
+            self._baseline()  # driver code starts: what the kernel wrote is not its doing
+            self._stack.append(_Frame(what.split(" ", 1)[0], owner, args))
+            return
+        if event == "callback.end":
+            frame = self._stack.pop() if self._stack else None
+            if frame is None:
+                return
+            what = str(f["what"])
+            self._event("callback_return", {"what": what, "ok": f["ok"],
+                                            "result": describe(f["result"])})
+            if self.judged(frame.owner):
+                self._check_fields(frame.owner)
+                self._callback_returned(frame, what, bool(f["ok"]), f["result"])
+
+    def _callback_returned(self, frame: _Frame, what: str, ok: bool, result: object) -> None:
+        c = frame.owner
+        self._where = f"return from {what}"
+        self._model_rule("drv.callback.raised", ok, f"{what} raised an exception", c)
+        if not ok:
+            return
+        typed = frame.kind in ("init", "open", "hard_start_xmit", "init_module")
+        if typed:
+            self._model_rule("drv.callback.type", isinstance(result, int)
+                             and not isinstance(result, bool),
+                             f"{what} returned {result!r}, not an int", c)
+        dev = frame.args[0] if frame.args and isinstance(frame.args[0], Device) else None
+        if frame.kind == "hard_start_xmit":
+            dev = frame.args[1] if len(frame.args) > 1 else None
+        rc = result if isinstance(result, int) else 0
+        if frame.kind == "init" and dev is not None and rc == 0:
+            # A successful probe: the register_netdev cases' obligations (fields ready).
+            op = self._ops["register_netdev"]
+            env = {"c": c, "d": dev, "rc": 0, "i": 0}
+            for case in op.cases:
+                if case.id in ("register_netdev.ok_named", "register_netdev.ok_auto"):
+                    self._check_uses(case.obligations, env, c)
+                    break
+        op_name = _RETURNS.get(frame.kind)
+        if op_name is None:
+            return
+        if frame.kind in ("init_module", "cleanup_module"):
+            env = {"m": c, "rc": rc}
+        else:
+            env = {"c": c, "d": dev, "rc": rc}
+        self._check_op(op_name, env, c)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def _check_op(self, op_name: str, env: Env, c: Module | None) -> None:
+        op = self._ops.get(op_name)
+        if op is None:
+            return
+        self._check_uses(op.obligations, env, c)
+        for case in op.cases:
+            if not case.obligations:
+                continue
+            try:
+                applies = bool(evaluate(case.guard, self.live, None, env))
+            except SpecError:
+                continue  # the guard needs the call's result: not decidable beforehand
+            if applies:
+                self._check_uses(case.obligations, env, c)
+
+    def _check_uses(self, uses: tuple[Use, ...], env: Env, c: Module | None) -> None:
+        for u in uses:
+            rid = u.rule.id
+            try:
+                ok = bool(evaluate(u.formula, self.live, None, env))
+            except SpecError:
+                self.unresolved[rid] += 1  # a parameter the call does not determine
+                continue
+            except (TypeError, AttributeError, IndexError):
+                ok = False  # an argument of the wrong kind (a str for a buffer, ...)
+            self.exercised[rid] += 1
+            if not ok:
+                self._found(u.rule, self._message(u, env), c, u, env)
+
+    def _message(self, u: Use, env: Env) -> str:
+        shown: dict[str, str] = {}
+        for p, arg in zip(u.rule.params, u.args, strict=False):
+            try:
+                shown[p.name] = describe(evaluate(arg, self.live, None, env))
+            except Exception:
+                shown[p.name] = "?"
+        try:
+            return u.rule.message.format(**shown)
+        except (KeyError, IndexError, ValueError):
+            return u.rule.message
+
+    def _state_of(self, rule: Rule, env: Env) -> tuple[tuple[str, str], ...]:
+        out: list[tuple[str, str]] = []
+        for k, v in env.items():
+            out.append((k, describe(v)))
+        return tuple(out)
+
+    def _found(self, rule: Rule, message: str, c: Module | None, u: Use | None = None,
+               env: Env | None = None) -> None:
+        self._per_rule[rule.id] += 1
+        if self._per_rule[rule.id] > self.max_findings_per_rule:
+            return
+        picture = ""
+        for v in (env or {}).values():
+            if isinstance(v, SkBuff):
+                picture = buffer_picture(v)
+                break
+        self.findings.append(Finding(
+            rule.id, rule.statement, tuple(str(x) for x in rule.citations), message,
+            self.events, self._where, None if c is None else c.name,
+            self._state_of(rule, env or {}), picture))
+        if self.record is not None:
+            self.record("finding", {"rule": rule.id, "message": message})
+
+    def _model_rule(self, rid: str, ok: bool, message: str, c: Module | None) -> None:
+        self.exercised[rid] += 1
+        if not ok:
+            self._found(self._rules[rid], message, c)
+
+    def report_model_rule(self, rid: str, message: str, module: Module | None,
+                          where: str = "") -> None:
+        """Record a finding for a driver-model rule the harness observed (a time limit, a
+        recursion, a reach behind the API)."""
+        self._where = where or self._where
+        self._model_rule(rid, False, message, module)
+
+    def exercise(self, rid: str) -> None:
+        """Count a driver-model rule as exercised (checked and not broken)."""
+        self.exercised[rid] += 1
+
+    def _event(self, kind: str, f: dict[str, Any]) -> None:
+        self.events += 1
+        if self.record is not None:
+            self.record(kind, f)
+
+    # -- fields the driver writes between events ---------------------------------------------
+    def _baseline(self) -> None:
+        for d in self.live.devices:
+            self._fields[d] = tuple(getattr(d, a) for a in (*_SETUP, *_STATUS))
+
+    def _check_fields(self, c: Module | None) -> None:
+        for d in list(self.live.devices):
+            now = tuple(getattr(d, a) for a in (*_SETUP, *_STATUS))
+            before = self._fields.get(d)
+            self._fields[d] = now
+            if before is None or before == now:
+                continue
+            writer = d.owner if d.owner is not None else c
+            if not self.judged(writer):
+                continue
+            self._where = f"write to the fields of {describe(d)}"
+            n = len(_SETUP)
+            if before[:n] != now[:n]:
+                env = {"c": writer, "d": d, "name": self.live.names.code(d.name),
+                       "irq": d.irq, "base_addr": d.base_addr, "dma": d.dma,
+                       "mem_start": d.mem_start, "mem_end": d.mem_end, "if_port": d.if_port,
+                       "flags": d.flags & 0xFFFF, "has_init": d.init is not None,
+                       "has_open": d.open is not None}
+                # Only the bits the driver changed count as its write of ``flags``.
+                env["flags"] = (before[_SETUP.index("flags")] ^ d.flags) & 0xFFFF
+                self._check_op("dev_setup_fields", env, writer)
+            if before[n:] != now[n:]:
+                self._check_op("dev_set_status", {"c": writer, "d": d,
+                                                  "start": bool(d.start),
+                                                  "tbusy": bool(d.tbusy),
+                                                  "interrupt": bool(d.interrupt)}, writer)
+
+    def see_device(self, dev: Device) -> None:
+        """Start watching a device's fields (the harness calls this for devices it sees)."""
+        self.live.see_device(dev)
+        self._fields.setdefault(dev, tuple(getattr(dev, a) for a in (*_SETUP, *_STATUS)))
+
+    # -- whole-state checks ------------------------------------------------------------------
+    def check_invariants(self) -> list[str]:
+        """Evaluate every invariant now; each broken one is a finding. Returns their IDs."""
+        bad = []
+        self._where = "invariant check"
+        with self.live.still():
+            for inv in self.spec.invariants:
+                self.exercised[inv.id] += 1
+                if not evaluate(inv.formula, self.live):
+                    bad.append(inv.id)
+                    self._found(inv, f"the invariant {inv.id} does not hold", None)
+        return bad
+
+    @contextmanager
+    def section(self, where: str) -> Iterator[None]:
+        """Label the findings made inside the block (a scenario step)."""
+        prev, self._where = self._where, where
+        try:
+            yield
+        finally:
+            self._where = prev
+
+    def rule(self, rid: str) -> Rule:
+        """A rule by ID (spec rules and driver-model rules)."""
+        return self._rules[rid]
+
+    def all_rules(self) -> Mapping[str, Rule]:
+        """Every rule the monitor can report on."""
+        return self._rules
