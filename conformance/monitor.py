@@ -319,9 +319,20 @@ class SpecMonitor:
     def _callback_returned(self, frame: _Frame, what: str, ok: bool, result: object) -> None:
         c = frame.owner
         self._where = f"return from {what}"
-        self._model_rule("drv.callback.raised", ok, f"{what} raised an exception", c)
         if not ok:
+            last = self.kernel.misuse[-1] if self.kernel.misuse else None
+            error = "" if last is None else str(last.detail.get("error", ""))
+            if error.startswith("RecursionError"):
+                self.exercise("drv.callback.raised")
+                self._model_rule("drv.callback.recursion", False,
+                                 f"{what} recursed without end ({error})", c)
+            else:
+                self.exercise("drv.callback.recursion")
+                self._model_rule("drv.callback.raised", False,
+                                 f"{what} raised {error or 'an exception'}", c)
             return
+        self.exercise("drv.callback.raised")
+        self.exercise("drv.callback.recursion")
         typed = frame.kind in ("init", "open", "hard_start_xmit", "init_module")
         if typed:
             self._model_rule("drv.callback.type", isinstance(result, int)

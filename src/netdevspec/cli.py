@@ -87,8 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                        "drivers)")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text (default) or the versioned JSON report")
-    check.add_argument("--examples", type=int, default=60, metavar="N",
-                       help="generated scenarios per round (default 60)")
+    check.add_argument("--examples", type=int, default=200, metavar="N",
+                       help="generated scenarios per round (default 200)")
     check.add_argument("--seed", type=int, default=0, help="scenario seed (default 0)")
     check.add_argument("--time-limit", type=float, default=2.0, metavar="S",
                        help="seconds a step may take before the callback counts as hung "
