@@ -133,17 +133,11 @@ class LiveState:
         return self._collect_buffers()
 
     def _collect_buffers(self) -> Iterable[SkBuff]:
-        seen: dict[int, SkBuff] = {}
-        for m in self.k.modules.values():
-            for s in m.skbs:
-                seen[id(s)] = s
-        for head in self._queues():
-            h = self._head(head)
-            assert h is not None
-            for s in h:
-                seen[id(s)] = s
+        # Every live buffer, plus the frames lent to drivers (freed ones keep their last
+        # values, as in the spec's state).
+        seen = dict(self.k.live_skbs)
         for s in self.xmit.values():
-            seen[id(s)] = s
+            seen.setdefault(s.id, s)
         return seen.values()
 
     def _queues(self) -> Iterable[Any]:

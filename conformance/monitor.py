@@ -29,12 +29,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from netdevspec.conformance.live import LiveState
 from netdevspec.conformance.model_rules import MODEL_RULES
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
 from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region
+from netdevspec.reference.skbuff import GFP_ATOMIC
 from netdevspec.spec import SPEC
 from netdevspec.spec.logic import evaluate
 from netdevspec.spec.rules import Operation, Rule, Spec, Use
@@ -138,13 +140,26 @@ def _alloc_name(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
             "i": 0}
 
 
+def _alloc(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+    size = args[0] if args else 0
+    priority = args[1] if len(args) > 1 else GFP_ATOMIC
+    return {"c": c, "n": size, "atomic": priority == GFP_ATOMIC,
+            "in_irq": mon.kernel.in_interrupt}
+
+
+def _put_data(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
+    data = args[1] if len(args) > 1 else b""
+    return {"c": c, "b": args[0] if args else None,
+            "n": len(data) if isinstance(data, (bytes, bytearray, memoryview)) else 0}
+
+
 def _mod(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
     return {"m": c}
 
 
 #: Kernel function -> (spec operation, how its arguments become the parameters).
 CALLS: dict[str, tuple[str, Builder]] = {
-    "alloc_skb": ("alloc_skb", _b("n")),
+    "alloc_skb": ("alloc_skb", _alloc),
     "dev_alloc_skb": ("dev_alloc_skb", _b("n")),
     "skb_reserve": ("skb_reserve", _b("b", "n")),
     "skb_put": ("skb_put", _b("b", "n")),
@@ -153,6 +168,9 @@ CALLS: dict[str, tuple[str, Builder]] = {
     "skb_trim": ("skb_trim", _b("b", "n")),
     "skb_headroom": ("skb_headroom", _b("b")),
     "skb_tailroom": ("skb_tailroom", _b("b")),
+    "skb_read": ("skb_data", _b("b")),
+    "skb_write": ("skb_data", _b("b")),
+    "skb_put_data": ("skb_put", _put_data),
     "kfree_skb": ("kfree_skb", _b("b")),
     "dev_kfree_skb": ("dev_kfree_skb", _b("b")),
     "skb_clone": ("skb_clone", _b("b")),
@@ -199,6 +217,7 @@ _RETURNS = {"open": "open_return", "stop": "stop_return",
 _SETUP = ("name", "irq", "base_addr", "dma", "mem_start", "mem_end", "if_port", "flags",
           "init", "open")
 _STATUS = ("start", "tbusy", "interrupt")
+_FIELDS = attrgetter(*_SETUP, *_STATUS)
 
 
 @dataclass
@@ -239,7 +258,9 @@ class SpecMonitor:
         self._per_rule: Counter[str] = Counter()
         self._rules = dict(self.spec.rules)
         self._rules.update({r.id: r for r in MODEL_RULES})
-        self._where = ""
+        self._where: str | tuple[str, tuple[Any, ...]] = ""
+        self._port_ok: set[tuple[Any, ...]] = set()
+        self._port_rules = tuple(u.rule.id for u in self._ops["port_io"].obligations)
 
     def attach(self) -> SpecMonitor:
         """Become the kernel's tracer (chaining any tracer already set)."""
@@ -270,8 +291,10 @@ class SpecMonitor:
     def call(self, name: str, fn: Callable[..., object], args: tuple[object, ...]) -> object:
         """A driver calls the kernel: check the operation's obligations, then make the call."""
         c = self.kernel.current
-        self._event("call", {"fn": name, "args": [describe(a) for a in args],
-                             "module": None if c is None else c.name})
+        self.events += 1
+        if self.record is not None:
+            self.record("call", {"fn": name, "args": [describe(a) for a in args],
+                                 "module": None if c is None else c.name})
         if self.judged(c):
             self._check_fields(c)  # what the driver wrote since control came back to it
             hit = CALLS.get(name)
@@ -279,8 +302,11 @@ class SpecMonitor:
                 op_name, build = hit
                 env = build(self, c, args)
                 if env is not None:
-                    self._where = f"{name}({', '.join(describe(a) for a in args)})"
-                    self._check_op(op_name, env, c)
+                    self._where = (name, args)
+                    if op_name == "port_io":
+                        self._check_port(env, c)
+                    else:
+                        self._check_op(op_name, env, c)
         result = fn(*args)
         self._baseline()  # the kernel's own writes during the call are not the driver's
         if self.record is not None:
@@ -301,7 +327,10 @@ class SpecMonitor:
             assert owner is None or isinstance(owner, Module)
             args = f["args"]
             assert isinstance(args, tuple)
-            self._event("callback", {"what": what, "module": owner.name if owner else None})
+            self.events += 1
+            if self.record is not None:
+                self.record("callback", {"what": what,
+                                         "module": owner.name if owner else None})
             self._baseline()  # driver code starts: what the kernel wrote is not its doing
             self._stack.append(_Frame(what.split(" ", 1)[0], owner, args))
             return
@@ -310,15 +339,17 @@ class SpecMonitor:
             if frame is None:
                 return
             what = str(f["what"])
-            self._event("callback_return", {"what": what, "ok": f["ok"],
-                                            "result": describe(f["result"])})
+            self.events += 1
+            if self.record is not None:
+                self.record("callback_return", {"what": what, "ok": f["ok"],
+                                                "result": describe(f["result"])})
             if self.judged(frame.owner):
                 self._check_fields(frame.owner)
                 self._callback_returned(frame, what, bool(f["ok"]), f["result"])
 
     def _callback_returned(self, frame: _Frame, what: str, ok: bool, result: object) -> None:
         c = frame.owner
-        self._where = f"return from {what}"
+        self._where = ("return from", (what,))
         if not ok:
             last = self.kernel.misuse[-1] if self.kernel.misuse else None
             error = "" if last is None else str(last.detail.get("error", ""))
@@ -360,6 +391,23 @@ class SpecMonitor:
         self._check_op(op_name, env, c)
 
     # -- evaluation ------------------------------------------------------------------------
+    def _check_port(self, env: Env, c: Any) -> None:
+        """port_io's obligations, remembered per (module, port) while nothing they read
+        changes: the regions (each Region object is immutable, so their identities are
+        the state) and the module's phase. A driver does port I/O a dozen times per
+        frame; this keeps the monitor's cost per access to a dictionary look-up."""
+        key = (c, env.get("port"), c.state, tuple(map(id, self.kernel.regions)))
+        if key in self._port_ok:
+            for rid in self._port_rules:
+                self.exercised[rid] += 1
+            return
+        before = len(self.findings), sum(self._per_rule.values())
+        self._check_op("port_io", env, c)
+        if (len(self.findings), sum(self._per_rule.values())) == before:
+            if len(self._port_ok) > 4096:
+                self._port_ok.clear()
+            self._port_ok.add(key)
+
     def _check_op(self, op_name: str, env: Env, c: Module | None) -> None:
         op = self._ops.get(op_name)
         if op is None:
@@ -417,9 +465,18 @@ class SpecMonitor:
             if isinstance(v, SkBuff):
                 picture = buffer_picture(v)
                 break
+        where = self._where
+        if isinstance(where, tuple):
+            head, objs = where
+            if head == "return from":
+                where = f"return from {objs[0]}"
+            elif head == "write to the fields of":
+                where = f"write to the fields of {describe(objs[0])}"
+            else:
+                where = f"{head}({', '.join(describe(a) for a in objs)})"
         self.findings.append(Finding(
             rule.id, rule.statement, tuple(str(x) for x in rule.citations), message,
-            self.events, self._where, None if c is None else c.name,
+            self.events, where, None if c is None else c.name,
             self._state_of(rule, env or {}), picture))
         if self.record is not None:
             self.record("finding", {"rule": rule.id, "message": message})
@@ -440,19 +497,15 @@ class SpecMonitor:
         """Count a driver-model rule as exercised (checked and not broken)."""
         self.exercised[rid] += 1
 
-    def _event(self, kind: str, f: dict[str, Any]) -> None:
-        self.events += 1
-        if self.record is not None:
-            self.record(kind, f)
-
     # -- fields the driver writes between events ---------------------------------------------
     def _baseline(self) -> None:
+        fields = self._fields
         for d in self.live.devices:
-            self._fields[d] = tuple(getattr(d, a) for a in (*_SETUP, *_STATUS))
+            fields[d] = _FIELDS(d)
 
     def _check_fields(self, c: Module | None) -> None:
         for d in list(self.live.devices):
-            now = tuple(getattr(d, a) for a in (*_SETUP, *_STATUS))
+            now = _FIELDS(d)
             before = self._fields.get(d)
             self._fields[d] = now
             if before is None or before == now:
@@ -460,7 +513,7 @@ class SpecMonitor:
             writer = d.owner if d.owner is not None else c
             if not self.judged(writer):
                 continue
-            self._where = f"write to the fields of {describe(d)}"
+            self._where = ("write to the fields of", (d,))
             n = len(_SETUP)
             if before[:n] != now[:n]:
                 env = {"c": writer, "d": d, "name": self.live.names.code(d.name),
@@ -480,7 +533,7 @@ class SpecMonitor:
     def see_device(self, dev: Device) -> None:
         """Start watching a device's fields (the harness calls this for devices it sees)."""
         self.live.see_device(dev)
-        self._fields.setdefault(dev, tuple(getattr(dev, a) for a in (*_SETUP, *_STATUS)))
+        self._fields.setdefault(dev, _FIELDS(dev))
 
     # -- whole-state checks ------------------------------------------------------------------
     def check_invariants(self) -> list[str]:
@@ -498,7 +551,8 @@ class SpecMonitor:
     @contextmanager
     def section(self, where: str) -> Iterator[None]:
         """Label the findings made inside the block (a scenario step)."""
-        prev, self._where = self._where, where
+        prev = self._where
+        self._where = where
         try:
             yield
         finally:

@@ -268,6 +268,9 @@ class SkbOps(KernelCore):
         self._nonatomic_warnings = 0
         #: 2.0's buffer statistics (net/core/skbuff.c show_net_buffers).
         self.net_skbcount = 0
+        #: Every live buffer header by id, in allocation order (O(1) to keep; the
+        #: conformance monitor quantifies over it).
+        self.live_skbs: dict[int, SkBuff] = {}
         self.net_allocs = 0
         self.net_fails = 0
         self.net_locked = 0
@@ -343,6 +346,7 @@ class SkbOps(KernelCore):
             owner.skbs.add(skb)
         self.net_allocs += 1
         self.net_skbcount += 1
+        self.live_skbs[ident] = skb
         return skb
 
     def dev_alloc_skb(self, length: int) -> SkBuff | None:
@@ -641,6 +645,7 @@ class SkbOps(KernelCore):
         if area.refs == 0:
             area.buf = None
         self.net_skbcount -= 1
+        self.live_skbs.pop(skb.id, None)
 
     def dev_kfree_skb(self, skb: SkBuff | None, mode: int = FREE_WRITE) -> None:
         """A driver releases a buffer (SKB-14): unlock once, then free it only if it is
@@ -748,6 +753,7 @@ class SkbOps(KernelCore):
             owner.skbs.add(n)
         self.net_allocs += 1
         self.net_skbcount += 1
+        self.live_skbs[n.id] = n
         return n
 
     def skb_copy(self, skb: SkBuff, priority: int = GFP_ATOMIC) -> SkBuff | None:

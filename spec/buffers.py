@@ -32,7 +32,7 @@ from netdevspec.spec.common import (
     ret,
     x,
 )
-from netdevspec.spec.logic import And, Expr, Forall, Implies, Ite, Var, null
+from netdevspec.spec.logic import BOOL, And, Expr, Forall, Implies, Ite, Var, null
 from netdevspec.spec.rules import Citation, Frame, Operation, Rule, Use
 from netdevspec.spec.vocabulary import (
     BACKLOG,
@@ -266,9 +266,20 @@ _alloc_g, _alloc_f = new_buffer(
     "end = head + size, len 0, free flag 2 (unset), unlocked, on no queue",
     b, k, h, n, h, 0, c, 2, cite(("SKB-3", K(f"{_SKBC} alloc_skb")), ("ART-2", A1)), (c, h, n))
 
+atomic = Var("atomic", BOOL)
+in_irq = Var("in_irq", BOOL)
+ATOMIC_IN_IRQ = obligation(
+    "skb.alloc.atomic", "in interrupt context (an interrupt handler or the bottom half) a "
+    "buffer is allocated with GFP_ATOMIC: the allocator must not sleep there",
+    (atomic, in_irq), Implies(in_irq, atomic),
+    cite(("SKB-3", K(f"{_SKBC} alloc_skb")), ("CB-21", K(_SKBC))),
+    "alloc_skb without GFP_ATOMIC in interrupt context")
+
 ALLOC_SKB = operation(
-    "alloc_skb", "allocate a buffer of size bytes (may fail)", (c, n, b, k, h),
-    (bind(CALLER_LOADED, c), bind(SIZE_OK, n)),
+    "alloc_skb", "allocate a buffer of size bytes (may fail); ``atomic``: the priority is "
+    "GFP_ATOMIC, ``in_irq``: the caller runs in interrupt context", (c, n, atomic, in_irq,
+                                                                    b, k, h),
+    (bind(CALLER_LOADED, c), bind(SIZE_OK, n), bind(ATOMIC_IN_IRQ, atomic, in_irq)),
     (
         case("alloc_skb.fail", "no memory: returns NULL, nothing changes", And(), ret="NULL"),
         case("alloc_skb.ok", "returns a fresh buffer b over a fresh area k at address h",
@@ -318,6 +329,14 @@ PUT_BOUNDS = obligation(
     "skb_put({b}, {n}) would move tail past end (2.0 panics: skput:over)")
 
 _USE = (bind(CALLER_LOADED, c), bind(SKB_ALIVE, b), bind(SKB_OWNED, c, b))
+
+SKB_DATA = operation(
+    "skb_data", "the caller reads or writes a buffer's bytes (memcpy to or from skb->data)",
+    (c, b), _USE,
+    (case("skb_data.ok", "the bytes change; no state the spec models does", And()),),
+    cite(("SKB-13", A1), ("RX-5", K("net/core/dev.c netif_rx"))),
+    "memcpy(skb->data, ...), eth_copy_and_sum(skb, ...), insw(ioaddr, skb->data, ...)",
+)
 
 SKB_PUT = operation(
     "skb_put", "add n bytes of data at the tail; returns the old tail", (c, b, n, ret),
@@ -700,6 +719,6 @@ OPERATIONS: tuple[Operation, ...] = (
     ALLOC_SKB, DEV_ALLOC_SKB, SKB_RESERVE, SKB_PUT, SKB_PUSH, SKB_PULL, SKB_TRIM,
     SKB_HEADROOM, SKB_TAILROOM, KFREE_SKB, DEV_KFREE_SKB, SKB_SET_FREE, SKB_CLONE, SKB_COPY,
     SKB_QUEUE_HEAD_INIT, SKB_QUEUE_TAIL, SKB_QUEUE_HEAD, SKB_DEQUEUE, SKB_PEEK, SKB_UNLINK,
-    SKB_INSERT, SKB_APPEND,
+    SKB_INSERT, SKB_APPEND, SKB_DATA,
 )
 

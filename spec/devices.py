@@ -97,6 +97,7 @@ from netdevspec.spec.vocabulary import (
     ethname,
     flag,
     loaded,
+    mod_use,
     q_dev,
     q_hi,
     q_init,
@@ -584,12 +585,23 @@ DRAIN = guarantee(
     cite(("CB-3", K(f"{_DEV} dev_close")), ("FLG-2", K(_DEV))),
 )
 
+_ov = Var("ov", DEV)
+_others_down = Forall(_ov, Implies(And(dev_reg(_ov), dev_owner(_ov) == c, _ov != d),
+                                   Not(is_up(_ov))))
+USE_RELEASED = obligation(
+    "mod.use.released", "stop undoes open's MOD_INC_USE_COUNT: when the module's last open "
+    "device stops, its use count is back to 0, so rmmod can succeed", (c, d),
+    Implies(_others_down, mod_use(c) == 0),
+    cite(("MOD-3", K("include/linux/module.h")), ("CB-3", K("drivers/net/skeleton.c net_close"))),
+    "stop of device {d} left the use count of {c} above 0 with no device of it open")
+
 STOP_RETURN = operation(
     "stop_return", "the driver's stop returns to dev_close (its value is ignored)", (c, d),
     (bind(CALLER_LOADED, c), bind(DEV_OWNED, c, d), bind(IN_STOP, d)),
     (case("stop_return.ok", "the device is down and its queues are drained", And(),
           (DRAIN,), (at(dev_flags, d), at(dev_phase, d), whole(skb_queued), whole(q_lo)),
-          obligations=(bind(STOP_STATUS, d), bind(STOP_IRQ, c, d), bind(STOP_DMA, c, d))),),
+          obligations=(bind(STOP_STATUS, d), bind(STOP_IRQ, c, d), bind(STOP_DMA, c, d),
+                       bind(USE_RELEASED, c, d))),),
     cite(("CB-3", K(f"{_DEV} dev_close")), ("HAZ-7", K(_DEV))),
     "return from int (*stop)(struct device *dev)",
 )

@@ -148,9 +148,19 @@ _on_line = And(act_live(av), act_line(av) == irq)
 _conflict = Exists(av, And(_on_line, Not(And(act_shirq(av), shirq))))
 _mode = Exists(av, And(_on_line, act_saint(av) != saint))
 
+OWN_TWICE = obligation(
+    "res.irq.request.held", "a module requests a line it already holds only to share it: "
+    "both its claim and the new one use SA_SHIRQ", (c, irq, shirq),
+    Forall(av, Implies(And(act_live(av), act_line(av) == irq, act_owner(av) == c),
+                       And(shirq, act_shirq(av)))),
+    cite(("RES-3", K("arch/i386/kernel/irq.c setup_x86_irq")),
+         ("RES-1", K("arch/i386/kernel/irq.c request_irq"))),
+    "{c} requested IRQ {irq} again without sharing it")
+
 REQUEST_IRQ = operation(
     "request_irq", "claim an IRQ line for a handler", (c, irq, handler, shirq, saint, dev_id, a),
-    (bind(CALLER_LOADED, c), bind(SHARE_DEVID, irq, shirq, dev_id)),
+    (bind(CALLER_LOADED, c), bind(SHARE_DEVID, irq, shirq, dev_id),
+     bind(OWN_TWICE, c, irq, shirq)),
     (case("request_irq.einval", "line > 15 (or < 0) or no handler: -EINVAL",
           Or(irq < 0, irq >= NR_IRQS, ~handler), ret="-EINVAL"),
      case("request_irq.enomem", "no memory for the action: -ENOMEM",

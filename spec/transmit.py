@@ -51,6 +51,7 @@ from netdevspec.spec.vocabulary import (
     dev_phase,
     dev_q,
     dev_reg,
+    dev_tbusy,
     dev_txqlen,
     dev_xmit_pri,
     dev_xmit_skb,
@@ -177,6 +178,12 @@ BUSY_INTACT = obligation(
     cite(("CB-4", K(f"{_DEV} do_dev_queue_xmit")), ("CB-5", K(_SKEL))),
     "hard_start_xmit of device {d} returned busy but freed or kept its frame")
 
+BUSY_TBUSY = obligation(
+    "cb.xmit.busy.tbusy", "a driver that returns busy from hard_start_xmit has set "
+    "dev->tbusy, so that dev_tint stops resubmitting until the transmitter is free", (d,),
+    dev_tbusy(d), cite(("CB-5", K(_SKEL)), ("CB-10", K(f"{_DEV} dev_tint"))),
+    "hard_start_xmit of device {d} returned busy with tbusy clear (dev_tint would spin)")
+
 _req_g, _req_f = enqueue_head(dev_q(d, dev_xmit_pri(d)), _xb)
 XMIT_RETURN = operation(
     "hard_start_xmit_return",
@@ -198,7 +205,7 @@ XMIT_RETURN = operation(
                          dev_phase.post(d) == 0),
                      cite(("CB-4", K(f"{_DEV} do_dev_queue_xmit")), ("CB-9", K(_DEV))))),
           (*_req_f, at(skb_owner, _xb), at(skb_lock, _xb), at(dev_phase, d)),
-          obligations=(bind(BUSY_INTACT, c, d),))),
+          obligations=(bind(BUSY_INTACT, c, d), bind(BUSY_TBUSY, d)))),
     cite(("CB-4", K(f"{_DEV} do_dev_queue_xmit")), ("CB-5", K(_SKEL))),
     "return from int (*hard_start_xmit)(struct sk_buff *skb, struct device *dev)",
 )
@@ -238,6 +245,12 @@ RX_PROTO = obligation(
     cite(("RX-4", K("net/ethernet/eth.c eth_type_trans")), ("HAZ-8", K(_SKEL))),
     "buffer {b} reached netif_rx without skb->protocol set")
 
+RX_UNLOCKED = obligation(
+    "rx.unlocked", "a frame passed to netif_rx is not device-locked (a transmit frame reused "
+    "for receive, as loopback does, is unlocked first)", (b,), skb_lock(b) == 0,
+    cite(("RX-7", K("drivers/net/loopback.c")), ("SKB-14", K("net/core/skbuff.c"))),
+    "buffer {b} reached netif_rx still device-locked")
+
 _back_g, _back_f = enqueue_tail(BACKLOG, b)
 _rxdrop_g, _rxdrop_f = release(b)
 _busy = Or(rx_dropping(), qlen(BACKLOG) > NETDEV_MAX_BACKLOG)
@@ -250,7 +263,7 @@ NETIF_RX = operation(
     "netif_rx", "the driver passes a received frame up; the buffer is the kernel's from now on",
     (c, b),
     (bind(CALLER_LOADED, c), bind(SKB_ALIVE, b), bind(SKB_OWNED, c, b),
-     bind(SKB_UNQUEUED_FREE, b), bind(RX_DEV, b), bind(RX_PROTO, b)),
+     bind(SKB_UNQUEUED_FREE, b), bind(RX_DEV, b), bind(RX_PROTO, b), bind(RX_UNLOCKED, b)),
     (case("netif_rx.queued", "the frame joins the backlog, owned by the kernel, free 1",
           And(~_busy, skb_lock(b) == 0),
           (_back_g, _HANDOFF), (*_back_f, at(skb_owner, b), at(skb_free, b))),

@@ -234,7 +234,8 @@ class KernelMachine(RuleBasedStateMachine):
             with self.k.running(m):
                 return self.k.dev_alloc_skb(size) if dev else self.k.alloc_skb(size)
 
-        self.step(op, {"c": m.name, "n": size}, call, lambda s: self.new_buffer(s, "b"))
+        self.step(op, {"c": m.name, "n": size, "atomic": True, "in_irq": False}, call,
+                  lambda s: self.new_buffer(s, "b"))
 
     # -- geometry ---------------------------------------------------------------------------
     def geometry(self, pick: int, n: int, op: str) -> None:
@@ -286,6 +287,26 @@ class KernelMachine(RuleBasedStateMachine):
           op=st.sampled_from(["skb_trim", "skb_headroom", "skb_tailroom"]))
     def measure(self, pick: int, n: int, op: str) -> None:
         self.geometry(pick, n, op)
+
+    @_live
+    @rule(pick=st.integers(0, 10**6), write=st.booleans())
+    def data(self, pick: int, write: bool) -> None:
+        """The owner copies bytes into or out of its buffer."""
+        live = [s for s in self.skbs if s.alive and s.owner is not None]
+        if not live:
+            return
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+
+        def call() -> None:
+            with self.k.running(m):
+                if write:
+                    self.k.skb_write(s, s.head, b"\x5a")
+                else:
+                    self.k.skb_read(s, s.head, 1)
+
+        self.step("skb_data", {"c": m.name, "b": self.a.skb(s)}, call)
 
     # -- freeing -----------------------------------------------------------------------------
     @precondition(lambda self: any(s.alive for s in self.skbs))
@@ -736,7 +757,8 @@ class KernelMachine(RuleBasedStateMachine):
             with self.k.running(m):
                 return self.k.alloc_skb(size)
 
-        s = self.step("alloc_skb", {"c": m.name, "n": size}, alloc,
+        s = self.step("alloc_skb", {"c": m.name, "n": size, "atomic": True, "in_irq": False},
+                      alloc,
                       lambda s: self.new_buffer(s, "b"))
         if s is None:
             return
@@ -944,7 +966,8 @@ class KernelMachine(RuleBasedStateMachine):
     def _rx_burst(self, m: Module, d: Device, n: int) -> None:
         with self.k.running(m):
             for _ in range(n):
-                s = self.step("alloc_skb", {"c": m.name, "n": 20}, lambda: self.k.alloc_skb(20),
+                s = self.step("alloc_skb", {"c": m.name, "n": 20, "atomic": True,
+                                            "in_irq": False}, lambda: self.k.alloc_skb(20),
                               lambda s: self.new_buffer(s, "b"))
                 assert s is not None
 
@@ -1162,6 +1185,7 @@ def test_fixed_scenario_error_branches() -> None:
     m.clone(pick=last, copy=False, fail=True)
     m.clone(pick=last, copy=True, fail=True)
     m.unlink(pick=last)  # on no queue
+    m.data(pick=last, write=True)
     m.new_queue(who=0)
     m.dequeue(qi=0, peek=True)
     m.dequeue(qi=0, peek=False)
@@ -1196,7 +1220,8 @@ def test_fixed_scenario_error_branches() -> None:
                  "request_dma.einval", "request_dma.ebusy", "free_dma.bad",
                  "free_dma.not_held", "check_region.free", "check_region.busy",
                  "release_region.nomatch", "release_region.ok", "dev_get.none",
-                 "unregister_netdev.not_found", "dev_alloc_name.ok", "port_io.ok"):
+                 "unregister_netdev.not_found", "dev_alloc_name.ok", "port_io.ok",
+                 "skb_data.ok"):
         assert REACHED[case] > 0, case
 
 
