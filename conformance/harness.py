@@ -144,13 +144,15 @@ class Harness:
             self.loaded.add(i)
         self._watch()
 
-    def rmmod(self, i: int = 0) -> None:
-        """Unload instance ``i`` (closing its devices first, as ifconfig down would)."""
+    def rmmod(self, i: int = 0, close: bool = True) -> None:
+        """Unload instance ``i``, closing its devices first as ifconfig down would (with
+        ``close=False``, rmmod is tried while they are up: the use count must stop it)."""
         if i not in self.loaded:
             return
-        for d in self.devices(i):
-            if d.flags & IFF_UP:
-                self.down(i)
+        if close:
+            for d in self.devices(i):
+                if d.flags & IFF_UP:
+                    self.down(i)
         dm = self.instances[i]
         with self._guard(f"rmmod of instance {i}"):
             rc = self.kernel.rmmod(dm.module.name)
@@ -383,6 +385,9 @@ def fixed_scenarios() -> dict[str, list[Step]]:
                                   step("rmmod", i=0)]
     out["no card answers"] = [step("rival_claims", what="ports"), step("insmod", i=0),
                               step("insmod", i=1), step("rmmod", i=1), step("rmmod", i=0)]
+    out["rmmod while up"] = [step("insmod", i=0), step("up", i=0), step("xmit", i=0, count=1),
+                             step("rmmod", i=0, close=False), step("down", i=0),
+                             step("rmmod", i=0)]
     out["busy transmitter"] = [step("insmod", i=0), step("up", i=0),
                                step("xmit", i=0, count=6), step("tick", n=30),
                                step("xmit", i=0, count=2), step("tx_done", card=0),
