@@ -1673,6 +1673,8 @@ class Kernel(SkbOps):
             if not ok or rc != 0:
                 self._leak_check(module, "init_module failed")
                 module.state = MOD_UNLOADED
+                # 2.0 frees the module (and its count) here; a later insmod starts at 0.
+                module.use_count = 0
                 del self.modules[module.name]
                 return -EBUSY
             module.state = MOD_LIVE
@@ -1700,6 +1702,7 @@ class Kernel(SkbOps):
                 self._call(module, f"cleanup_module of {module.name}", module.cleanup_module)
             self._leak_check(module, "cleanup_module returned")
             module.state = MOD_UNLOADED
+            module.use_count = 0  # as after a failed init: the module is gone
             del self.modules[module.name]
             return 0
         finally:

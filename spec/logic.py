@@ -721,7 +721,7 @@ def compile_expr(e: Expr) -> Callable[[StateView, StateView | None, Mapping[str,
             return f"_bv(~{go(x.args[0], bound)}, {x.sort.width})"
         if op in ("forall", "exists"):
             inner = dict(bound)
-            loops = []
+            loops: list[str] = []
             for bd in x.payload:
                 local = f"_q{len(inner)}_{len(loops)}"
                 if bd.lo is None:
@@ -737,10 +737,12 @@ def compile_expr(e: Expr) -> Callable[[StateView, StateView | None, Mapping[str,
         raise AssertionError(f"unknown node {op}")  # pragma: no cover - exhaustive
 
     src = go(e, {})
-    scope = {"_c": consts, "_need_post": _need_post, "_ents": _ents, "_bv": _bv}
+    scope: dict[str, Any] = {"_c": consts, "_need_post": _need_post, "_ents": _ents,
+                             "_bv": _bv}
     code = f"def _f(pre, post, env):\n    return {src}\n"
     exec(compile(code, "<netdevspec formula>", "exec"), scope)
-    return scope["_f"]  # type: ignore[no-any-return]
+    fn: Callable[[StateView, StateView | None, Mapping[str, Any]], Any] = scope["_f"]
+    return fn
 
 
 def _eval(e: Expr, pre: StateView, post: StateView | None, env: dict[str, Any]) -> Any:

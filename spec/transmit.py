@@ -36,7 +36,7 @@ from netdevspec.spec.common import (
     ret,
 )
 from netdevspec.spec.devices import is_up
-from netdevspec.spec.logic import And, Forall, Implies, Or, Var, null
+from netdevspec.spec.logic import And, Forall, Implies, Ite, Not, Or, Var, null
 from netdevspec.spec.rules import Operation, Rule
 from netdevspec.spec.vocabulary import (
     BACKLOG,
@@ -112,7 +112,13 @@ XMIT_DEV = obligation(
 _q = dev_q(d, pri)
 _drop_g, _drop_f = release(b)
 _enq_g, _enq_f = enqueue_tail(_q, b)
-_over = And(qlen(_q) > 0, qlen(_q) > dev_txqlen(d), skb_lock(b) == 0)
+_over = And(qlen(_q) > 0, qlen(_q) > dev_txqlen(d))
+_frees = And(skb_lock(b) <= 1, Or(skb_free(b) == 1, skb_free(b) == 3))
+_UNLOCKED = guarantee(
+    "cb.xmit.unlock", "dev_queue_xmit locks an unlocked frame and then, queueing or "
+    "dropping it, unlocks it once: lock' = max(lock − 1, 0)", (b,),
+    skb_lock.post(b) == Ite(skb_lock(b) > 0, skb_lock(b) - 1, 0),
+    cite(("CB-9", K(f"{_DEV} dev_queue_xmit")), ("SKB-14", K("net/core/skbuff.c"))))
 _TAKEN = guarantee(
     "cb.xmit.queued", "the frame belongs to the kernel and records its device", (b, d),
     And(skb_owner.post(b) == KERNEL, skb_dev.post(b) == d),
@@ -124,15 +130,18 @@ DEV_QUEUE_XMIT = operation(
     (c, b, d, pri),
     (bind(SKB_ALIVE, b), bind(SKB_OWNED, c, b), bind(SKB_UNQUEUED_FREE, b),
      bind(XMIT_DEV, d, pri)),
-    (case("dev_queue_xmit.drop", "the queue is over tx_queue_len: dev_kfree_skb frees the "
-          "frame (its free flag is 1 or 3)", And(_over, Or(skb_free(b) == 1, skb_free(b) == 3)),
-          (_TAKEN, _drop_g), (*_drop_f, *_TAKEN_F)),
-     case("dev_queue_xmit.drop_kept", "the queue is over tx_queue_len, but the frame's free "
-          "flag says its owner keeps it (0, or 2 unset): dev_kfree_skb only unlocks it",
-          And(_over, skb_free(b) != 1, skb_free(b) != 3), (_TAKEN,), _TAKEN_F),
+    (case("dev_queue_xmit.drop", "the queue is over tx_queue_len: dev_kfree_skb unlocks "
+          "the frame and frees it (it was locked at most once, its free flag is 1 or 3)",
+          And(_over, _frees), (_TAKEN, _UNLOCKED, _drop_g), (*_drop_f, *_TAKEN_F,
+                                                              at(skb_lock, b))),
+     case("dev_queue_xmit.drop_kept", "the queue is over tx_queue_len, but the frame is "
+          "still locked by another holder or its free flag says its owner keeps it (0, or 2 "
+          "unset): dev_kfree_skb only unlocks it once", And(_over, Not(_frees)),
+          (_TAKEN, _UNLOCKED), (*_TAKEN_F, at(skb_lock, b))),
      case("dev_queue_xmit.queue", "the frame waits at the tail of dev->buffs[pri], owned by "
-          "the kernel", Or(qlen(_q) == 0, qlen(_q) <= dev_txqlen(d), skb_lock(b) != 0),
-          (_enq_g, _TAKEN), (*_enq_f, *_TAKEN_F))),
+          "the kernel; a frame that came locked loses the one lock the queue takes off",
+          Or(qlen(_q) == 0, qlen(_q) <= dev_txqlen(d)),
+          (_enq_g, _TAKEN, _UNLOCKED), (*_enq_f, *_TAKEN_F, at(skb_lock, b)))),
     cite(("CB-9", K(f"{_DEV} dev_queue_xmit")), ("SKB-18", K(_DEV))),
     "void dev_queue_xmit(struct sk_buff *skb, struct device *dev, int pri)",
 )
@@ -145,12 +154,13 @@ _LEND = guarantee(
     "inside hard_start_xmit",
     (b, d, pri),
     And(skb_owner.post(b) == dev_owner(d), skb_lock.post(b) == skb_lock(b) + 1,
-        dev_phase.post(d) == 3, dev_xmit_skb.post(d) == b, dev_xmit_pri.post(d) == pri),
+        skb_dev.post(b) == d, dev_phase.post(d) == 3, dev_xmit_skb.post(d) == b,
+        dev_xmit_pri.post(d) == pri),
     cite(("CB-4", K(f"{_DEV} do_dev_queue_xmit")), ("SKB-14", K("net/core/skbuff.c")),
          ("CB-9", K(_DEV))),
 )
-_LEND_F = (*_deq_f, at(skb_owner, b), at(skb_lock, b), at(dev_phase, d), at(dev_xmit_skb, d),
-           at(dev_xmit_pri, d))
+_LEND_F = (*_deq_f, at(skb_owner, b), at(skb_lock, b), at(skb_dev, b), at(dev_phase, d),
+           at(dev_xmit_skb, d), at(dev_xmit_pri, d))
 
 HARD_START_XMIT = operation(
     "hard_start_xmit", "the kernel takes the head frame of a queue and calls the driver's "
@@ -253,7 +263,8 @@ RX_UNLOCKED = obligation(
 
 _back_g, _back_f = enqueue_tail(BACKLOG, b)
 _rxdrop_g, _rxdrop_f = release(b)
-_busy = Or(rx_dropping(), qlen(BACKLOG) > NETDEV_MAX_BACKLOG)
+# 2.0 leaves dropping mode when it finds the backlog empty, before deciding.
+_busy = And(qlen(BACKLOG) > 0, Or(rx_dropping(), qlen(BACKLOG) > NETDEV_MAX_BACKLOG))
 _HANDOFF = guarantee(
     "rx.handoff", "the buffer belongs to the kernel (free = 1): the driver must not touch it "
     "again", (b,), And(skb_owner.post(b) == KERNEL, skb_free.post(b) == 1),
@@ -266,7 +277,11 @@ NETIF_RX = operation(
      bind(SKB_UNQUEUED_FREE, b), bind(RX_DEV, b), bind(RX_PROTO, b), bind(RX_UNLOCKED, b)),
     (case("netif_rx.queued", "the frame joins the backlog, owned by the kernel, free 1",
           And(~_busy, skb_lock(b) == 0),
-          (_back_g, _HANDOFF), (*_back_f, at(skb_owner, b), at(skb_free, b))),
+          (_back_g, _HANDOFF,
+           guarantee("rx.accepting", "netif_rx is not in dropping mode after queueing (an "
+                     "empty backlog ends it)", (), ~rx_dropping.post(),
+                     cite(("RX-5", K(f"{_DEV} netif_rx")),))),
+          (*_back_f, at(skb_owner, b), at(skb_free, b), at(rx_dropping))),
      case("netif_rx.dropped", "dropping mode (backlog over 300): the frame, handed to the "
           "kernel all the same, is freed", And(_busy, skb_lock(b) == 0),
           (_HANDOFF, _rxdrop_g,
