@@ -157,23 +157,16 @@ class CheckReport:
                 "rules": [r.to_json() for r in self.rules]}
 
 
-def _finding(factory: Factory, ref: str, steps: Sequence[Step], rule: str,
-             time_limit: float) -> Finding | None:
-    h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit)
-    return next((f for f in h.monitor.findings if f.rule == rule), None)
-
-
-def shrink(factory: Factory, ref: str, steps: Sequence[Step], rule: str,
-           time_limit: float = 2.0) -> list[Step]:
-    """A shortest-found sub-scenario of ``steps`` that still breaks ``rule``: steps are
-    dropped one at a time, from the end, for as long as the rule still fails."""
+def shrink(steps: Sequence[Step], still_fails: Callable[[list[Step]], bool]) -> list[Step]:
+    """A shortest-found sub-scenario of ``steps`` for which ``still_fails`` holds: steps
+    are dropped one at a time, from the end, for as long as it does."""
     cur = list(steps)
     changed = True
     while changed:
         changed = False
         for i in range(len(cur) - 1, -1, -1):
             trial = cur[:i] + cur[i + 1:]
-            if trial and _finding(factory, ref, trial, rule, time_limit) is not None:
+            if trial and still_fails(trial):
                 cur = trial
                 changed = True
     return cur
@@ -214,14 +207,17 @@ def check_driver(factory: Factory, ref: str, *, examples: int = 200, seed_: int 
 
     def limit() -> float:
         # A driver that hung three times has failed drv.callback.time already; later
-        # scenarios give its steps 50 ms, so checking it does not take hours.
-        return min(time_limit, 0.05) if hangs[0] >= 3 and time_limit > 0 else time_limit
+        # scenarios give its steps 20 ms, so checking it does not take hours.
+        return min(time_limit, 0.02) if hangs[0] >= 3 and time_limit > 0 else time_limit
 
     def run(steps: Sequence[Step]) -> Harness:
         h = run_scenario(factory, steps, spec_ref=ref, time_limit=limit())
         if h.aborted is not None:
             hangs[0] += 1
         return h
+
+    def finding(steps: Sequence[Step], rid: str) -> Finding | None:
+        return next((f for f in run(steps).monitor.findings if f.rule == rid), None)
 
     def absorb(name: str, steps: Sequence[Step]) -> set[str]:
         h = run(steps)
@@ -241,10 +237,13 @@ def check_driver(factory: Factory, ref: str, *, examples: int = 200, seed_: int 
         for rid in absorb(name, steps):
             # Show the shortest part of the fixed scenario that still breaks the rule.
             if first[rid][1] == name:
-                short = shrink(factory, ref, steps, rid, limit())
+                def fails(t: list[Step], rid: str = rid) -> bool:
+                    return finding(t, rid) is not None
+
+                short = shrink(steps, fails)
                 if len(short) < len(steps):
-                    first[rid] = (_finding(factory, ref, short, rid, limit()) or
-                                  first[rid][0], f"{name} (shrunk)", short)
+                    first[rid] = (finding(short, rid) or first[rid][0], f"{name} (shrunk)",
+                                  short)
 
     # Random scenarios: each failure with a rule not seen yet is shrunk by Hypothesis.
     known = set(first)

@@ -38,7 +38,7 @@ from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
 from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region
 from netdevspec.reference.skbuff import GFP_ATOMIC
 from netdevspec.spec import SPEC
-from netdevspec.spec.logic import evaluate
+from netdevspec.spec.logic import And, evaluate
 from netdevspec.spec.rules import Operation, Rule, Spec, Use
 
 from netdevspec.errors import SpecError
@@ -218,6 +218,19 @@ _SETUP = ("name", "irq", "base_addr", "dma", "mem_start", "mem_end", "if_port", 
           "init", "open")
 _STATUS = ("start", "tbusy", "interrupt")
 _FIELDS = attrgetter(*_SETUP, *_STATUS)
+#: The calls whose effect depends on, or changes, a device's fields or registration.
+#: Field writes are checked before these and at every callback boundary: the state the
+#: field rules read (registered, phase, owner) changes only there, so a write is judged
+#: against the state it was made in. Other calls (buffers, queues, ports, IRQs, DMA)
+#: neither read nor write device fields.
+_DEVICE_CALLS = frozenset({"register_netdev", "unregister_netdev", "ether_setup",
+                           "dev_alloc_name", "init_etherdev", "dev_get", "dev_queue_xmit",
+                           "dev_tint"})
+
+
+#: Each operation's (or case's) obligations as one conjunction, built and compiled once
+#: per process (the uses tuples are the spec's own, so their identity is stable).
+_CONJ: dict[int, tuple[tuple[Use, ...], Any]] = {}
 
 
 @dataclass
@@ -242,7 +255,7 @@ class SpecMonitor:
     spec: Spec = SPEC
     modules: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
-    exercised: Counter[str] = field(default_factory=Counter)
+    _exercised: Counter[str] = field(default_factory=Counter)
     #: Per rule, how often it applied but could not be evaluated.
     unresolved: Counter[str] = field(default_factory=Counter)
     events: int = 0
@@ -260,7 +273,20 @@ class SpecMonitor:
         self._rules.update({r.id: r for r in MODEL_RULES})
         self._where: str | tuple[str, tuple[Any, ...]] = ""
         self._port_ok: set[tuple[Any, ...]] = set()
+        self._port_hits = 0
+        self._on: dict[str, Callable[[dict[str, object]], None]] = {
+            "xmit.lend": self._on_lend, "callback.begin": self._on_begin,
+            "callback.end": self._on_end}
         self._port_rules = tuple(u.rule.id for u in self._ops["port_io"].obligations)
+
+    @property
+    def exercised(self) -> Counter[str]:
+        """Per rule ID, how often the rule was evaluated (and held or failed)."""
+        if self._port_hits:
+            for rid in self._port_rules:
+                self._exercised[rid] += self._port_hits
+            self._port_hits = 0
+        return self._exercised
 
     def attach(self) -> SpecMonitor:
         """Become the kernel's tracer (chaining any tracer already set)."""
@@ -295,20 +321,29 @@ class SpecMonitor:
         if self.record is not None:
             self.record("call", {"fn": name, "args": [describe(a) for a in args],
                                  "module": None if c is None else c.name})
+        hit = CALLS.get(name)
+        if hit is not None and hit[0] == "port_io":
+            # The hot path (a dozen per frame). Port I/O changes no device field, so the
+            # field check waits for the next other event, which sees the same writes.
+            if self.judged(c):
+                self._where = (name, args)
+                env = hit[1](self, c, args)
+                if env is not None:
+                    self._check_port(env, c)
+            return fn(*args)
+        touches = name in _DEVICE_CALLS
         if self.judged(c):
-            self._check_fields(c)  # what the driver wrote since control came back to it
-            hit = CALLS.get(name)
+            if touches:
+                self._check_fields(c)  # what the driver wrote since control came back
             if hit is not None:
                 op_name, build = hit
                 env = build(self, c, args)
                 if env is not None:
                     self._where = (name, args)
-                    if op_name == "port_io":
-                        self._check_port(env, c)
-                    else:
-                        self._check_op(op_name, env, c)
+                    self._check_op(op_name, env, c)
         result = fn(*args)
-        self._baseline()  # the kernel's own writes during the call are not the driver's
+        if touches:
+            self._baseline()  # the kernel's own writes during the call are not the driver's
         if self.record is not None:
             self.record("return", {"fn": name, "result": describe(result)})
         return result
@@ -316,36 +351,40 @@ class SpecMonitor:
     # -- the kernel's trace points --------------------------------------------------------------
     def on_trace(self, event: str, f: dict[str, object]) -> None:
         """The kernel reached a step boundary (see reference TRACE_EVENTS)."""
-        if event == "xmit.lend":
-            dev, skb = f["dev"], f["skb"]
-            assert isinstance(dev, Device) and isinstance(skb, SkBuff)
-            self.live.xmit[dev] = skb
-            return
-        if event == "callback.begin":
-            what = str(f["what"])
-            owner = f["owner"]
-            assert owner is None or isinstance(owner, Module)
-            args = f["args"]
-            assert isinstance(args, tuple)
-            self.events += 1
-            if self.record is not None:
-                self.record("callback", {"what": what,
-                                         "module": owner.name if owner else None})
+        handler = self._on.get(event)
+        if handler is not None:
+            handler(f)
+
+    def _on_lend(self, f: dict[str, object]) -> None:
+        dev, skb = f["dev"], f["skb"]
+        assert isinstance(dev, Device) and isinstance(skb, SkBuff)
+        self.live.xmit[dev] = skb
+
+    def _on_begin(self, f: dict[str, object]) -> None:
+        what = str(f["what"])
+        owner = f["owner"]
+        assert owner is None or isinstance(owner, Module)
+        args = f["args"]
+        assert isinstance(args, tuple)
+        self.events += 1
+        if self.record is not None:
+            self.record("callback", {"what": what, "module": owner.name if owner else None})
+        judged = self.judged(owner)
+        if judged:
             self._baseline()  # driver code starts: what the kernel wrote is not its doing
-            self._stack.append(_Frame(what.split(" ", 1)[0], owner, args))
+        self._stack.append(_Frame(what.split(" ", 1)[0] if judged else "", owner, args))
+
+    def _on_end(self, f: dict[str, object]) -> None:
+        frame = self._stack.pop() if self._stack else None
+        if frame is None:
             return
-        if event == "callback.end":
-            frame = self._stack.pop() if self._stack else None
-            if frame is None:
-                return
-            what = str(f["what"])
-            self.events += 1
-            if self.record is not None:
-                self.record("callback_return", {"what": what, "ok": f["ok"],
-                                                "result": describe(f["result"])})
-            if self.judged(frame.owner):
-                self._check_fields(frame.owner)
-                self._callback_returned(frame, what, bool(f["ok"]), f["result"])
+        self.events += 1
+        if self.record is not None:
+            self.record("callback_return", {"what": str(f["what"]), "ok": f["ok"],
+                                            "result": describe(f["result"])})
+        if frame.kind:  # a callback of a judged module
+            self._check_fields(frame.owner)
+            self._callback_returned(frame, str(f["what"]), bool(f["ok"]), f["result"])
 
     def _callback_returned(self, frame: _Frame, what: str, ok: bool, result: object) -> None:
         c = frame.owner
@@ -393,13 +432,12 @@ class SpecMonitor:
     # -- evaluation ------------------------------------------------------------------------
     def _check_port(self, env: Env, c: Any) -> None:
         """port_io's obligations, remembered per (module, port) while nothing they read
-        changes: the regions (each Region object is immutable, so their identities are
-        the state) and the module's phase. A driver does port I/O a dozen times per
-        frame; this keeps the monitor's cost per access to a dictionary look-up."""
-        key = (c, env.get("port"), c.state, tuple(map(id, self.kernel.regions)))
+        changes: the region table (the kernel counts its changes) and the module's phase.
+        A driver does port I/O a dozen times per frame; this keeps the monitor's cost per
+        access to a dictionary look-up."""
+        key = (c, env.get("port"), c.state, self.kernel.region_changes)
         if key in self._port_ok:
-            for rid in self._port_rules:
-                self.exercised[rid] += 1
+            self._port_hits += 1
             return
         before = len(self.findings), sum(self._per_rule.values())
         self._check_op("port_io", env, c)
@@ -424,6 +462,22 @@ class SpecMonitor:
                 self._check_uses(case.obligations, env, c)
 
     def _check_uses(self, uses: tuple[Use, ...], env: Env, c: Module | None) -> None:
+        if not uses:
+            return
+        # Fast path: all the obligations as one compiled conjunction. When it holds (the
+        # usual case), each rule is counted as evaluated and held; otherwise they are
+        # evaluated one by one to find which broke.
+        key = id(uses)
+        hit = _CONJ.get(key)
+        if hit is None or hit[0] is not uses:
+            hit = _CONJ[key] = (uses, And(*(u.formula for u in uses)))
+        try:
+            if evaluate(hit[1], self.live, None, env):
+                for u in uses:
+                    self._exercised[u.rule.id] += 1
+                return
+        except (SpecError, TypeError, AttributeError, IndexError):
+            pass
         for u in uses:
             rid = u.rule.id
             try:
@@ -433,7 +487,7 @@ class SpecMonitor:
                 continue
             except (TypeError, AttributeError, IndexError):
                 ok = False  # an argument of the wrong kind (a str for a buffer, ...)
-            self.exercised[rid] += 1
+            self._exercised[rid] += 1
             if not ok:
                 self._found(u.rule, self._message(u, env), c, u, env)
 
@@ -482,7 +536,7 @@ class SpecMonitor:
             self.record("finding", {"rule": rule.id, "message": message})
 
     def _model_rule(self, rid: str, ok: bool, message: str, c: Module | None) -> None:
-        self.exercised[rid] += 1
+        self._exercised[rid] += 1
         if not ok:
             self._found(self._rules[rid], message, c)
 
@@ -495,7 +549,7 @@ class SpecMonitor:
 
     def exercise(self, rid: str) -> None:
         """Count a driver-model rule as exercised (checked and not broken)."""
-        self.exercised[rid] += 1
+        self._exercised[rid] += 1
 
     # -- fields the driver writes between events ---------------------------------------------
     def _baseline(self) -> None:
@@ -542,7 +596,7 @@ class SpecMonitor:
         self._where = "invariant check"
         with self.live.still():
             for inv in self.spec.invariants:
-                self.exercised[inv.id] += 1
+                self._exercised[inv.id] += 1
                 if not evaluate(inv.formula, self.live):
                     bad.append(inv.id)
                     self._found(inv, f"the invariant {inv.id} does not hold", None)

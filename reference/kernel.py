@@ -289,6 +289,8 @@ class Kernel(SkbOps):
         self._autoirq_lines: list[int] = []
         self._probe_snapshot: list[int] | None = None
         self._regions: list[Region] = []
+        #: Counts claims and releases of I/O regions (a cheap "has the table changed").
+        self.region_changes = 0
         self._dma: list[DmaClaim | None] = [None] * MAX_DMA_CHANNELS
         self._dma[DMA_CASCADE] = DmaClaim("cascade", None)
         self._ptype_all: list[PacketType] = []
@@ -647,6 +649,7 @@ class Kernel(SkbOps):
         while at < len(self._regions) and self._regions[at].start < start:
             at += 1
         self._regions.insert(at, region)
+        self.region_changes += 1
         if region.owner is not None:
             region.owner.regions.append(region)
 
@@ -667,6 +670,7 @@ class Kernel(SkbOps):
                                  f"release_region({start:#x}, {num}) released {r.name!r} "
                                  f"of {holder}", start=start, num=num)
                 del self._regions[i]
+                self.region_changes += 1
                 if r.owner is not None:
                     r.owner.regions.remove(r)
                 return
