@@ -112,6 +112,8 @@ class RuleResult:
     finding: Finding | None = None
     scenario: str = ""
     program: str = ""
+    #: The steps of the scenario shown (what ``program`` replays).
+    steps: list[Step] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the report schema's ``rule``)."""
@@ -293,5 +295,6 @@ def check_driver(factory: Factory, ref: str, *, examples: int = 200, seed_: int 
             f, name, shown = hit
             result.finding, result.scenario = f, name
             result.program = scenario_program(ref, shown, seed_)
+            result.steps = list(shown)
         report.rules.append(result)
     return report

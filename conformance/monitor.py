@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -226,6 +226,26 @@ _FIELDS = attrgetter(*_SETUP, *_STATUS)
 _DEVICE_CALLS = frozenset({"register_netdev", "unregister_netdev", "ether_setup",
                            "dev_alloc_name", "init_etherdev", "dev_get", "dev_queue_xmit",
                            "dev_tint"})
+
+
+_MAX_READS = 40
+
+
+class _Reads:
+    """A state view that passes reads through to another and records them."""
+
+    def __init__(self, inner: LiveState) -> None:
+        self.inner = inner
+        self.reads: dict[str, str] = {}
+
+    def get(self, sym: Any, args: tuple[Any, ...]) -> Any:
+        v = self.inner.get(sym, args)
+        key = f"{sym.name}({', '.join(describe(a) for a in args)})"
+        self.reads.setdefault(key, describe(v))
+        return v
+
+    def entities(self, sort: Any) -> list[Any]:
+        return self.inner.entities(sort)
 
 
 #: Each operation's (or case's) obligations as one conjunction, built and compiled once
@@ -503,14 +523,19 @@ class SpecMonitor:
         except (KeyError, IndexError, ValueError):
             return u.rule.message
 
-    def _state_of(self, rule: Rule, env: Env) -> tuple[tuple[str, str], ...]:
-        out: list[tuple[str, str]] = []
-        for k, v in env.items():
-            out.append((k, describe(v)))
+    def _state_of(self, formula: Any, env: Env) -> tuple[tuple[str, str], ...]:
+        """The call's parameters, then every location the broken formula read, with its
+        value (the state the rule needed), at most :data:`_MAX_READS` of them."""
+        out = [(k, describe(v)) for k, v in env.items()]
+        if formula is not None:
+            rec = _Reads(self.live)
+            with suppress(Exception):  # the finding stands without its reads
+                evaluate(formula, rec, None, env)
+            out += list(rec.reads.items())[:_MAX_READS]
         return tuple(out)
 
     def _found(self, rule: Rule, message: str, c: Module | None, u: Use | None = None,
-               env: Env | None = None) -> None:
+               env: Env | None = None, formula: Any = None) -> None:
         self._per_rule[rule.id] += 1
         if self._per_rule[rule.id] > self.max_findings_per_rule:
             return
@@ -531,7 +556,7 @@ class SpecMonitor:
         self.findings.append(Finding(
             rule.id, rule.statement, tuple(str(x) for x in rule.citations), message,
             self.events, where, None if c is None else c.name,
-            self._state_of(rule, env or {}), picture))
+            self._state_of(u.formula if u is not None else formula, env or {}), picture))
         if self.record is not None:
             self.record("finding", {"rule": rule.id, "message": message})
 
@@ -599,7 +624,8 @@ class SpecMonitor:
                 self._exercised[inv.id] += 1
                 if not evaluate(inv.formula, self.live):
                     bad.append(inv.id)
-                    self._found(inv, f"the invariant {inv.id} does not hold", None)
+                    self._found(inv, f"the invariant {inv.id} does not hold", None,
+                                formula=inv.formula)
         return bad
 
     @contextmanager

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from netdevspec.errors import NetdevspecError, UsageError
 
@@ -36,6 +36,12 @@ exit codes:
   1  a rule FAIL (the report shows the finding and a scenario that replays it)
   2  usage or internal error (bad driver reference, bad option)
   3  inconclusive: a rule UNRESOLVED, none failed
+"""
+_EXIT_REPLAY = """\
+exit codes:
+  0  every scenario replayed with the same events
+  1  a scenario's events differ (the first difference is shown)
+  2  usage or internal error (not a trace, driver cannot be imported)
 """
 _EXIT_DOCS = """\
 exit codes:
@@ -95,6 +101,19 @@ def _parser() -> argparse.ArgumentParser:
                        "(default 2)")
     check.add_argument("--output", type=Path, metavar="FILE",
                        help="write the report here instead of standard output")
+    check.add_argument("--trace", type=Path, metavar="FILE",
+                       help="also record the fixed scenarios and every failing scenario as "
+                       "JSON lines (calls, returns, callbacks, findings with the state their "
+                       "rule read); `netdevspec replay FILE` runs them again")
+
+    rep = sub.add_parser(
+        "replay", help="run the scenarios of a trace again and compare",
+        description="Run every scenario of a trace written by `netdevspec check --trace` "
+        "again, with the driver its header names, and compare the events line by line.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXIT_REPLAY)
+    rep.add_argument("trace", type=Path, metavar="FILE", help="the trace file")
+    rep.add_argument("--driver", metavar="MODULE:FACTORY",
+                     help="replay with this driver instead of the one the trace names")
 
     rules = sub.add_parser("rules", help="list the rules and operations",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -130,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "replay":
+            return _replay(args)
         return _docs(args)
     except NetdevspecError as e:
         print(f"netdevspec: error: {e}", file=sys.stderr)
@@ -251,7 +272,45 @@ def _check(args: argparse.Namespace) -> int:
         else:
             for r in reports:
                 _check_text(r, out)
+    if args.trace is not None:
+        _write_traces(args.trace, factories, reports, args.time_limit)
     return max(r.exit_code() for r in reports)
+
+
+def _write_traces(path: Path, factories: list[tuple[str, Any]], reports: list[CheckReport],
+                  time_limit: float) -> None:
+    from netdevspec.conformance.harness import fixed_scenarios
+    from netdevspec.conformance.trace import record, write_scenario
+
+    with _open(path) as out:
+        for (ref, factory), report in zip(factories, reports, strict=True):
+            shown: dict[str, list[Any]] = dict(fixed_scenarios())
+            for r in report.failed:
+                shown.setdefault(f"{r.scenario} [{r.rule.id}]", r.steps)
+            for name, steps in shown.items():
+                _, t = record(factory, ref, steps, name=name, seed=report.seed,
+                              time_limit=time_limit)
+                write_scenario(out, t)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from netdevspec.conformance.check import load_factory
+    from netdevspec.conformance.trace import read_trace, replay
+
+    scenarios = read_trace(args.trace)
+    factory = load_factory(args.driver) if args.driver else None
+    differ = 0
+    for res in replay(scenarios, factory):
+        t = res.scenario
+        if res.identical:
+            print(f"identical  {t.driver} {t.name!r} ({len(t.events)} events)")
+        else:
+            differ += 1
+            print(f"DIFFERS    {t.driver} {t.name!r} at event {res.index}:\n"
+                  f"  recorded: {json.dumps(res.recorded, sort_keys=True)}\n"
+                  f"  replayed: {json.dumps(res.replayed, sort_keys=True)}")
+    print(f"{len(scenarios) - differ} of {len(scenarios)} scenarios replayed identically")
+    return EXIT_VIOLATION if differ else EXIT_OK
 
 
 class _null:
