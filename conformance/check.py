@@ -41,8 +41,8 @@ from netdevspec.spec.rules import Rule, RuleKind
 
 from netdevspec.errors import UsageError
 
-__all__ = ["CheckReport", "RuleResult", "check_driver", "load_factory", "report_schema",
-           "scenarios", "shrink"]
+__all__ = ["CheckReport", "RuleResult", "check_driver", "load_factory", "report_from_json",
+           "report_schema", "rule_by_id", "scenarios", "shrink"]
 
 REPORT_VERSION = 1
 
@@ -179,6 +179,30 @@ def report_schema() -> dict[str, Any]:
     text = resources.files("netdevspec.conformance").joinpath(
         "check-report.schema.json").read_text(encoding="utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
+
+
+def rule_by_id(rid: str) -> Rule:
+    """A judged rule by its ID (spec rules and driver-model rules)."""
+    hit = SPEC.rules.get(rid) or next((r for r in MODEL_RULES if r.id == rid), None)
+    if hit is None:
+        raise UsageError(f"unknown rule {rid!r} in a check report",
+                         "the report was written by another version of netdevspec",
+                         "check the driver again with this version")
+    return hit
+
+
+def report_from_json(d: dict[str, Any]) -> CheckReport:
+    """A :class:`CheckReport` from its JSON form (what ``--isolate`` reads from the child
+    process)."""
+    rep = CheckReport(d["driver"], d["seed"], d["examples"], scenarios_run=d["scenarios_run"])
+    for r in d["rules"]:
+        f = r["finding"]
+        finding = None if f is None else Finding(
+            f["rule"], f["statement"], tuple(f["citations"]), f["message"], f["event"],
+            f["where"], f["module"], tuple(f["state"].items()), f["picture"])
+        rep.rules.append(RuleResult(rule_by_id(r["id"]), r["verdict"], r["evaluations"],
+                                    r["failures"], finding, r["scenario"], r["program"]))
+    return rep
 
 
 def judged_rules() -> list[Rule]:

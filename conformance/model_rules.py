@@ -39,6 +39,9 @@ MODEL_RULES: tuple[Rule, ...] = (
           "where a hang locks the machine up", ("CB-8", _SKEL), ("CB-21", "net/core/dev.c")),
     _rule("drv.callback.recursion", "a callback does not recurse without end (a kernel stack "
           "is a few kilobytes)", ("CB-21", "net/core/dev.c"),),
+    _rule("drv.resources", "a driver model stays within the memory and the total time of "
+          "an isolated check (a kernel has no memory to spare and no time to lose)",
+          ("SKB-3", "net/core/skbuff.c alloc_skb"), ("CB-21", "net/core/dev.c")),
     _rule("drv.api.only", "a driver reaches the kernel only through the API's functions and "
           "the structures it is given, never through the kernel's internals",
           ("MOD-1", "kernel/module.c"), ("CB-21", "net/core/dev.c")),

@@ -412,7 +412,11 @@ class SpecMonitor:
         if not ok:
             last = self.kernel.misuse[-1] if self.kernel.misuse else None
             error = "" if last is None else str(last.detail.get("error", ""))
-            if error.startswith("RecursionError"):
+            if error.startswith("MemoryError"):
+                self.exercise("drv.callback.raised")
+                self._model_rule("drv.resources", False,
+                                 f"{what} ran out of memory ({error})", c)
+            elif error.startswith("RecursionError"):
                 self.exercise("drv.callback.raised")
                 self._model_rule("drv.callback.recursion", False,
                                  f"{what} recursed without end ({error})", c)

@@ -101,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
                        "(default 2)")
     check.add_argument("--output", type=Path, metavar="FILE",
                        help="write the report here instead of standard output")
+    check.add_argument("--isolate", action="store_true",
+                       help="run each driver's check in a child process with a memory and a "
+                       "wall-clock limit; a driver that exhausts or crashes it fails "
+                       "drv.resources")
+    check.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
+                       help="with --isolate: the child's address-space limit (default 2048)")
+    check.add_argument("--wall-limit", type=float, default=600.0, metavar="S",
+                       help="with --isolate: seconds before the child is killed (default 600)")
     check.add_argument("--trace", type=Path, metavar="FILE",
                        help="also record the fixed scenarios and every failing scenario as "
                        "JSON lines (calls, returns, callbacks, findings with the state their "
@@ -253,10 +261,29 @@ def _check(args: argparse.Namespace) -> int:
                          f"{args.examples}, {args.time_limit})", "they are counts and "
                          "seconds", "pass 0 or more")
     refs = args.drivers or list(_BUNDLED)
-    factories = [(ref, load_factory(ref)) for ref in refs]
+    if args.isolate and args.trace is not None:
+        raise UsageError("--trace and --isolate cannot be combined",
+                         "recording a trace runs the driver in this process",
+                         "record the trace without --isolate")
+    if args.memory_limit <= 0 or args.wall_limit <= 0:
+        raise UsageError(f"--memory-limit and --wall-limit must be positive (got "
+                         f"{args.memory_limit}, {args.wall_limit})",
+                         "they bound the isolated child", "pass positive numbers")
+    # Isolated: the driver is imported only in the child.
+    factories = [] if args.isolate else [(ref, load_factory(ref)) for ref in refs]
     err = Console(stderr=True)
     reports = []
     with err.status("checking", spinner="dots") if err.is_terminal else _null() as status:
+        if args.isolate:
+            from netdevspec.conformance.isolate import check_isolated
+
+            for ref in refs:
+                if status is not None:
+                    status.update(f"{ref}: checking in a child process")
+                reports.append(check_isolated(ref, examples=args.examples, seed=args.seed,
+                                              time_limit=args.time_limit,
+                                              memory_mb=args.memory_limit,
+                                              wall_seconds=args.wall_limit))
         for ref, factory in factories:
             def show(msg: str, ref: str = ref) -> None:
                 if status is not None:
