@@ -90,6 +90,8 @@ def scenarios(max_steps: int = 14) -> st.SearchStrategy[list[Step]]:
         st.builds(lambda c: step("tx_done", card=c), st.integers(0, 1)),
         st.builds(lambda i, n: step("multicast", i=i, count=n), i, st.integers(0, 6)),
         st.builds(lambda n: step("tick", n=n), st.sampled_from([1, 10, 30])),
+        st.builds(lambda i, w: step("ifreq", i=i, what=w), i,
+                  st.sampled_from(["stats", "mac", "config", "mtu", "private"])),
         st.builds(lambda n: step("fail_alloc", n=n), st.integers(1, 2)),
         st.builds(lambda w: step("rival_claims", what=w),
                   st.sampled_from(["irq", "ports", "dma", "name"])),

@@ -37,6 +37,7 @@ from netdevspec.reference import (
     IFF_UP,
     SA_SHIRQ,
     Device,
+    IfMap,
     Kernel,
     Module,
     PacketType,
@@ -188,6 +189,24 @@ class Harness:
                     self.kernel.dev_mc_add(d, a)
                 if addrs:
                     self.kernel.dev_mc_delete(d, addrs[0])
+
+    def ifreq(self, i: int = 0, what: str = "stats") -> None:
+        """An ioctl-path request on instance ``i``'s devices: ``stats`` (get_stats),
+        ``mac`` (set_mac_address), ``config`` (set_config), ``mtu`` (change_mtu) or
+        ``private`` (do_ioctl, SIOCDEVPRIVATE)."""
+        k = self.kernel
+        for d in self.devices(i):
+            with self._guard(f"{what} request on {d.name}"):
+                if what == "stats":
+                    k.dev_get_stats(d)
+                elif what == "mac":
+                    k.dev_set_mac_address(d, b"\x00\x42\x65\x00\x00\x7f")
+                elif what == "config":
+                    k.dev_set_config(d, IfMap(base_addr=d.base_addr, irq=d.irq, dma=d.dma))
+                elif what == "mtu":
+                    k.dev_set_mtu(d, 1400)
+                else:
+                    k.dev_private_ioctl(d, None, 0x89F0)
 
     # -- traffic -----------------------------------------------------------------------------
     def xmit(self, i: int = 0, pri: int = 0, count: int = 1, size: int = 60) -> None:
@@ -369,7 +388,10 @@ def fixed_scenarios() -> dict[str, list[Step]]:
             step("rx", card=0, count=3), step("tx_done", card=0), step("multicast", i=0,
                                                                        count=5),
             step("tick", n=10), step("xmit", i=0, pri=0, count=4), step("tx_done", card=0),
-            step("rx", card=0, count=2), step("down", i=0), step("up", i=0),
+            step("rx", card=0, count=2), step("ifreq", i=0, what="stats"),
+            step("ifreq", i=0, what="mac"), step("ifreq", i=0, what="config"),
+            step("ifreq", i=0, what="mtu"), step("ifreq", i=0, what="private"),
+            step("down", i=0), step("up", i=0),
             step("xmit", i=0, pri=0, count=2), step("down", i=0), step("rmmod", i=0)]
     two = [step("insmod", i=0), step("insmod", i=1), step("up", i=0), step("up", i=1),
            step("xmit", i=0, count=2), step("xmit", i=1, count=2), step("rx", card=1, count=2),

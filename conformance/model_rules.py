@@ -30,10 +30,11 @@ MODEL_RULES: tuple[Rule, ...] = (
     _rule("drv.callback.raised", "a driver callback returns normally: an exception is a "
           "crash of kernel code (the harness catches it, treats the call as failed and "
           "goes on)", ("CB-1", _SKEL), ("MOD-1", "kernel/module.c")),
-    _rule("drv.callback.type", "init (probe), open, hard_start_xmit and init_module return "
-          "an int (0 or a negative errno; busy 1 for hard_start_xmit)",
+    _rule("drv.callback.type", "init (probe), open, hard_start_xmit, init_module and the "
+          "ioctl-path methods (set_mac_address, set_config, do_ioctl, change_mtu) return an "
+          "int (0 or a negative errno; busy 1 for hard_start_xmit)",
           ("CB-1", _SKEL), ("CB-2", _SKEL), ("CB-4", "net/core/dev.c"),
-          ("MOD-1", "kernel/module.c")),
+          ("CB-16", "net/core/dev.c dev_ifsioc"), ("MOD-1", "kernel/module.c")),
     _rule("drv.callback.time", "a callback returns within the harness's time limit: "
           "interrupt handlers and hard_start_xmit run with interrupts or bottom halves off, "
           "where a hang locks the machine up", ("CB-8", _SKEL), ("CB-21", "net/core/dev.c")),

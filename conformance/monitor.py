@@ -427,7 +427,8 @@ class SpecMonitor:
             return
         self.exercise("drv.callback.raised")
         self.exercise("drv.callback.recursion")
-        typed = frame.kind in ("init", "open", "hard_start_xmit", "init_module")
+        typed = frame.kind in ("init", "open", "hard_start_xmit", "init_module",
+                               "set_mac_address", "set_config", "do_ioctl", "change_mtu")
         if typed:
             self._model_rule("drv.callback.type", isinstance(result, int)
                              and not isinstance(result, bool),

@@ -40,6 +40,7 @@ from netdevspec.reference.common import (
     ENODEV,
     ENOENT,
     ENOMEM,
+    EOPNOTSUPP,
 )
 from netdevspec.reference.device import (
     AF_INET,
@@ -1259,6 +1260,43 @@ class Kernel(SkbOps):
             return None
         ok, stats = self._call(dev.owner, f"get_stats of {dev.name!r}", dev.get_stats, dev)
         return stats if ok else None
+
+    def _sioc(self, dev: Device, method: str, *args: object) -> int:
+        """Call one of the ioctl-path methods (CB-16..19): -EOPNOTSUPP without one, -EIO
+        when it raises or returns something that is not an int."""
+        fn = getattr(dev, method)
+        if fn is None:
+            return -EOPNOTSUPP
+        ok, rc = self._call(dev.owner, f"{method} of {dev.name!r}", fn, dev, *args)
+        if not ok:
+            return -EIO
+        if not isinstance(rc, int) or isinstance(rc, bool):
+            self._misuse("callback_bad_return", f"{method} of {dev.name!r} returned {rc!r}, "
+                         "not an int", dev=dev.name)
+            return -EIO
+        return rc
+
+    def dev_set_mac_address(self, dev: Device, addr: bytes) -> int:
+        """SIOCSIFHWADDR: ``dev->set_mac_address(dev, addr)`` (CB-16)."""
+        return self._sioc(_need_dev("dev_set_mac_address", dev), "set_mac_address", addr)
+
+    def dev_set_config(self, dev: Device, map_: IfMap) -> int:
+        """SIOCSIFMAP: ``dev->set_config(dev, map)`` (CB-18)."""
+        return self._sioc(_need_dev("dev_set_config", dev), "set_config", map_)
+
+    def dev_private_ioctl(self, dev: Device, ifr: object, cmd: int) -> int:
+        """SIOCDEVPRIVATE..+15: ``dev->do_ioctl(dev, ifr, cmd)`` (CB-17)."""
+        return self._sioc(_need_dev("dev_private_ioctl", dev), "do_ioctl", ifr, cmd)
+
+    def dev_set_mtu(self, dev: Device, mtu: int) -> int:
+        """SIOCSIFMTU: ``dev->change_mtu(dev, mtu)`` (CB-19), or set it directly without one."""
+        dev = _need_dev("dev_set_mtu", dev)
+        if dev.change_mtu is None:
+            if mtu < 0:
+                return -EINVAL
+            dev.mtu = mtu
+            return 0
+        return self._sioc(dev, "change_mtu", mtu)
 
     def _mc_upload(self, dev: Device) -> None:
         if dev.flags & IFF_UP and dev.set_multicast_list is not None:

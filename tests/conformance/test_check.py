@@ -23,8 +23,8 @@ from netdevspec.cli import main
 from netdevspec.errors import UsageError
 
 LIFE = [step("insmod", i=0), step("up", i=0), step("xmit", i=0, pri=0, count=2),
-        step("rx", card=0, count=2), step("tx_done", card=0), step("down", i=0),
-        step("rmmod", i=0)]
+        step("rx", card=0, count=2), step("tx_done", card=0), step("ifreq", i=0, what="mac"),
+        step("ifreq", i=0, what="private"), step("down", i=0), step("rmmod", i=0)]
 
 
 def rules_of(h: Harness) -> set[str]:
@@ -116,6 +116,17 @@ def _reaches_in(h: Any, orig: Any) -> Any:
     return init
 
 
+def _bad_ioctl(h: Any, orig: Any) -> Any:
+    def init() -> int:
+        rc = int(orig())
+        for d in h.dev_get("dummy0"), h.dev_get("dummy1"):
+            if d is not None:
+                d.do_ioctl = lambda dev, ifr, cmd: None  # no int
+                d.set_mac_address = lambda dev, addr: 1 // 0  # raises
+        return rc
+    return init
+
+
 @pytest.mark.parametrize(("methods", "rule"), [
     ({"dummy_xmit": _double_free}, "skb.use.alive"),
     ({"dummy_xmit": _leak}, "mod.exit.buffers"),
@@ -124,8 +135,10 @@ def _reaches_in(h: Any, orig: Any) -> Any:
     ({"dummy_xmit": _returns_none}, "drv.callback.type"),
     ({"dummy_open": _recurses}, "drv.callback.recursion"),
     ({"init_module": _reaches_in}, "drv.api.only"),
+    ({"init_module": _bad_ioctl}, "drv.callback.type"),
+    ({"init_module": _bad_ioctl}, "drv.callback.raised"),
 ], ids=["double-free", "leak", "sets-IFF_UP", "raises", "returns-None", "recursion",
-        "reaches-in"])
+        "reaches-in", "ioctl-returns-None", "set-mac-raises"])
 def test_a_broken_driver_is_caught_with_its_rule(methods: dict[str, Any], rule: str) -> None:
     factory = patched(**methods)
     h = run_scenario(factory, LIFE)

@@ -348,3 +348,28 @@ def test_get_stats(kernel: Kernel) -> None:
 def test_free_write_constant() -> None:
     """SKB-10: FREE_WRITE is 0 and FREE_READ 1, as in 2.0's skbuff.h."""
     assert FREE_WRITE == 0
+
+
+def test_ioctl_path_methods_are_called_and_their_absence_is_eopnotsupp() -> None:
+    """SIOCSIFHWADDR, SIOCSIFMAP, SIOCDEVPRIVATE and SIOCSIFMTU reach the device's methods
+    (CB-16..19); a device without one answers -EOPNOTSUPP (MTU: set directly)."""
+    from netdevspec.reference import EOPNOTSUPP, Device, IfMap, Kernel
+
+    k = Kernel()
+    seen: list[tuple[str, object]] = []
+    dev = Device("dummy0", init=lambda d: 0)
+    assert k.register_netdev(dev) == 0
+    assert k.dev_set_mac_address(dev, b"\x00" * 6) == -EOPNOTSUPP
+    assert k.dev_set_config(dev, IfMap()) == -EOPNOTSUPP
+    assert k.dev_private_ioctl(dev, None, 0x89F0) == -EOPNOTSUPP
+    assert k.dev_set_mtu(dev, 1400) == 0 and dev.mtu == 1400
+    dev.set_mac_address = lambda d, a: seen.append(("mac", a)) or 0
+    dev.do_ioctl = lambda d, ifr, cmd: seen.append(("ioctl", cmd)) or 0
+    dev.change_mtu = lambda d, mtu: seen.append(("mtu", mtu)) or -22
+    assert k.dev_set_mac_address(dev, b"\x01" * 6) == 0
+    assert k.dev_private_ioctl(dev, None, 0x89F1) == 0
+    assert k.dev_set_mtu(dev, 9000) == -22
+    assert seen == [("mac", b"\x01" * 6), ("ioctl", 0x89F1), ("mtu", 9000)]
+    dev.do_ioctl = lambda d, ifr, cmd: None
+    assert k.dev_private_ioctl(dev, None, 0x89F0) == -5
+    assert k.misuse_kinds()[-1] == "callback_bad_return"
