@@ -255,3 +255,25 @@ def test_scenario_program_names_the_factory() -> None:
     prog = scenario_program("pkg.mod:MAKE", [step("insmod", i=0)], seed=7)
     assert "from pkg.mod import MAKE as FACTORY" in prog and "seed 7" in prog
     assert "h.insmod(i=0)" in prog
+
+
+def test_the_port_memo_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Port I/O obligations are remembered per (module, port) until the region table
+    changes; with the memo off, the same scenario gives the same findings and counts."""
+    from netdevspec.conformance import monitor as mon
+    from netdevspec.reference.buggy import CATALOGUE
+
+    bug = next(b for b in CATALOGUE if b.id == "port-outside-region")
+    steps = [step("insmod", i=0), step("up", i=0), step("xmit", i=0, count=3),
+             step("rx", card=0, count=3), step("down", i=0), step("rmmod", i=0)]
+    results = []
+    for memo in (True, False):
+        monkeypatch.setattr(mon, "_PORT_KEY_COVERS",
+                            mon._PORT_KEY_COVERS if memo else frozenset())
+        for factory in (DRIVERS["skeleton"], bug.load()):
+            h = run_scenario(factory, steps)
+            assert h.monitor._port_memo is memo
+            results.append(([(f.rule, f.message) for f in h.monitor.findings],
+                            dict(h.monitor.exercised)))
+    assert results[:2] == results[2:]
+    assert results[1][0] and results[1][0][0][0] == "res.port.claimed"
