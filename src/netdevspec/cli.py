@@ -91,8 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("drivers", nargs="*", metavar="MODULE:FACTORY",
                        help="the driver factories to check (default: the bundled reference "
                        "drivers)")
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text (default) or the versioned JSON report")
+    check.add_argument("--format", choices=("text", "json", "junit", "sarif"), default="text",
+                       help="text (default), the versioned JSON report, JUnit XML, or SARIF "
+                       "2.1.0 (with each failure's scenario as a code flow)")
     check.add_argument("--examples", type=int, default=200, metavar="N",
                        help="generated scenarios per round (default 200)")
     check.add_argument("--seed", type=int, default=0, help="scenario seed (default 0)")
@@ -295,6 +296,15 @@ def _check(args: argparse.Namespace) -> int:
         if args.format == "json":
             json.dump({"version": 1, "reports": [r.to_json() for r in reports]}, out,
                       indent=2)
+            out.write("\n")
+        elif args.format == "junit":
+            from netdevspec.conformance.formats import to_junit
+
+            out.write(to_junit(reports))
+        elif args.format == "sarif":
+            from netdevspec.conformance.formats import to_sarif
+
+            json.dump(to_sarif(reports), out, indent=2)
             out.write("\n")
         else:
             for r in reports:

@@ -277,3 +277,18 @@ def test_the_port_memo_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> No
                             dict(h.monitor.exercised)))
     assert results[:2] == results[2:]
     assert results[1][0] and results[1][0][0][0] == "res.port.claimed"
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif"])
+def test_check_writes_junit_and_sarif(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import xml.etree.ElementTree as ET
+
+    assert main(["check", "netdevspec.reference.drivers.dummy:FACTORY", "--examples", "3",
+                 "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "junit":
+        root = ET.fromstring(out)
+        assert root.tag == "testsuites" and root.get("failures") == "0"
+    else:
+        log = json.loads(out)
+        assert log["version"] == "2.1.0" and log["runs"][0]["results"] == []
