@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -305,7 +306,10 @@ class Harness:
             def alarm(signum: int, frame: Any) -> None:
                 raise CallbackTimeout(what)
             old = signal.signal(signal.SIGALRM, alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.time_limit)
+            # Another timer (pytest-timeout's, say) is put back afterwards, less the time
+            # this step took.
+            outer, _ = signal.setitimer(signal.ITIMER_REAL, self.time_limit)
+            started = time.monotonic()
         try:
             yield
         except CallbackTimeout:
@@ -318,6 +322,9 @@ class Harness:
             if timed:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, old)
+                if outer > 0:
+                    signal.setitimer(signal.ITIMER_REAL,
+                                     max(outer - (time.monotonic() - started), 0.001))
         self._watch()
 
     def finish(self) -> None:

@@ -156,10 +156,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _prove(args)
         if args.command == "rules":
             return _rules(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "replay":
-            return _replay(args)
+        if args.command in ("check", "replay"):
+            # As `python -m` does: driver modules in the current directory are importable.
+            cwd = os.getcwd()
+            added = cwd not in sys.path
+            if added:
+                sys.path.insert(0, cwd)
+            try:
+                return _check(args) if args.command == "check" else _replay(args)
+            finally:
+                if added and cwd in sys.path:
+                    sys.path.remove(cwd)
         return _docs(args)
     except NetdevspecError as e:
         print(f"netdevspec: error: {e}", file=sys.stderr)

@@ -292,3 +292,32 @@ def test_check_writes_junit_and_sarif(fmt: str, capsys: pytest.CaptureFixture[st
     else:
         log = json.loads(out)
         assert log["version"] == "2.1.0" and log["runs"][0]["results"] == []
+
+
+def test_a_step_puts_back_an_outer_timer() -> None:
+    """pytest-timeout (signal method) and the like keep their timer across a check."""
+    import signal
+
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+    fired: list[int] = []
+    old = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30.0)
+        run_scenario(dummy.FACTORY, LIFE, time_limit=2.0)
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 20.0 < remaining <= 30.0 and fired == []
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_check_imports_drivers_from_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "mine.py").write_text("from netdevspec.reference.drivers.dummy import "
+                                      "FACTORY\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "mine:FACTORY", "--examples", "2"]) == 0
+    assert "mine:FACTORY: " in capsys.readouterr().out
+    assert str(tmp_path) not in sys.path
