@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from broken import double_free, leak, patched
 from netdevspec.conformance.check import check_driver, load_factory, report_schema
 from netdevspec.conformance.harness import Harness, run_scenario, scenario_program, step
 from netdevspec.reference.drivers import DRIVERS, dummy
@@ -51,31 +52,6 @@ def test_reference_drivers_pass_every_rule(name: str) -> None:
 
 
 # -- broken drivers, one per mechanism ----------------------------------------------------------
-
-def patched(**methods: Any) -> Any:
-    """dummy's factory with some of the model's methods replaced (each gets the handle and
-    the original method)."""
-    def factory(handle: Any, instance: int = 0, **params: int) -> Any:
-        model = dummy.FACTORY(handle, instance=instance, **params)
-        for name, make in methods.items():
-            setattr(model, name, make(handle, getattr(model, name)))
-        return model
-    return factory
-
-
-def _double_free(h: Any, orig: Any) -> Any:
-    def xmit(skb: Any, dev: Any) -> int:
-        rc = orig(skb, dev)
-        h.dev_kfree_skb(skb, h.FREE_WRITE)
-        return int(rc)
-    return xmit
-
-
-def _leak(h: Any, orig: Any) -> Any:
-    def xmit(skb: Any, dev: Any) -> int:
-        return 0  # accepted, never freed
-    return xmit
-
 
 def _sets_up(h: Any, orig: Any) -> Any:
     def op(dev: Any) -> int:
@@ -128,8 +104,8 @@ def _bad_ioctl(h: Any, orig: Any) -> Any:
 
 
 @pytest.mark.parametrize(("methods", "rule"), [
-    ({"dummy_xmit": _double_free}, "skb.use.alive"),
-    ({"dummy_xmit": _leak}, "mod.exit.buffers"),
+    ({"dummy_xmit": double_free}, "skb.use.alive"),
+    ({"dummy_xmit": leak}, "mod.exit.buffers"),
     ({"dummy_open": _sets_up}, "flg.driver.flags"),
     ({"dummy_open": _raises}, "drv.callback.raised"),
     ({"dummy_xmit": _returns_none}, "drv.callback.type"),
@@ -155,7 +131,7 @@ def test_a_hanging_callback_is_stopped_and_reported() -> None:
 
 def test_a_finding_comes_with_the_buffer_picture_and_a_replayable_program(
         tmp_path: Path) -> None:
-    report = check_driver(patched(dummy_xmit=_double_free), "broken:FACTORY", examples=5)
+    report = check_driver(patched(dummy_xmit=double_free), "broken:FACTORY", examples=5)
     failed = {r.rule.id: r for r in report.failed}
     r = failed["skb.use.alive"]
     assert r.finding is not None
@@ -207,8 +183,8 @@ def test_generated_scenarios_find_what_fixed_ones_miss() -> None:
 
 
 def test_runs_are_reproducible() -> None:
-    a = check_driver(patched(dummy_xmit=_leak), "x:F", examples=10, seed_=3).to_json()
-    b = check_driver(patched(dummy_xmit=_leak), "x:F", examples=10, seed_=3).to_json()
+    a = check_driver(patched(dummy_xmit=leak), "x:F", examples=10, seed_=3).to_json()
+    b = check_driver(patched(dummy_xmit=leak), "x:F", examples=10, seed_=3).to_json()
     assert a == b
 
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
+from broken import double_free, leak, patched
 from netdevspec.conformance.check import CheckReport, RuleResult, check_driver
 from netdevspec.conformance.formats import scenario_steps, to_junit, to_sarif
 from netdevspec.reference.drivers import dummy
@@ -29,38 +28,12 @@ LEAKY = "leaky:FACTORY"
 DOUBLE_FREE = "double_free:FACTORY"
 SCHEMA = Path(__file__).with_name("sarif-schema-2.1.0.json")
 
-Patch = Callable[[Any, Any], Any]
-
-
-def patched(**methods: Patch) -> Any:
-    """dummy's factory with some of the model's methods replaced (each gets the handle and
-    the original method)."""
-    def factory(handle: Any, instance: int = 0, **params: int) -> Any:
-        model = dummy.FACTORY(handle, instance=instance, **params)
-        for name, make in methods.items():
-            setattr(model, name, make(handle, getattr(model, name)))
-        return model
-    return factory
-
-
-def _leak(h: Any, orig: Any) -> Any:
-    def xmit(skb: Any, dev: Any) -> int:
-        return 0  # accepted, never freed: the module leaks it at rmmod
-    return xmit
-
-
-def _double_free(h: Any, orig: Any) -> Any:
-    def xmit(skb: Any, dev: Any) -> int:
-        rc = orig(skb, dev)
-        h.dev_kfree_skb(skb, h.FREE_WRITE)
-        return int(rc)
-    return xmit
 
 
 def _check_all() -> list[CheckReport]:
     return [check_driver(dummy.FACTORY, DUMMY, examples=5),
-            check_driver(patched(dummy_xmit=_leak), LEAKY, examples=5),
-            check_driver(patched(dummy_xmit=_double_free), DOUBLE_FREE, examples=5)]
+            check_driver(patched(dummy_xmit=leak), LEAKY, examples=5),
+            check_driver(patched(dummy_xmit=double_free), DOUBLE_FREE, examples=5)]
 
 
 @pytest.fixture(scope="module")
