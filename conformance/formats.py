@@ -22,18 +22,20 @@ model's behaviour, not a line of its source.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from netdevspec.conformance.check import CheckReport, RuleResult
 
 from netdevspec import __version__
 
-__all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "TOOL_NAME", "scenario_steps", "to_junit",
-           "to_sarif"]
+__all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "TOOL_NAME", "driver_source", "scenario_steps",
+           "to_junit", "to_sarif"]
 
 #: The ``$schema`` of the SARIF logs :func:`to_sarif` writes.
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -203,11 +205,46 @@ class _LogicalLocations:
         return {"index": i, **self.items[i]}
 
 
+def driver_source(ref: str) -> dict[str, Any] | None:
+    """A SARIF physical location for the driver ``MODULE:FACTORY``: the module's file
+    (relative to the current directory, under ``%SRCROOT%``, when it lies below it) and
+    the line that defines the factory. None when the module cannot be found. The module
+    is located, not imported (``--isolate`` keeps driver code out of this process)."""
+    mod, _, attr = ref.partition(":")
+    try:
+        spec = importlib.util.find_spec(mod)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    path = Path(spec.origin).resolve()
+    line = 1
+    pattern = re.compile(rf"^\s*(def\s+{re.escape(attr)}\b|{re.escape(attr)}\s*[:=])")
+    try:
+        for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if pattern.match(text):
+                line = n
+                break
+    except OSError:
+        return None
+    try:
+        artifact = {"uri": path.relative_to(Path.cwd().resolve()).as_posix(),
+                    "uriBaseId": "%SRCROOT%"}
+    except ValueError:
+        artifact = {"uri": path.as_uri()}
+    return {"artifactLocation": artifact, "region": {"startLine": line}}
+
+
 def _sarif_run(report: CheckReport) -> dict[str, Any]:
     index = {r.rule.id: i for i, r in enumerate(report.rules)}
     logical = _LogicalLocations(report.driver)
+    source = driver_source(report.driver)
     results = [_sarif_result(report, r, index[r.rule.id], logical)
                for r in report.rules if r.verdict == "FAIL"]
+    if source is not None:  # GitHub code scanning needs a file for each result
+        for res in results:
+            for loc in res["locations"]:
+                loc["physicalLocation"] = source
     notes = [{"level": "warning",
               "message": {"text": f"{r.rule.id} {_UNRESOLVED} where it applied"
                           if r.verdict == "UNRESOLVED" else

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from broken import double_free, leak, patched
 from netdevspec.conformance.check import CheckReport, RuleResult, check_driver
-from netdevspec.conformance.formats import scenario_steps, to_junit, to_sarif
+from netdevspec.conformance.formats import driver_source, scenario_steps, to_junit, to_sarif
 from netdevspec.reference.drivers import dummy
 
 import netdevspec
@@ -299,3 +299,30 @@ def test_sarif_unresolved_rules_are_notifications(reports: list[CheckReport]) ->
     rules = run["tool"]["driver"]["rules"]
     assert rules[note["associatedRule"]["index"]]["id"] == note["associatedRule"]["id"] == rid
     assert run["results"] == []
+
+
+def test_a_result_points_at_the_drivers_source_when_it_can_be_found(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        sarif_validator: jsonschema.protocols.Validator) -> None:
+    """GitHub code scanning wants a file per result: the driver module and its factory's
+    line, relative to the current directory under %SRCROOT%."""
+    (tmp_path / "leaky.py").write_text(
+        "from netdevspec.reference.drivers import dummy\n\n\n"
+        "def FACTORY(handle, instance=0, **params):\n"
+        "    model = dummy.FACTORY(handle, instance=instance, **params)\n"
+        "    model.dummy_xmit = lambda skb, dev: 0\n"
+        "    return model\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    report = check_driver(patched(dummy_xmit=leak), "leaky:FACTORY", examples=3)
+    log = to_sarif([report])
+    sarif_validator.validate(log)
+    loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert loc == {"artifactLocation": {"uri": "leaky.py", "uriBaseId": "%SRCROOT%"},
+                   "region": {"startLine": 4}}
+    # A module outside the current directory is named by its file URI; an unknown one
+    # gets no physical location.
+    src = driver_source("netdevspec.reference.drivers.dummy:FACTORY")
+    assert src is not None and src["artifactLocation"]["uri"].startswith("file://")
+    assert src["artifactLocation"]["uri"].endswith("/dummy.py")
+    assert driver_source("no_such_module_xyz:FACTORY") is None
