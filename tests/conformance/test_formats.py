@@ -306,7 +306,7 @@ def test_a_result_points_at_the_drivers_source_when_it_can_be_found(
         sarif_validator: jsonschema.protocols.Validator) -> None:
     """GitHub code scanning wants a file per result: the driver module and its factory's
     line, relative to the current directory under %SRCROOT%."""
-    (tmp_path / "leaky.py").write_text(
+    (tmp_path / "sarif_located_driver.py").write_text(
         "from netdevspec.reference.drivers import dummy\n\n\n"
         "def FACTORY(handle, instance=0, **params):\n"
         "    model = dummy.FACTORY(handle, instance=instance, **params)\n"
@@ -314,11 +314,13 @@ def test_a_result_points_at_the_drivers_source_when_it_can_be_found(
         "    return model\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    report = check_driver(patched(dummy_xmit=leak), "leaky:FACTORY", examples=3)
+    report = check_driver(patched(dummy_xmit=leak), "sarif_located_driver:FACTORY",
+                          examples=3)
     log = to_sarif([report])
     sarif_validator.validate(log)
     loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-    assert loc == {"artifactLocation": {"uri": "leaky.py", "uriBaseId": "%SRCROOT%"},
+    assert loc == {"artifactLocation": {"uri": "sarif_located_driver.py",
+                                         "uriBaseId": "%SRCROOT%"},
                    "region": {"startLine": 4}}
     # A module outside the current directory is named by its file URI; an unknown one
     # gets no physical location.
