@@ -16,8 +16,9 @@ It also checks the device-structure fields the driver writes between two events 
 are the spec's dev_setup_fields and dev_set_status steps). On request,
 :meth:`SpecMonitor.check_invariants` checks every invariant.
 
-No rule is restated here. The table :data:`CALLS` only says which spec operation a
-kernel function is, and how its arguments become the operation's parameters. Every
+No rule is restated here. The table :data:`CALLS`, derived from the bindings declared on
+the handle's functions, only says which spec operation a kernel function is and how its
+arguments become the operation's parameters. Every
 verdict comes from evaluating the spec's own rule objects on a
 :class:`~netdevspec.conformance.live.LiveState`. Each evaluation is counted per rule, so a
 report can tell a rule that passed from one that was never exercised.
@@ -32,21 +33,21 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from netdevspec.conformance.handle import BINDINGS, Builder, positional
 from netdevspec.conformance.live import LiveState
 from netdevspec.conformance.model_rules import MODEL_RULES
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
-from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region
-from netdevspec.reference.skbuff import GFP_ATOMIC
+from netdevspec.reference.kernel import IrqAction, Region
 from netdevspec.spec import SPEC
-from netdevspec.spec.logic import And, evaluate
+from netdevspec.spec.logic import And, evaluate, symbols_of
 from netdevspec.spec.rules import Operation, Rule, Spec, Use
+from netdevspec.spec.vocabulary import DEV
 
 from netdevspec.errors import SpecError
 
 __all__ = ["CALLS", "Finding", "SpecMonitor", "describe"]
 
 Env = dict[str, Any]
-Builder = Callable[["SpecMonitor", Any, tuple[Any, ...]], Env | None]
 
 
 @dataclass(frozen=True)
@@ -102,111 +103,33 @@ def buffer_picture(s: SkBuff) -> str:
 
 # -- how kernel functions become spec operations ---------------------------------------------
 
-def _b(*names: str) -> Builder:
-    """Positional arguments bound to parameter names, plus the caller ``c``."""
-    def build(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-        env: Env = {"c": c}
-        for n, v in zip(names, args, strict=False):
-            if n:
-                env[n] = mon.value(v)
-        return env
-    return build
-
-
-def _request_irq(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-    irq, handler, flags, _name, dev_id = (*args, None, None, None, None, None)[:5]
-    flags = flags if isinstance(flags, int) else 0
-    return {"c": c, "irq": irq, "handler": handler is not None,
-            "shirq": bool(flags & SA_SHIRQ), "sa_interrupt": bool(flags & SA_INTERRUPT),
-            "dev_id": dev_id, "a": None}
-
-
-def _free_irq(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-    irq = args[0]
-    dev_id = args[1] if len(args) > 1 else None
-    return {"c": c, "irq": irq, "dev_id": dev_id, "a": None}
-
-
-def _dequeue(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-    q = mon.value(args[0]) if args else None
-    head = args[0] if args and isinstance(args[0], SkBuffHead) else None
-    return {"c": c, "q": q, "b": None if head is None or not head.qlen else head.next}
-
-
-def _alloc_name(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-    fmt = args[1] if len(args) > 1 else ""
-    prefix = fmt.split("%d")[0] if isinstance(fmt, str) else ""
-    return {"c": c, "d": args[0] if args else None, "fmt": mon.live.names.prefix(prefix),
-            "i": 0}
-
-
-def _alloc(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-    size = args[0] if args else 0
-    priority = args[1] if len(args) > 1 else GFP_ATOMIC
-    return {"c": c, "n": size, "atomic": priority == GFP_ATOMIC,
-            "in_irq": mon.kernel.in_interrupt}
-
-
-def _put_data(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-    data = args[1] if len(args) > 1 else b""
-    return {"c": c, "b": args[0] if args else None,
-            "n": len(data) if isinstance(data, (bytes, bytearray, memoryview)) else 0}
-
-
-def _mod(mon: SpecMonitor, c: Any, args: tuple[Any, ...]) -> Env | None:
-    return {"m": c}
-
-
-#: Kernel function -> (spec operation, how its arguments become the parameters).
+#: Kernel function -> (spec operation, how its arguments become the parameters), derived
+#: from the bindings declared on the handle's functions (:data:`BINDINGS`).
 CALLS: dict[str, tuple[str, Builder]] = {
-    "alloc_skb": ("alloc_skb", _alloc),
-    "dev_alloc_skb": ("dev_alloc_skb", _b("n")),
-    "skb_reserve": ("skb_reserve", _b("b", "n")),
-    "skb_put": ("skb_put", _b("b", "n")),
-    "skb_push": ("skb_push", _b("b", "n")),
-    "skb_pull": ("skb_pull", _b("b", "n")),
-    "skb_trim": ("skb_trim", _b("b", "n")),
-    "skb_headroom": ("skb_headroom", _b("b")),
-    "skb_tailroom": ("skb_tailroom", _b("b")),
-    "skb_read": ("skb_data", _b("b")),
-    "skb_write": ("skb_data", _b("b")),
-    "skb_put_data": ("skb_put", _put_data),
-    "kfree_skb": ("kfree_skb", _b("b")),
-    "dev_kfree_skb": ("dev_kfree_skb", _b("b")),
-    "skb_clone": ("skb_clone", _b("b")),
-    "skb_copy": ("skb_copy", _b("b")),
-    "skb_queue_head_init": ("skb_queue_head_init", _b("q")),
-    "skb_queue_tail": ("skb_queue_tail", _b("q", "b")),
-    "skb_queue_head": ("skb_queue_head", _b("q", "b")),
-    "skb_dequeue": ("skb_dequeue", _dequeue),
-    "skb_peek": ("skb_peek", _dequeue),
-    "skb_unlink": ("skb_unlink", _b("b")),
-    "skb_insert": ("skb_insert", _b("b", "b2")),
-    "skb_append": ("skb_append", _b("b", "b2")),
-    "request_irq": ("request_irq", _request_irq),
-    "free_irq": ("free_irq", _free_irq),
-    "check_region": ("check_region", _b("from", "num")),
-    "request_region": ("request_region", _b("from", "num")),
-    "release_region": ("release_region", _b("from", "num")),
-    "request_dma": ("request_dma", _b("ch")),
-    "free_dma": ("free_dma", _b("ch")),
-    "register_netdev": ("register_netdev", _b("d")),
-    "unregister_netdev": ("unregister_netdev", _b("d")),
-    "dev_alloc_name": ("dev_alloc_name", _alloc_name),
-    "ether_setup": ("ether_setup", _b("d")),
-    "dev_queue_xmit": ("dev_queue_xmit", _b("b", "d", "pri")),
-    "dev_tint": ("dev_tint", _b("d")),
-    "netif_rx": ("netif_rx", _b("b")),
-    "eth_type_trans": ("eth_type_trans", _b("b", "d")),
-    "MOD_INC_USE_COUNT": ("mod_inc_use_count", _mod),
-    "MOD_DEC_USE_COUNT": ("mod_dec_use_count", _mod),
-    "inb": ("port_io", _b("port")), "inw": ("port_io", _b("port")),
-    "inl": ("port_io", _b("port")), "insb": ("port_io", _b("port")),
-    "insw": ("port_io", _b("port")), "insl": ("port_io", _b("port")),
-    "outb": ("port_io", _b("", "port")), "outw": ("port_io", _b("", "port")),
-    "outl": ("port_io", _b("", "port")), "outsb": ("port_io", _b("port")),
-    "outsw": ("port_io", _b("port")), "outsl": ("port_io", _b("port")),
-}
+    b.name: (b.op, b.build if b.build is not None else positional())
+    for b in BINDINGS.values() if b.op is not None}
+
+
+def _touches_devices(op: Operation) -> bool:
+    """Whether an operation reads or changes a device's fields or registration: some
+    symbol of a device (its first argument is a Dev) is in its frame or its read set."""
+    exprs = [u.formula for u in op.obligations]
+    for case in op.cases:
+        exprs += [case.guard, *(u.formula for u in (*case.obligations, *case.guarantees))]
+    syms = {sym for e in exprs for sym in symbols_of(e)}
+    syms |= {f.sym for case in op.cases for f in case.modifies}
+    return any(sym.args and sym.args[0] == DEV for sym in syms)
+
+
+def device_calls(spec: Spec = SPEC) -> frozenset[str]:
+    """The kernel functions whose effect depends on, or changes, a device's fields or
+    registration (from each bound operation's frame and read set; an exempt function
+    declares it)."""
+    ops = {op.name: op for op in spec.operations}
+    return frozenset(b.name for b in BINDINGS.values()
+                     if (b.op is not None and b.op in ops and _touches_devices(ops[b.op]))
+                     or (b.op is None and b.devices))
+
 
 #: Callbacks (the first word of the kernel's description) -> the spec operation that
 #: their return is.
@@ -223,9 +146,7 @@ _FIELDS = attrgetter(*_SETUP, *_STATUS)
 #: field rules read (registered, phase, owner) changes only there, so a write is judged
 #: against the state it was made in. Other calls (buffers, queues, ports, IRQs, DMA)
 #: neither read nor write device fields.
-_DEVICE_CALLS = frozenset({"register_netdev", "unregister_netdev", "ether_setup",
-                           "dev_alloc_name", "init_etherdev", "dev_get", "dev_queue_xmit",
-                           "dev_tint"})
+_DEVICE_CALLS = device_calls()
 
 
 _MAX_READS = 40
@@ -336,6 +257,10 @@ class SpecMonitor:
         if isinstance(v, Device):
             self.live.see_device(v)
         return v
+
+    def name_prefix(self, prefix: str) -> Any:
+        """The spec's code for a ``fmt%d`` name prefix (for dev_alloc_name's binding)."""
+        return self.live.names.prefix(prefix)
 
     def judged(self, m: Module | None) -> bool:
         """Whether calls made as ``m`` are checked (the driver's own modules)."""

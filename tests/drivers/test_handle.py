@@ -244,3 +244,42 @@ def test_make_module_names_and_params(kernel: Kernel) -> None:
         make_module(kernel, dummy.FACTORY, io=0x300)
     with pytest.raises(ValueError, match="instance"):
         make_module(kernel, dummy.FACTORY, instance=-1)
+
+
+def test_every_handle_function_is_bound_or_exempt_with_a_reason() -> None:
+    """One declaration per kernel function: its spec operation (which exists) or why it
+    has none; the monitor's call table is exactly the bound ones."""
+    from netdevspec.conformance.handle import BINDINGS
+    from netdevspec.conformance.monitor import CALLS
+    from netdevspec.spec import SPEC
+
+    public = {n for n in dir(KernelHandle) if not n.startswith("_")
+              and callable(getattr(KernelHandle, n))
+              and not isinstance(getattr(KernelHandle, n), type)}
+    assert public == set(BINDINGS)
+    ops = {op.name for op in SPEC.operations}
+    for b in BINDINGS.values():
+        assert (b.op is None) != (not b.exempt), b.name
+        assert b.op is None or b.op in ops, b.name
+        assert b.op is not None or len(b.exempt) > 20, b.name
+    assert set(CALLS) == {b.name for b in BINDINGS.values() if b.op is not None}
+
+
+def test_port_io_with_a_pause_is_judged_like_port_io(kernel: Kernel) -> None:
+    """inb_p/outb_p are port I/O too: on an unclaimed port they break res.port.claimed,
+    as inb/outb do (they once bypassed the monitor)."""
+    from netdevspec.conformance.monitor import SpecMonitor
+
+    found = {}
+    for fn in ("outb", "outb_p", "inb", "inb_p"):
+        k = Kernel()
+        mon = SpecMonitor(k).attach()
+        module = Module("m")
+        k.insmod(module)
+        h = KernelHandle(k, module, mon)
+        if fn.startswith("out"):
+            getattr(h, fn)(0, 0x300)
+        else:
+            getattr(h, fn)(0x300)
+        found[fn] = sorted({f.rule for f in mon.findings})
+    assert found == {fn: ["res.port.claimed"] for fn in found}
