@@ -25,6 +25,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from netdevspec.conformance.boundary import DEFAULT_MEMORY_MB, DriverHost, DriverStartFailed
 from netdevspec.conformance.harness import (
     Factory,
     Harness,
@@ -41,19 +42,27 @@ from netdevspec.spec.rules import Rule, RuleKind
 
 from netdevspec.errors import UsageError
 
-__all__ = ["CheckReport", "RuleResult", "check_driver", "load_factory", "report_from_json",
+__all__ = ["CheckReport", "RuleResult", "check_driver", "load_factory", "parse_ref",
+           "report_from_json",
            "report_schema", "rule_by_id", "scenarios", "shrink"]
 
 REPORT_VERSION = 1
 
 
-def load_factory(ref: str) -> Factory:
-    """The driver factory named ``module:attr`` (e.g. ``mydriver:FACTORY``)."""
+def parse_ref(ref: str) -> tuple[str, str]:
+    """``module:attr`` split in two; a usage error if ``ref`` is not of that form."""
     mod, sep, attr = ref.partition(":")
     if not sep or not mod or not attr:
         raise UsageError(f"the driver {ref!r} is not of the form MODULE:FACTORY",
                          "check needs the module to import and the factory in it",
                          "write e.g. netdevspec.reference.drivers.dummy:FACTORY")
+    return mod, attr
+
+
+def load_factory(ref: str) -> Factory:
+    """The driver factory named ``module:attr`` (e.g. ``mydriver:FACTORY``), imported into
+    this process (``netdevspec check`` never does this: the driver's process imports it)."""
+    mod, attr = parse_ref(ref)
     try:
         module = importlib.import_module(mod)
     except ImportError as exc:
@@ -136,6 +145,9 @@ class CheckReport:
     examples: int
     rules: list[RuleResult] = field(default_factory=list)
     scenarios_run: int = 0
+    #: True when the check was interrupted (Ctrl-C, SIGTERM): the verdicts cover only the
+    #: scenarios run so far.
+    incomplete: bool = False
 
     def counts(self) -> Counter[str]:
         """How many rules got each verdict."""
@@ -158,7 +170,8 @@ class CheckReport:
         return {"version": REPORT_VERSION, "driver": self.driver, "seed": self.seed,
                 "examples": self.examples, "scenarios_run": self.scenarios_run,
                 "counts": dict(sorted(self.counts().items())),
-                "rules": [r.to_json() for r in self.rules]}
+                "rules": [r.to_json() for r in self.rules],
+                **({"incomplete": True} if self.incomplete else {})}
 
 
 def shrink(steps: Sequence[Step], still_fails: Callable[[list[Step]], bool]) -> list[Step]:
@@ -221,10 +234,41 @@ class _Found(Exception):
         self.rules = rules
 
 
-def check_driver(factory: Factory, ref: str, *, examples: int = 200, seed_: int = 0,
-                 time_limit: float = 2.0,
+def check_driver(factory: Factory | None, ref: str, *, examples: int = 200, seed_: int = 0,
+                 time_limit: float = 2.0, memory_mb: int = DEFAULT_MEMORY_MB,
                  progress: Callable[[str], None] | None = None) -> CheckReport:
-    """Check the driver built by ``factory`` (named ``ref``) and report per rule."""
+    """Check the driver built by ``factory`` (named ``ref``; with ``factory`` None, the
+    driver's own process imports ``ref``) and report per rule.
+
+    Every driver instance runs in a process of its own (:mod:`.boundary`): ``time_limit``
+    bounds each callback, ``memory_mb`` each process's address space.
+    """
+    host = DriverHost(factory, ref, time_limit=time_limit, memory_mb=memory_mb)
+    try:
+        try:
+            host.start()
+        except DriverStartFailed as exc:
+            return _start_failed(ref, seed_, examples, exc)
+        return _check(factory, ref, host, examples, seed_, time_limit, progress)
+    finally:
+        host.close()
+
+
+def _start_failed(ref: str, seed_: int, examples: int, exc: DriverStartFailed) -> CheckReport:
+    """The report of a driver whose module could not even be loaded."""
+    report = CheckReport(ref, seed_, examples)
+    for rule in judged_rules():
+        if rule.id == exc.rule:
+            f = Finding(rule.id, rule.statement, tuple(str(c) for c in rule.citations),
+                        exc.message, 0, f"import of {ref.partition(':')[0]}", None)
+            report.rules.append(RuleResult(rule, "FAIL", 1, 1, f, "loading the driver"))
+        else:
+            report.rules.append(RuleResult(rule, "NOT_APPLICABLE", 0, 0))
+    return report
+
+
+def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, seed_: int,
+           time_limit: float, progress: Callable[[str], None] | None) -> CheckReport:
     report = CheckReport(ref, seed_, examples)
     evaluations: Counter[str] = Counter()
     unresolved: Counter[str] = Counter()
@@ -233,13 +277,11 @@ def check_driver(factory: Factory, ref: str, *, examples: int = 200, seed_: int 
 
     hangs = [0]
 
-    def limit() -> float:
-        # A driver that hung three times has failed drv.callback.time already; later
-        # scenarios give its steps 20 ms, so checking it does not take hours.
-        return min(time_limit, 0.02) if hangs[0] >= 3 and time_limit > 0 else time_limit
-
     def run(steps: Sequence[Step]) -> Harness:
-        h = run_scenario(factory, steps, spec_ref=ref, time_limit=limit())
+        # A driver that hung three times has failed drv.callback.time already; later
+        # scenarios give its callbacks 20 ms, so checking it does not take hours.
+        host.time_limit = min(time_limit, 0.02) if hangs[0] >= 3 else time_limit
+        h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit, host=host)
         if h.aborted is not None:
             hangs[0] += 1
         return h
@@ -259,57 +301,61 @@ def check_driver(factory: Factory, ref: str, *, examples: int = 200, seed_: int 
             first.setdefault(f.rule, (f, name, list(steps)))
         return seen
 
-    for name, steps in fixed_scenarios().items():
-        if progress is not None:
-            progress(f"fixed scenario: {name}")
-        for rid in absorb(name, steps):
-            # Show the shortest part of the fixed scenario that still breaks the rule.
-            if first[rid][1] == name:
-                def fails(t: list[Step], rid: str = rid) -> bool:
-                    return finding(t, rid) is not None
+    try:
+        for name, steps in fixed_scenarios().items():
+            if progress is not None:
+                progress(f"fixed scenario: {name}")
+            for rid in absorb(name, steps):
+                # Show the shortest part of the fixed scenario that still breaks the rule.
+                if first[rid][1] == name:
+                    def fails(t: list[Step], rid: str = rid) -> bool:
+                        return finding(t, rid) is not None
 
-                short = shrink(steps, fails)
-                if len(short) < len(steps):
-                    first[rid] = (finding(short, rid) or first[rid][0], f"{name} (shrunk)",
-                                  short)
+                    short = shrink(steps, fails)
+                    if len(short) < len(steps):
+                        first[rid] = (finding(short, rid) or first[rid][0], f"{name} (shrunk)",
+                                      short)
 
-    # Random scenarios: each failure with a rule not seen yet is shrunk by Hypothesis.
-    known = set(first)
+        # Random scenarios: each failure with a rule not seen yet is shrunk by Hypothesis.
+        known = set(first)
 
-    def one_round(r: int) -> tuple[set[str], list[Step]] | None:
-        found: list[tuple[set[str], list[Step]]] = []
+        def one_round(r: int) -> tuple[set[str], list[Step]] | None:
+            found: list[tuple[set[str], list[Step]]] = []
 
-        @seed(seed_ + r)
-        @settings(max_examples=examples, deadline=None, database=None,
-                  phases=(Phase.generate, Phase.shrink),
-                  suppress_health_check=list(HealthCheck))
-        @given(scenarios())
-        def probe(steps: list[Step]) -> None:
-            h = run(steps)
-            evaluations.update(h.monitor.exercised)
-            failures.update(f.rule for f in h.monitor.findings if f.rule in known)
-            new = {f.rule for f in h.monitor.findings} - known
-            if new:
-                found.append((new, steps))
-                raise _Found(new)
+            @seed(seed_ + r)
+            @settings(max_examples=examples, deadline=None, database=None,
+                      phases=(Phase.generate, Phase.shrink),
+                      suppress_health_check=list(HealthCheck))
+            @given(scenarios())
+            def probe(steps: list[Step]) -> None:
+                h = run(steps)
+                evaluations.update(h.monitor.exercised)
+                failures.update(f.rule for f in h.monitor.findings if f.rule in known)
+                new = {f.rule for f in h.monitor.findings} - known
+                if new:
+                    found.append((new, steps))
+                    raise _Found(new)
 
-        try:
-            probe()
-        except _Found:
-            return found[-1]  # Hypothesis replays the shrunk example last
-        return None
+            try:
+                probe()
+            except _Found:
+                return found[-1]  # Hypothesis replays the shrunk example last
+            return None
 
-    for r in range(8 if examples > 0 else 0):
-        if progress is not None:
-            progress(f"random scenarios, round {r + 1}")
-        got = one_round(r)
-        if got is None:
-            break
-        new, steps = got
-        for rid in new:
-            first.pop(rid, None)
-        known |= absorb("generated (shrunk by Hypothesis)", steps)
-    report.scenarios_run += examples
+        for r in range(8 if examples > 0 else 0):
+            if progress is not None:
+                progress(f"random scenarios, round {r + 1}")
+            got = one_round(r)
+            if got is None:
+                break
+            new, steps = got
+            for rid in new:
+                first.pop(rid, None)
+            known |= absorb("generated (shrunk by Hypothesis)", steps)
+        report.scenarios_run += examples
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM: the verdicts below cover what ran; the report says so.
+        report.incomplete = True
 
     for rule in judged_rules():
         n, bad = evaluations[rule.id], failures[rule.id]

@@ -58,7 +58,8 @@ _CALL = re.compile(r"(?P<name>[A-Za-z_]\w*)\(")
 def scenario_steps(program: str) -> list[str]:
     """The harness calls of a replay program (``RuleResult.program``), in order: its
     ``h.`` lines, e.g. ``h.xmit(count=3, i=0, pri=0)``, ending with ``h.finish()``."""
-    return [line for line in program.splitlines() if line.startswith("h.")]
+    steps = [line.strip() for line in program.splitlines() if line.strip().startswith("h.")]
+    return [s for s in steps if s != "h.close()"]
 
 
 def _xml(text: str) -> str:

@@ -31,6 +31,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from netdevspec.conformance.boundary import (
+    DriverGone,
+    DriverHost,
+    DriverProcess,
+    DriverRaised,
+    RemoteModule,
+)
 from netdevspec.conformance.handle import DriverModule, make_module
 from netdevspec.conformance.monitor import SpecMonitor
 from netdevspec.reference import (
@@ -93,21 +100,26 @@ class Harness:
     """A reference kernel with cards, a protocol and the driver under test, monitored.
 
     ``factory`` is the driver's ``FACTORY``; ``spec_ref`` names it (``module:attr``) for
-    the replay program. ``time_limit`` bounds each step (seconds; 0: none).
+    the replay program. With ``host`` (a started
+    :class:`~netdevspec.conformance.boundary.DriverHost`), each driver instance runs in a
+    process of its own and the host's limits apply (what ``netdevspec check`` does);
+    without, the driver runs in this process (trusted code only: tests and benchmarks of
+    the reference drivers), each step bounded by ``time_limit`` seconds (0: none).
     """
 
-    factory: Factory
+    factory: Factory | None
     spec_ref: str = "?"
     time_limit: float = 2.0
     params: dict[str, int] = field(default_factory=dict)
     record: Callable[[str, dict[str, Any]], None] | None = None
+    host: DriverHost | None = None
 
     def __post_init__(self) -> None:
         self.kernel = Kernel()
         self.cards = [self.kernel.attach_card(SimpleNic(mac=mac, irq=irq), base)
                       for base, irq, mac in CARDS]
         self.monitor = SpecMonitor(self.kernel, record=self.record).attach()
-        self.instances: dict[int, DriverModule] = {}
+        self.instances: dict[int, DriverModule | RemoteModule] = {}
         self.loaded: set[int] = set()
         self.received: list[SkBuff] = []
         self.kernel.dev_add_pack(PacketType(ETH_P_IP, self._protocol))
@@ -120,14 +132,33 @@ class Harness:
         self.kernel.kfree_skb(skb)
 
     # -- driver instances -------------------------------------------------------------------
-    def _instance(self, i: int) -> DriverModule:
+    def _instance(self, i: int) -> DriverModule | RemoteModule:
         dm = self.instances.get(i)
         if dm is None:
-            dm = make_module(self.kernel, self.factory, monitor=self.monitor, instance=i,
-                             **self.params)
+            if self.host is None:
+                if self.factory is None:
+                    raise ValueError("an in-process harness needs the driver's factory; "
+                                     "pass it, or a DriverHost that has it")
+                dm = make_module(self.kernel, self.factory, monitor=self.monitor, instance=i,
+                                 **self.params)
+            else:
+                module = Module("<driver model being built>")
+                proc = DriverProcess(self.host, self.kernel, self.monitor, module)
+                module.name, module.init_module, module.cleanup_module = proc.build(
+                    i, self.params)
+                dm = RemoteModule(module, proc)
             self.instances[i] = dm
             self.monitor.modules.add(dm.module.name)
         return dm
+
+    def close(self) -> None:
+        """End the driver processes (with a finding for anything they left running)."""
+        for dm in self.instances.values():
+            if isinstance(dm, RemoteModule):
+                for what in dm.process.leftovers():
+                    self.monitor.report_model_rule("drv.process", f"at the end of the scenario, "
+                                                   f"{what}", dm.module, "end of the scenario")
+                dm.process.kill()
 
     def devices(self, i: int) -> list[Device]:
         """The devices instance ``i`` has registered."""
@@ -138,9 +169,11 @@ class Harness:
         """Load driver instance ``i`` (a new model object each time, as a reload would)."""
         if i in self.loaded:
             return
-        self.instances.pop(i, None)
-        dm = self._instance(i)
+        old = self.instances.pop(i, None)
+        if isinstance(old, RemoteModule):
+            old.process.kill()
         with self._guard(f"insmod of instance {i}"):
+            dm = self._instance(i)
             rc = self.kernel.insmod(dm.module)
         if rc == 0:
             self.loaded.add(i)
@@ -300,7 +333,7 @@ class Harness:
         """Run a step under the time limit; an overrun ends the scenario with a finding."""
         if self.aborted is not None:
             raise _Aborted(self.aborted)
-        timed = (self.time_limit > 0 and hasattr(signal, "setitimer")
+        timed = (self.host is None and self.time_limit > 0 and hasattr(signal, "setitimer")
                  and threading.current_thread() is threading.main_thread())
         if timed:
             def alarm(signum: int, frame: Any) -> None:
@@ -317,6 +350,16 @@ class Harness:
             self.aborted = f"{what} ran past the {self.time_limit:g} s limit"
             self.monitor.report_model_rule("drv.callback.time", self.aborted,
                                            owner if isinstance(owner, Module) else None, what)
+            raise _Aborted(self.aborted) from None
+        except DriverGone as gone:
+            owner = self.kernel.current
+            self.aborted = f"{what}: {gone.message}"
+            self.monitor.report_model_rule(gone.rule, self.aborted,
+                                           owner if isinstance(owner, Module) else None, what)
+            raise _Aborted(self.aborted) from None
+        except DriverRaised as exc:  # the factory itself (callbacks go through the kernel)
+            self.aborted = f"{what}: the driver's factory raised {exc!r}"
+            self.monitor.report_model_rule("drv.callback.raised", self.aborted, None, what)
             raise _Aborted(self.aborted) from None
         finally:
             if timed:
@@ -345,11 +388,13 @@ class _Aborted(Exception):
     """The scenario cannot go on (a callback hung)."""
 
 
-def run_scenario(factory: Factory, steps: Sequence[Step], *, spec_ref: str = "?",
+def run_scenario(factory: Factory | None, steps: Sequence[Step], *, spec_ref: str = "?",
                  time_limit: float = 2.0,
-                 record: Callable[[str, dict[str, Any]], None] | None = None) -> Harness:
-    """Run ``steps`` on a fresh machine, then unload everything; return the harness."""
-    h = Harness(factory, spec_ref=spec_ref, time_limit=time_limit, record=record)
+                 record: Callable[[str, dict[str, Any]], None] | None = None,
+                 host: DriverHost | None = None) -> Harness:
+    """Run ``steps`` on a fresh machine, then unload everything; return the harness. With
+    ``host``, each driver instance runs in a process of its own (see :class:`Harness`)."""
+    h = Harness(factory, spec_ref=spec_ref, time_limit=time_limit, record=record, host=host)
     try:
         for s in steps:
             if record is not None:
@@ -364,23 +409,32 @@ def run_scenario(factory: Factory, steps: Sequence[Step], *, spec_ref: str = "?"
     else:
         # Watched all along: the handle reports reads of its kernel, the guard overruns.
         h.monitor.exercise("drv.api.only")
-        if h.time_limit > 0 and hasattr(signal, "setitimer"):
+        if host is not None:
+            for rid in ("drv.callback.time", "drv.process", "drv.value", "drv.resources"):
+                h.monitor.exercise(rid)
+        elif h.time_limit > 0 and hasattr(signal, "setitimer"):
             h.monitor.exercise("drv.callback.time")
+    finally:
+        h.close()
     return h
 
 
 def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None = None) -> str:
-    """``steps`` as a Python program that replays the scenario and prints the findings."""
+    """``steps`` as a Python program that replays the scenario, with the driver in a process
+    of its own as ``netdevspec check`` runs it, and prints the findings."""
     mod, _, attr = factory_ref.partition(":")
     lines = [
         "# A scenario found by `netdevspec check`" + (f" (seed {seed})" if seed is not None
                                                       else "") + "; run it with python.",
         f"from {mod} import {attr} as FACTORY",
+        "from netdevspec.conformance.boundary import DriverHost",
         "from netdevspec.conformance.harness import Harness",
         "",
-        f"h = Harness(FACTORY, spec_ref={factory_ref!r})",
-        *[s.source() for s in steps],
-        "h.finish()",
+        f"with DriverHost(FACTORY, {factory_ref!r}) as host:",
+        f"    h = Harness(FACTORY, spec_ref={factory_ref!r}, host=host)",
+        *["    " + s.source() for s in steps],
+        "    h.finish()",
+        "    h.close()",
         "for f in h.monitor.findings:",
         "    print(f.rule, '-', f.message, '@', f.where)",
     ]

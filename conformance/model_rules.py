@@ -46,4 +46,12 @@ MODEL_RULES: tuple[Rule, ...] = (
     _rule("drv.api.only", "a driver reaches the kernel only through the API's functions and "
           "the structures it is given, never through the kernel's internals",
           ("MOD-1", "kernel/module.c"), ("CB-21", "net/core/dev.c")),
+    _rule("drv.process", "a driver's code runs only when the kernel calls it and returns to "
+          "it: it does not end or kill its process, leave threads or processes running, or "
+          "break the channel to the kernel (in a kernel, each of these is a crash or a "
+          "corrupted machine)", ("MOD-1", "kernel/module.c"), ("CB-21", "net/core/dev.c")),
+    _rule("drv.value", "a driver passes the kernel, and writes into the kernel's structures, "
+          "only values a C driver could: ints that fit the field, byte strings of the field's "
+          "size, the structures it was given, its own functions, NULL",
+          ("FLD-1", "include/linux/netdevice.h"), ("SKB-1", "include/linux/skbuff.h")),
 )

@@ -39,6 +39,7 @@ from netdevspec.conformance.model_rules import MODEL_RULES
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
 from netdevspec.reference.kernel import IrqAction, Region
 from netdevspec.spec import SPEC
+from netdevspec.spec import vocabulary as V
 from netdevspec.spec.logic import And, evaluate, symbols_of
 from netdevspec.spec.rules import Operation, Rule, Spec, Use
 from netdevspec.spec.vocabulary import DEV
@@ -147,6 +148,26 @@ _FIELDS = attrgetter(*_SETUP, *_STATUS)
 #: against the state it was made in. Other calls (buffers, queues, ports, IRQs, DMA)
 #: neither read nor write device fields.
 _DEVICE_CALLS = device_calls()
+
+
+#: A buffer field a driver may write -> the state symbol it is.
+_SKB_SYM: dict[str, Any] = {"data": V.skb_data, "tail": V.skb_tail, "len": V.skb_len,
+                            "free": V.skb_free, "dev": V.skb_dev, "protocol": V.skb_proto}
+
+
+def _instances(formula: Any, obj: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """``formula`` split into parts to evaluate for one object: each conjunct that is a
+    quantifier over one variable of the object's sort, with the variable bound to it;
+    any other conjunct whole."""
+    parts = list(formula.args) if formula.op == "and" else [formula]
+    out: list[tuple[Any, dict[str, Any]]] = []
+    for p in parts:
+        binders = p.payload if p.op == "forall" else None
+        if binders and len(binders) == 1 and binders[0].var.sort == V.SKB:
+            out.append((p.args[0], {binders[0].var.name: obj}))
+        else:
+            out.append((p, {}))
+    return out
 
 
 _MAX_READS = 40
@@ -549,6 +570,51 @@ class SpecMonitor:
                                                   "start": bool(d.start),
                                                   "tbusy": bool(d.tbusy),
                                                   "interrupt": bool(d.interrupt)}, writer)
+
+    def fields_written(self, c: Module | None) -> None:
+        """The driver wrote device fields (they came with its last crossing): judge them
+        now, before the kernel acts (dev_setup_fields, dev_set_status)."""
+        if self.judged(c):
+            self._check_fields(c)
+
+    def skb_written(self, c: Module | None, skb: SkBuff, names: frozenset[str]) -> None:
+        """The driver wrote fields of a buffer directly (``skb->len = n`` in C): a write is a
+        use of the buffer (skb_data's obligations); ``free`` is skb_set_free, ``dev`` and
+        ``protocol`` are skb_set_rx, and the geometry is judged by every invariant that
+        reads it, for this buffer."""
+        if not self.judged(c):
+            return
+        self.events += 1
+        self._where = ("write to the fields of", (skb,))
+        self._check_op("skb_data", {"c": c, "b": skb}, c)
+        if "free" in names:
+            self._check_op("skb_set_free", {"c": c, "b": skb, "n": skb.free}, c)
+        if names & {"dev", "protocol"}:
+            self._check_op("skb_set_rx", {"c": c, "b": skb, "dev": skb.dev,
+                                          "protocol": skb.protocol}, c)
+        syms = {_SKB_SYM[n] for n in names if n in _SKB_SYM}
+        if syms:
+            self._check_instance(syms, skb, c)
+
+    def _check_instance(self, syms: set[Any], obj: Any, c: Module | None) -> None:
+        """The invariants that read any of ``syms``, evaluated for ``obj`` alone where an
+        invariant is a conjunction of quantifiers over its sort (the rest whole)."""
+        for inv in self.spec.invariants:
+            if not inv.reads & syms:
+                continue
+            self._exercised[inv.id] += 1
+            ok = True
+            for part, env in _instances(inv.formula, obj):
+                try:
+                    if not evaluate(part, self.live, None, env):
+                        ok = False
+                        break
+                except (SpecError, TypeError, AttributeError, IndexError):
+                    ok = False
+                    break
+            if not ok:
+                self._found(inv, f"the driver's write breaks the invariant {inv.id} for "
+                            f"{describe(obj)}", c, formula=inv.formula)
 
     def see_device(self, dev: Device) -> None:
         """Start watching a device's fields (the harness calls this for devices it sees)."""

@@ -30,6 +30,7 @@ PYTEST_DONT_REWRITE: the plugin has no assert statement for pytest to rewrite.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -228,7 +229,7 @@ class DriverChecker:
         the test with the reason.
         """
         __tracebackhide__ = True
-        from netdevspec.conformance.check import check_driver, load_factory
+        from netdevspec.conformance.check import check_driver, parse_ref
 
         driver = self.driver if driver is None else driver
         if driver is None:
@@ -241,14 +242,16 @@ class DriverChecker:
             _usage(f"examples must be an int ≥ 0, got {n!r}")
         if isinstance(s, bool) or not isinstance(s, int):
             _usage(f"seed must be an int, got {s!r}")
-        if isinstance(t, bool) or not isinstance(t, int | float) or t < 0:
-            _usage(f"time_limit must be a number of seconds ≥ 0, got {t!r}")
+        if (isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t)
+                or t <= 0):
+            _usage(f"time_limit must be a positive number of seconds, got {t!r}")
+        factory: Any
         if isinstance(driver, str):
             try:
-                factory = load_factory(driver)
+                parse_ref(driver)  # the form only: the driver's own process imports it
             except NetdevspecError as exc:
                 _usage(str(exc))
-            ref = driver
+            factory, ref = None, driver
         elif callable(driver):
             factory, ref = driver, _ref_of(driver)
         else:
@@ -260,7 +263,10 @@ class DriverChecker:
         except TypeError:  # an unhashable factory: not cached
             cached, key = None, (object(), n, s, float(t))
         if cached is None:
-            cached = check_driver(factory, ref, examples=n, seed_=s, time_limit=float(t))
+            try:
+                cached = check_driver(factory, ref, examples=n, seed_=s, time_limit=float(t))
+            except NetdevspecError as exc:
+                _usage(str(exc))
             self._cache[key] = cached
         return cached
 

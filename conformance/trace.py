@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from netdevspec.conformance.check import load_factory
+from netdevspec.conformance.boundary import DriverHost, hosted
 from netdevspec.conformance.harness import Factory, Harness, Step, run_scenario
 
 from netdevspec.errors import UsageError
@@ -56,15 +56,18 @@ class TracedScenario:
     events: tuple[dict[str, Any], ...]
 
 
-def record(factory: Factory, ref: str, steps: Sequence[Step], *, name: str = "",
-           seed: int = 0, time_limit: float = 2.0) -> tuple[Harness, TracedScenario]:
-    """Run ``steps`` with every event recorded; return the harness and the trace."""
+def record(factory: Factory | None, ref: str, steps: Sequence[Step], *, name: str = "",
+           seed: int = 0, time_limit: float = 2.0,
+           host: DriverHost | None = None) -> tuple[Harness, TracedScenario]:
+    """Run ``steps`` with every event recorded; return the harness and the trace. With
+    ``host``, the driver runs in a process of its own, as ``netdevspec check`` runs it."""
     events: list[dict[str, Any]] = []
 
     def rec(kind: str, fields: dict[str, Any]) -> None:
         events.append({"type": kind, **_plain(fields)})
 
-    h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit, record=rec)
+    h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit, record=rec,
+                     host=host)
     for f in h.monitor.findings:
         # The monitor logs a finding when it is made; the full one (with the state its
         # rule read) is written here.
@@ -162,9 +165,9 @@ def replay(scenarios: Sequence[TracedScenario],
     """Run each scenario again (with ``factory``, or the one its header names) and compare
     its events with the recorded ones."""
     for t in scenarios:
-        f = factory if factory is not None else load_factory(t.driver)
-        _, again = record(f, t.driver, t.steps, name=t.name, seed=t.seed,
-                          time_limit=t.time_limit)
+        with hosted(factory, t.driver, time_limit=t.time_limit) as host:
+            _, again = record(factory, t.driver, t.steps, name=t.name, seed=t.seed,
+                              time_limit=t.time_limit, host=host)
         a = [json.loads(json.dumps(e, sort_keys=True)) for e in t.events]
         b = [json.loads(json.dumps(e, sort_keys=True)) for e in again.events]
         if a == b:

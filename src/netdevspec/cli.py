@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -98,16 +102,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="generated scenarios per round (default 200)")
     check.add_argument("--seed", type=int, default=0, help="scenario seed (default 0)")
     check.add_argument("--time-limit", type=float, default=2.0, metavar="S",
-                       help="seconds a step may take before the callback counts as hung "
-                       "(default 2)")
+                       help="seconds each driver callback may run before its process is "
+                       "killed and the callback counts as hung (default 2)")
     check.add_argument("--output", type=Path, metavar="FILE",
                        help="write the report here instead of standard output")
     check.add_argument("--isolate", action="store_true",
-                       help="run each driver's check in a child process with a memory and a "
-                       "wall-clock limit; a driver that exhausts or crashes it fails "
-                       "drv.resources")
+                       help="also run the whole check in a child process with a wall-clock "
+                       "limit (every driver runs in processes of its own in any case)")
     check.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
-                       help="with --isolate: the child's address-space limit (default 2048)")
+                       help="the address-space limit of each driver process, and with "
+                       "--isolate of the child (default 2048)")
     check.add_argument("--wall-limit", type=float, default=600.0, metavar="S",
                        help="with --isolate: seconds before the child is killed (default 600)")
     check.add_argument("--trace", type=Path, metavar="FILE",
@@ -176,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as e:  # a bug of netdevspec's: never a traceback, never exit 1
+        print(f"netdevspec: internal error: {type(e).__name__}: {e}\n"
+              "This is a bug in netdevspec, not in your driver. Please report it with the "
+              "command line you ran and this message.", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _prove(args: argparse.Namespace) -> int:
@@ -221,16 +230,32 @@ class _open:
     def __enter__(self) -> TextIO:
         if self.path is None:
             return sys.stdout
+        # Written to a temporary file beside it and renamed into place when complete, so a
+        # reader never sees half a report and two runs never interleave in one file.
         try:
-            self.f = self.path.open("w", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent
+                                       if str(self.path.parent) else ".")
+            self.tmp = Path(tmp)
+            self.f = os.fdopen(fd, "w", encoding="utf-8")
         except OSError as e:
             raise UsageError(f"cannot write {self.path}: {e.strerror}",
                              "the report could not be saved", "pass a writable --output") from e
         return self.f
 
-    def __exit__(self, *exc: object) -> None:
-        if self.f is not None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self.f is None or self.path is None:
+            return
+        try:
             self.f.close()
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+        except OSError as e:
+            raise UsageError(f"cannot write {self.path}: {e.strerror}",
+                             "the file system refused it (full, read-only or gone)",
+                             "free some space or pass another file") from e
+        finally:
+            if self.tmp.exists():
+                self.tmp.unlink()
 
 
 def _prove_text(report: Report, out: TextIO) -> None:
@@ -262,43 +287,73 @@ _BUNDLED = ("netdevspec.reference.drivers.dummy:FACTORY",
 def _check(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from netdevspec.conformance.check import check_driver, load_factory
+    from netdevspec.conformance.check import check_driver, parse_ref
 
-    if args.examples < 0 or args.time_limit < 0:
-        raise UsageError(f"--examples and --time-limit must not be negative (got "
-                         f"{args.examples}, {args.time_limit})", "they are counts and "
-                         "seconds", "pass 0 or more")
+    if args.examples < 0:
+        raise UsageError(f"--examples must not be negative (got {args.examples})",
+                         "it counts generated scenarios", "pass 0 or more")
+    if not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise UsageError(f"--time-limit must be a positive number of seconds (got "
+                         f"{args.time_limit})", "it bounds each callback of the driver, "
+                         "which is killed past it", "pass e.g. --time-limit 2")
     refs = args.drivers or list(_BUNDLED)
     if args.isolate and args.trace is not None:
         raise UsageError("--trace and --isolate cannot be combined",
-                         "recording a trace runs the driver in this process",
+                         "the isolated check runs in a child process that records no trace",
                          "record the trace without --isolate")
-    if args.memory_limit <= 0 or args.wall_limit <= 0:
+    if args.memory_limit <= 0 or not (math.isfinite(args.wall_limit) and args.wall_limit > 0):
         raise UsageError(f"--memory-limit and --wall-limit must be positive (got "
                          f"{args.memory_limit}, {args.wall_limit})",
-                         "they bound the isolated child", "pass positive numbers")
-    # Isolated: the driver is imported only in the child.
-    factories = [] if args.isolate else [(ref, load_factory(ref)) for ref in refs]
+                         "they bound the driver's processes", "pass positive numbers")
+    # The driver is imported only in its own processes, never in this one.
+    for ref in refs:
+        parse_ref(ref)  # the form only: a usage error before any run
+    factories: list[tuple[str, Any]] = [] if args.isolate else [(ref, None) for ref in refs]
+    if args.output is not None and args.trace is not None and \
+            args.output.resolve() == args.trace.resolve():
+        raise UsageError(f"--output and --trace both name {args.output}",
+                         "the report and the trace would overwrite each other",
+                         "give them different files")
     err = Console(stderr=True)
     reports = []
-    with err.status("checking", spinner="dots") if err.is_terminal else _null() as status:
-        if args.isolate:
-            from netdevspec.conformance.isolate import check_isolated
+    signalled: list[int] = []
 
-            for ref in refs:
-                if status is not None:
-                    status.update(f"{ref}: checking in a child process")
-                reports.append(check_isolated(ref, examples=args.examples, seed=args.seed,
-                                              time_limit=args.time_limit,
-                                              memory_mb=args.memory_limit,
-                                              wall_seconds=args.wall_limit))
-        for ref, factory in factories:
-            def show(msg: str, ref: str = ref) -> None:
-                if status is not None:
-                    status.update(f"{ref}: {msg}")
-            reports.append(check_driver(factory, ref, examples=args.examples,
-                                        seed_=args.seed, time_limit=args.time_limit,
-                                        progress=show))
+    def terminate(signum: int, frame: object) -> None:
+        signalled.append(signum)
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, terminate) if main_thread else None
+    try:
+        with err.status("checking", spinner="dots") if err.is_terminal else _null() as status:
+            if args.isolate:
+                from netdevspec.conformance.isolate import check_isolated
+
+                for ref in refs:
+                    if status is not None:
+                        status.update(f"{ref}: checking in a child process")
+                    reports.append(check_isolated(ref, examples=args.examples, seed=args.seed,
+                                                  time_limit=args.time_limit,
+                                                  memory_mb=args.memory_limit,
+                                                  wall_seconds=args.wall_limit))
+            for ref, factory in factories:
+                def show(msg: str, ref: str = ref) -> None:
+                    if status is not None:
+                        status.update(f"{ref}: {msg}")
+                reports.append(check_driver(factory, ref, examples=args.examples,
+                                            seed_=args.seed, time_limit=args.time_limit,
+                                            memory_mb=args.memory_limit, progress=show))
+                if reports[-1].incomplete:
+                    break
+    except KeyboardInterrupt:
+        signalled.append(signal.SIGINT)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_term)
+    interrupted = bool(signalled) or any(r.incomplete for r in reports)
+    if interrupted:
+        print("netdevspec: interrupted: the report covers the scenarios run so far and is "
+              "marked incomplete", file=sys.stderr)
     with _open(args.output) as out:
         if args.format == "json":
             json.dump({"version": 1, "reports": [r.to_json() for r in reports]}, out,
@@ -316,6 +371,8 @@ def _check(args: argparse.Namespace) -> int:
         else:
             for r in reports:
                 _check_text(r, out)
+    if interrupted:
+        return 128 + (signalled[0] if signalled else signal.SIGINT)
     if args.trace is not None:
         _write_traces(args.trace, factories, reports, args.time_limit)
     return max(r.exit_code() for r in reports)
@@ -323,6 +380,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _write_traces(path: Path, factories: list[tuple[str, Any]], reports: list[CheckReport],
                   time_limit: float) -> None:
+    from netdevspec.conformance.boundary import DriverStartFailed, hosted
     from netdevspec.conformance.harness import fixed_scenarios
     from netdevspec.conformance.trace import record, write_scenario
 
@@ -331,10 +389,14 @@ def _write_traces(path: Path, factories: list[tuple[str, Any]], reports: list[Ch
             shown: dict[str, list[Any]] = dict(fixed_scenarios())
             for r in report.failed:
                 shown.setdefault(f"{r.scenario} [{r.rule.id}]", r.steps)
-            for name, steps in shown.items():
-                _, t = record(factory, ref, steps, name=name, seed=report.seed,
-                              time_limit=time_limit)
-                write_scenario(out, t)
+            try:
+                with hosted(factory, ref, time_limit=time_limit) as host:
+                    for name, steps in shown.items():
+                        _, t = record(factory, ref, steps, name=name, seed=report.seed,
+                                      time_limit=time_limit, host=host)
+                        write_scenario(out, t)
+            except DriverStartFailed:
+                continue  # the report says why the driver could not be loaded
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -370,10 +432,14 @@ def _check_text(report: CheckReport, out: TextIO) -> None:
     out.write(f"{report.driver}: {len(report.rules)} rules: {c['PASS']} PASS, {c['FAIL']} "
               f"FAIL, {c['NOT_APPLICABLE']} NOT_APPLICABLE, {c['UNRESOLVED']} UNRESOLVED "
               f"({report.scenarios_run} scenarios, seed {report.seed})\n")
+    if report.incomplete:
+        out.write("INCOMPLETE: the check was interrupted; the verdicts cover the scenarios "
+                  "run so far\n")
     for r in report.failed:
         f = r.finding
-        assert f is not None
         out.write(f"\nFAIL {r.rule.id} ({r.failures} finding(s))\n")
+        if f is None:  # interrupted before its finding was kept
+            continue
         out.write(f"  rule:      {r.rule.statement}\n")
         out.write(f"  cites:     {'; '.join(str(x) for x in r.rule.citations)}\n")
         out.write(f"  found:     {f.message}\n")

@@ -137,8 +137,10 @@ def test_a_finding_comes_with_the_buffer_picture_and_a_replayable_program(
     assert r.finding is not None
     assert "headroom" in r.finding.picture and "alive=False" in r.finding.picture
     # The fixed scenario was shrunk to what the bug needs: load, up, one transmit.
-    assert [line for line in r.program.splitlines() if line.startswith("h.")] == [
-        "h.insmod(i=0)", "h.up(i=0)", "h.xmit(count=3, i=0, pri=0)", "h.finish()"]
+    assert [line.strip() for line in r.program.splitlines()
+            if line.strip().startswith("h.")] == [
+        "h.insmod(i=0)", "h.up(i=0)", "h.xmit(count=3, i=0, pri=0)", "h.finish()",
+        "h.close()"]
     # The program replays the scenario and shows the same rule.
     mod = tmp_path / "broken.py"
     mod.write_text("from netdevspec.reference.drivers import dummy\n"
@@ -174,8 +176,8 @@ def test_generated_scenarios_find_what_fixed_ones_miss() -> None:
     report = check_driver(factory, "late:FACTORY", examples=200)
     r = {x.rule.id: x for x in report.failed}
     assert r["mod.exit.regions"].scenario.startswith("generated")
-    steps = [line for line in r["mod.exit.regions"].program.splitlines()
-             if line.startswith("h.")]
+    steps = [line.strip() for line in r["mod.exit.regions"].program.splitlines()
+             if line.strip().startswith("h.") and line.strip() != "h.close()"]
     # Shrunk to the essentials: load, the clock, ifconfig up, then the final unload.
     assert steps[0] == "h.insmod(i=0)" and steps[-1] == "h.finish()"
     assert any(x.startswith("h.tick(") for x in steps) and "h.up(i=0)" in steps

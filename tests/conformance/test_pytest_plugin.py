@@ -251,7 +251,7 @@ def test_failure_message_lists_every_failed_rule(tmp_path: Path) -> None:
     for r in report.failed:
         assert f"FAIL {r.rule.id}: {r.rule.statement}" in text
         assert r.finding is not None and r.finding.message in text
-    assert text.count("h = Harness(FACTORY, spec_ref='leaky:FACTORY')") == 2
+    assert text.count("h = Harness(FACTORY, spec_ref='leaky:FACTORY', host=host)") == 2
     with pytest.raises(pytest.fail.Exception, match="leaky:FACTORY breaks 2 rules"):
         pytest_plugin.assert_conforms(report)
 

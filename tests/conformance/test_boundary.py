@@ -1,0 +1,253 @@
+"""The driver on the other side of a boundary (conformance/boundary.py, driverside.py).
+
+Every hostile or careless model of tests/conformance/hostile.py is checked: its
+misbehaviour is a finding under its rule, tampering never changes the base bug's
+verdict, nothing ends in a traceback or a hang, and no process is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import hostile
+import pytest
+from netdevspec.conformance.boundary import DriverHost, DriverStartFailed
+from netdevspec.conformance.check import CheckReport, check_driver
+from netdevspec.conformance.harness import run_scenario, step
+from netdevspec.reference.drivers import dummy
+
+from netdevspec.errors import UsageError
+
+pytestmark = pytest.mark.slow
+
+
+def _children() -> list[str]:
+    out: list[str] = []
+    for t in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{t}/children") as f:
+                out += f.read().split()
+        except OSError:
+            pass
+    return out
+
+
+def _verdicts(rep: CheckReport) -> dict[str, str]:
+    return {r.rule.id: r.verdict for r in rep.rules}
+
+
+@pytest.mark.parametrize("model", list(hostile.HOSTILE), ids=lambda m: m.__name__)
+def test_hostile_model_is_a_finding_under_its_rule(model: Any) -> None:
+    before = set(_children())
+    rep = check_driver(model, f"hostile:{model.__name__}", examples=0,
+                       time_limit=0.5, memory_mb=768)
+    rule = hostile.HOSTILE[model]
+    assert _verdicts(rep)[rule] == "FAIL", [(r.rule.id, r.verdict) for r in rep.failed]
+    assert rep.exit_code() == 1
+    finding = next(r.finding for r in rep.rules if r.rule.id == rule)
+    assert finding is not None and finding.message
+    assert set(_children()) <= before, "a driver process was left behind"
+
+
+def test_tampering_cannot_hide_a_bug_or_forge_a_pass() -> None:
+    """The base bug alone, for comparison: the tampering models fail exactly it."""
+    rep = check_driver(hostile.XmitNeverFrees, "base", examples=0)
+    assert _verdicts(rep)[hostile.BASE_RULE] == "FAIL"
+
+
+def test_a_clean_driver_in_its_process_passes_with_the_process_rules() -> None:
+    rep = check_driver(dummy.FACTORY, "netdevspec.reference.drivers.dummy:FACTORY", examples=5)
+    v = _verdicts(rep)
+    assert rep.exit_code() == 0, [(r.rule.id, r.finding) for r in rep.failed]
+    for rid in ("drv.process", "drv.value", "drv.callback.time", "drv.resources"):
+        assert v[rid] == "PASS", rid
+
+
+def test_direct_writes_travel_with_the_call_and_are_judged() -> None:
+    """A write to skb->len in the driver's process reaches the kernel's buffer before the
+    next call, and the geometry rule judges it there."""
+    h = run_scenario(hostile.GrowsLen, [step("insmod", i=0), step("up", i=0),
+                                        step("xmit", i=0, count=1)],
+                     host=_host(hostile.GrowsLen))
+    rules = {f.rule for f in h.monitor.findings}
+    assert "skb.geometry" in rules
+    f = next(f for f in h.monitor.findings if f.rule == "skb.geometry")
+    assert f.where.startswith("write to the fields of #")
+
+
+def _host(factory: Any, **limits: Any) -> DriverHost:
+    host = DriverHost(factory, "test", **limits)
+    host.start()
+    return host
+
+
+def test_a_driver_that_exhausts_its_memory_is_a_finding() -> None:
+    """One frame is enough: the address-space limit turns the hoard into MemoryError in the
+    driver's process (drv.resources), and the checker carries on."""
+    host = _host(hostile.HogsMemory, memory_mb=768, time_limit=30.0)
+    try:
+        h = run_scenario(hostile.HogsMemory, [step("insmod", i=0), step("up", i=0),
+                                              step("xmit", i=0, count=1), step("rmmod", i=0)],
+                         host=host)
+    finally:
+        host.close()
+    assert "drv.resources" in {f.rule for f in h.monitor.findings}
+
+
+def test_driver_writes_to_bookkeeping_fields_are_refused_in_its_process() -> None:
+    """In the driver's process a buffer has no owner or liveness to write, and a queue's
+    fields change only through the queue functions; the errors say so."""
+    from netdevspec.conformance import driverside
+
+    skb = driverside.SkBuff.__new__(driverside.SkBuff)
+    object.__setattr__(skb, "_id", 1)
+    with pytest.raises(AttributeError, match="checker's bookkeeping"):
+        skb.owner = None
+    with pytest.raises(AttributeError, match="set by the allocator or the kernel"):
+        skb.end = 0
+    q = driverside.SkBuffHead()
+    with pytest.raises(AttributeError, match="only through the queue functions"):
+        q.qlen = 0
+    dev = driverside.Device("eth0")
+    with pytest.raises(AttributeError, match="checker's bookkeeping"):
+        dev.registered = True
+    dev.priv = object()  # the driver's own
+
+
+def _module(tmp_path: Path, name: str, body: str) -> str:
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(body), encoding="utf-8")
+    return f"{name}:FACTORY"
+
+
+def test_import_that_hangs_is_a_finding_not_a_hang(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ref = _module(tmp_path, "hangs_at_import", """
+        while True:
+            pass
+        """)
+    with pytest.raises(DriverStartFailed, match="ran past 1 s"):
+        DriverHost(None, ref, import_limit=1.0).start()
+
+
+def test_import_that_raises_is_a_finding_with_its_line(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ref = _module(tmp_path, "raises_at_import", """
+        x = 1
+        raise KeyError("boom")
+        """)
+    rep = check_driver(None, ref, examples=0)
+    rule = next(r for r in rep.rules if r.rule.id == "drv.callback.raised")
+    assert rule.verdict == "FAIL" and rule.finding is not None
+    assert "KeyError('boom')" in rule.finding.message
+    assert "raises_at_import.py:3" in rule.finding.message
+    assert rep.exit_code() == 1
+
+
+def test_missing_module_or_factory_is_a_usage_error(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UsageError, match="cannot import the driver module 'no_such_mod_xyz'"):
+        check_driver(None, "no_such_mod_xyz:FACTORY", examples=0)
+    ref = _module(tmp_path, "no_factory_here", "OTHER = 1\n")
+    with pytest.raises(UsageError, match="has no attribute 'FACTORY'.*OTHER"):
+        check_driver(None, ref, examples=0)
+
+
+@pytest.mark.parametrize("limit", [0, -1, float("nan"), float("inf")])
+def test_limits_must_be_positive_and_finite(limit: float) -> None:
+    with pytest.raises(UsageError, match="time limit must be a positive number"):
+        DriverHost(dummy.FACTORY, "x", time_limit=limit)
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def _marked(mark: str) -> list[int]:
+    """Processes whose environment carries ``mark`` (a test's own processes)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if mark.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+def test_sigterm_writes_the_report_so_far_and_leaves_no_process(tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    mark = f"NETDEVSPEC_TEST_{uuid.uuid4().hex}"
+    env = {**os.environ, mark: "1",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
+                                          os.environ.get("PYTHONPATH", "")])}
+    out = tmp_path / "report.json"
+    proc = subprocess.Popen([sys.executable, "-m", "netdevspec", "check", "hostile:HangsInXmit",
+                             "--time-limit", "60", "--format", "json", "--output", str(out)],
+                            env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_marked(mark)) < 3 and time.monotonic() < deadline:  # checker, server, driver
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "interrupted" in err and "Traceback" not in err
+    rep = json.loads(out.read_text())["reports"][0]
+    assert rep["incomplete"] is True
+    time.sleep(0.2)
+    assert _marked(mark) == []
+
+
+def test_output_and_trace_must_differ(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from netdevspec.cli import main
+
+    f = tmp_path / "same"
+    assert main(["check", "--output", str(f), "--trace", str(f)]) == 2
+    assert "--output and --trace both name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1"])
+def test_time_limit_must_be_positive_and_finite_on_the_command_line(
+        value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from netdevspec.cli import main
+
+    assert main(["check", "--time-limit", value]) == 2
+    assert "--time-limit must be a positive number of seconds" in capsys.readouterr().err
+
+
+def test_an_internal_error_is_exit_2_with_a_request_for_a_report(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from netdevspec import cli
+
+    def boom(args: Any) -> int:
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr(cli, "_rules", boom)
+    assert cli.main(["rules"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError: oops" in err
+    assert "bug in netdevspec" in err
+
+
+def test_the_report_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    """Written beside the target and renamed: no temporary file is left behind."""
+    from netdevspec.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["check", "netdevspec.reference.drivers.dummy:FACTORY", "--examples", "0",
+                 "--format", "json", "--output", str(out)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
