@@ -22,6 +22,7 @@ another process.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib
 import inspect
 import os
@@ -681,6 +682,10 @@ def zygote(ctl: socket.socket, factory: Callable[..., Any] | None, ref: str,
                 kind = "no_factory" if factory is None else "not_callable"
                 ctl.send(_json(["import_error", kind, attr, names]))
                 os._exit(0)
+        # Everything imported so far is shared with the driver processes copy-on-write;
+        # frozen, the collector never touches (and so never copies) it.
+        gc.collect()
+        gc.freeze()
         ctl.send(_json(["ready"]))
         statuses: dict[int, int] = {}
         while True:

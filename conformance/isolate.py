@@ -1,10 +1,11 @@
 """``netdevspec check --isolate``: check a driver in a child process, with limits.
 
-The child is ``python -m netdevspec check DRIVER --format json``. It runs with an
-address-space limit (``RLIMIT_AS``, on POSIX systems) and a wall-clock limit. Whatever
-the driver model does, from exhausting memory to crashing the interpreter to hanging
-inside a C call the in-process time limit cannot interrupt, happens to the child. The
-parent reads the child's JSON report.
+Every check runs each driver instance in a process of its own already
+(:mod:`.boundary`), with a time limit per callback and a memory limit per process. With
+``--isolate`` the whole check also runs in a child, ``python -m netdevspec check DRIVER
+--format json``, with an address-space limit (``RLIMIT_AS``, on POSIX systems) and a
+wall-clock limit on the check as a whole. The parent reads the child's JSON report (the
+driver's processes write nothing to it: their output goes to files of their own).
 
 If the child dies or runs past the limit, the parent reports rule ``drv.resources`` as
 FAIL, with what happened (the exit status and the tail of the child's error output).

@@ -251,3 +251,15 @@ def test_the_report_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     assert main(["check", "netdevspec.reference.drivers.dummy:FACTORY", "--examples", "0",
                  "--format", "json", "--output", str(out)]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_a_forged_report_cannot_reach_an_isolated_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under --isolate the check's own child writes the JSON report; the driver's prints
+    go to its own bounded output file, so a printed 'clean report' changes nothing."""
+    from netdevspec.conformance.isolate import check_isolated
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    rep = check_isolated("hostile:ForgeReport", examples=0, seed=0, time_limit=2.0)
+    assert _verdicts(rep)[hostile.BASE_RULE] == "FAIL"
+    assert rep.exit_code() == 1
