@@ -302,7 +302,7 @@ def test_dev_close_stops_and_drains(kernel: Kernel) -> None:
         skb = kernel.alloc_skb(60)
         assert skb is not None
         skb.free = free
-        kernel._enqueue_tail(dev.buffs[free], skb)
+        kernel.skbuff._enqueue_tail(dev.buffs[free], skb)
         frames.append(skb)
     assert kernel.dev_close(dev) == 0
     assert stops == [dev] and not dev.flags & (IFF_UP | IFF_RUNNING)
