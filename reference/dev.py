@@ -243,11 +243,12 @@ class Dev:
         return self._sioc(need_dev("dev_private_ioctl", dev), "do_ioctl", ifr, cmd)
 
     def dev_set_mtu(self, dev: Device, mtu: int) -> int:
-        """SIOCSIFMTU: ``dev->change_mtu(dev, mtu)`` (CB-19), or set it directly without one."""
+        """SIOCSIFMTU (``dev.c:1193``, CB-19): -EINVAL below 68 without asking the driver,
+        else ``dev->change_mtu(dev, mtu)``, or set it directly without one."""
         dev = need_dev("dev_set_mtu", dev)
+        if need_int("dev_set_mtu", "mtu", mtu) < 68:
+            return -EINVAL
         if dev.change_mtu is None:
-            if mtu < 0:
-                return -EINVAL
             dev.mtu = mtu
             return 0
         return self._sioc(dev, "change_mtu", mtu)
@@ -319,8 +320,13 @@ class Dev:
                 if self._k.tracer is not None:
                     self._k.tracer("xmit.dropped", {"skb": skb, "dev": dev, "pri": pri})
                 return 0
-            # Always keep order (2.0.1 dev.c, ``if (!where)``): the frame joins the tail,
-            # unlocked, and the head frame is locked and sent instead.
+            # Taps see the frame being queued, stamped, before any reordering (dev.c:417).
+            if self._ptype_all:
+                skb.stamp = self._timer.jiffies
+                self._xmit_taps(skb, dev)
+            # Keep order (dev.c:438): the frame joins the tail, unlocked, and the head frame
+            # is locked and sent instead. 2.0.1 skips the round trip when the queue is empty;
+            # the result is the same frame with the same lock count.
             self._skb._unlock(skb)
             self._skb._enqueue_tail(q, skb)
             if self._k.tracer is not None:
@@ -329,8 +335,6 @@ class Dev:
             assert head is not None
             skb = head
             self._skb._lock(skb)
-            if self._ptype_all:
-                self._xmit_taps(skb, dev)
         rc = self._hand_to_driver(skb, dev, pri)
         return rc
 

@@ -198,8 +198,8 @@ class NetInit:
                          "still up; closing it first", dev=dev.name)
         self._k.depth += 1
         try:
-            if dev.flags & IFF_UP:
-                self._dev._dev_close(dev)
+            # net_init.c:324-372: unlink, free the eth slot, then dev_close (which calls
+            # stop if the device is up) on the device that is no longer listed.
             self._dev.dev_base.remove(dev)
             dev.registered = False
             self._release_slots(dev)

@@ -694,9 +694,10 @@ class SkbOps:
 
     def _dev_kfree(self, skb: SkBuff, mode: int) -> None:
         if skb.lock:
+            # 2.0.1 counts net_locked down on every unlock here, even one that leaves the
+            # buffer locked (skbuff.c:857), unlike skb_device_unlock.
             skb.lock -= 1
-            if skb.lock == 0:
-                self.net_locked -= 1
+            self.net_locked -= 1
         if not skb.lock and (skb.free == 1 or skb.free == 3):
             self._kfree(skb, mode)
         else:
@@ -792,8 +793,9 @@ class SkbOps:
 
     def skb_copy(self, skb: SkBuff, priority: int = GFP_ATOMIC) -> SkBuff | None:
         """A new buffer with a private, writable copy of the data (SKB-16): the same size,
-        headroom and length, every byte from head to end copied, ``free`` 1, owned by the
-        caller. None when the allocation fails or the buffer was already freed."""
+        headroom and length, every byte from head to end copied, ``free`` 1, protocol not
+        set, owned by the caller. None when the allocation fails or the buffer was already
+        freed. 2.0.1 rounds the size up to 16 bytes (``skbuff.c:786``; decision.copy.size)."""
         skb = _need_skb("skb_copy", skb)
         cur = self._k.current
         if not skb.alive or (cur is not None and skb.owner is not cur):
@@ -814,7 +816,7 @@ class SkbOps:
             n.area.buf = bytearray(src)
         n.free = 1
         n.dev = skb.dev
-        n.protocol = skb.protocol
+        # skbuff.c:772 does not copy protocol: the copy's is not set (0 here).
         n.pkt_type = skb.pkt_type
         n.arp = skb.arp
         n.raddr = skb.raddr
