@@ -115,11 +115,11 @@ class Irq:
         """Install ``handler`` on line ``irq`` (RES-1, RES-3); 0 or a negative errno.
 
         -EINVAL for a line outside 0..15 or no handler (``irq.c:446``), -ENOMEM when the
-        action cannot be allocated (``irq.c:451``), -EBUSY when the line is held and not
-        both claims have SA_SHIRQ, or their SA_INTERRUPT differs (``irq.c:403``,
-        ``irq.c:407``). A shared claim with a None or already used ``dev_id`` is recorded
+        action cannot be allocated (``irq.c:453``), -EBUSY when the line is held and not
+        both claims have SA_SHIRQ, or their SA_INTERRUPT differs (``irq.c:404``,
+        ``irq.c:408``). A shared claim with a None or already used ``dev_id`` is recorded
         (``irq_shared_dev_id``) and installed, as 2.0 does. The first action on a line
-        unmasks it (``irq.c:428``).
+        unmasks it (``irq.c:431``).
         """
         need_int("request_irq", "irq", irq)
         need_int("request_irq", "flags", flags)
@@ -156,7 +156,7 @@ class Irq:
         A line outside 0..15 (``free_irq_bad_line``, ``irq.c:474``) and a line with no such
         action (``free_irq_not_held``, ``irq.c:494``) are logged and recorded; freeing
         another module's action is recorded (``free_irq_unowned``) and done, as 2.0 never
-        checks. The line is masked when its last action goes (``irq.c:486``).
+        checks. The line is masked when its last action goes (``irq.c:487``).
         """
         need_int("free_irq", "irq", irq)
         k = self._k

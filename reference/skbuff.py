@@ -795,7 +795,7 @@ class SkbOps:
         """A new buffer with a private, writable copy of the data (SKB-16): the same size,
         headroom and length, every byte from head to end copied, ``free`` 1, protocol not
         set, owned by the caller. None when the allocation fails or the buffer was already
-        freed. 2.0.1 rounds the size up to 16 bytes (``skbuff.c:786``; decision.copy.size)."""
+        freed. 2.0.1 rounds the size up to 16 bytes (``skbuff.c:783``; decision.copy.size)."""
         skb = _need_skb("skb_copy", skb)
         cur = self._k.current
         if not skb.alive or (cur is not None and skb.owner is not cur):
@@ -816,7 +816,7 @@ class SkbOps:
             n.area.buf = bytearray(src)
         n.free = 1
         n.dev = skb.dev
-        # skbuff.c:772 does not copy protocol: the copy's is not set (0 here).
+        # skbuff.c:772-824 does not copy protocol: the copy's is not set (0 here).
         n.pkt_type = skb.pkt_type
         n.arp = skb.arp
         n.raddr = skb.raddr
