@@ -243,7 +243,7 @@ class Dev:
         return self._sioc(need_dev("dev_private_ioctl", dev), "do_ioctl", ifr, cmd)
 
     def dev_set_mtu(self, dev: Device, mtu: int) -> int:
-        """SIOCSIFMTU (``dev.c:1193``, CB-19): -EINVAL below 68 without asking the driver,
+        """SIOCSIFMTU (``dev.c:1200``, CB-19): -EINVAL below 68 without asking the driver,
         else ``dev->change_mtu(dev, mtu)``, or set it directly without one."""
         dev = need_dev("dev_set_mtu", dev)
         if need_int("dev_set_mtu", "mtu", mtu) < 68:
@@ -320,7 +320,7 @@ class Dev:
                 if self._k.tracer is not None:
                     self._k.tracer("xmit.dropped", {"skb": skb, "dev": dev, "pri": pri})
                 return 0
-            # Taps see the frame being queued, stamped, before any reordering (dev.c:417).
+            # Taps see the frame being queued, stamped, before any reordering (dev.c:419).
             if self._ptype_all:
                 skb.stamp = self._timer.jiffies
                 self._xmit_taps(skb, dev)

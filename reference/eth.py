@@ -13,6 +13,7 @@ from netdevspec.reference.device import (
     ETH_HLEN,
     ETH_P_802_2,
     ETH_P_802_3,
+    ETH_P_IP,
     IFF_ALLMULTI,
     IFF_LOOPBACK,
     IFF_PROMISC,
@@ -57,9 +58,16 @@ class Eth:
         return dev.hard_header_len if complete else -dev.hard_header_len
 
     def eth_rebuild_header(self, buff: int, dev: Device, raddr: int, skb: SkBuff) -> int:
-        """Complete a header before transmission (CB-15). ARP is not simulated: the source
-        address is filled in and 0 (complete) returned."""
+        """Complete a header before transmission (CB-15, ``eth.c:140``): the source address
+        is filled in and 0 (complete) returned. For a frame that is not IP, 2.0.1 also
+        prints "unable to resolve type"; for IP it asks ARP, which the reference does not
+        simulate (decision.arp): the header counts as complete."""
         if skb.alive and skb.len >= ETH_HLEN:
+            hdr = self._peek(skb, buff, ETH_HLEN)
+            if hdr[12:14] != ETH_P_IP.to_bytes(2, "big"):
+                # %X of h_proto read as a little-endian unsigned short, as on i386
+                self._k.printk(f"{dev.name}: unable to resolve type "
+                               f"{hdr[12] | hdr[13] << 8:X} addresses.")
             self._poke(skb, skb.data + ETH_ALEN, bytes(dev.dev_addr[:ETH_ALEN]))
         return 0
 

@@ -49,7 +49,7 @@ def _eth_slot(name: str) -> int | None:
 
 
 def strtoul_index(text: str) -> int:
-    """``simple_strtoul(text, NULL, 0)`` for ether_setup (``net_init.c:166``): the
+    """``simple_strtoul(text, NULL, 0)`` for ether_setup (``net_init.c:167``): the
     leading number in C notation (0x.. hex, 0.. octal, else decimal), 0 if none."""
     if text[:2].lower() == "0x":
         digits = re.match(r"[0-9a-fA-F]*", text[2:])
@@ -198,7 +198,7 @@ class NetInit:
                          "still up; closing it first", dev=dev.name)
         self._k.depth += 1
         try:
-            # net_init.c:324-372: unlink, free the eth slot, then dev_close (which calls
+            # net_init.c:324-373: unlink, free the eth slot, then dev_close (which calls
             # stop if the device is up) on the device that is no longer listed.
             self._dev.dev_base.remove(dev)
             dev.registered = False

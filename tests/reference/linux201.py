@@ -11,8 +11,11 @@ does what 2.0.1 does, and the test asserts it) or the id of a decision in
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 _F = TypeVar("_F", bound=Callable[..., object])
@@ -105,35 +108,150 @@ DIVERGENCES: tuple[Divergence, ...] = (
                "net/core/skbuff.c:857", "decision.memory.safety",
                "test_201_skbuff::test_dev_kfree_skb_null_is_recorded"),
     Divergence("packet taps saw the head frame sent; 2.0.1 taps the frame being queued, "
-               "before reordering", "net/core/dev.c:417", "fixed",
+               "before reordering", "net/core/dev.c:419", "fixed",
                "test_201_dev::test_taps_see_the_queued_frame"),
     Divergence("SIOCSIFMTU passed any MTU to change_mtu; 2.0.1 answers -EINVAL below 68",
-               "net/core/dev.c:1199", "fixed", "test_201_dev::test_siocsifmtu_below_68"),
+               "net/core/dev.c:1200", "fixed", "test_201_dev::test_siocsifmtu_below_68"),
     Divergence("a driver answering busy without tbusy makes 2.0.1's dev_tint spin forever; "
-               "the reference stops and records it", "net/core/dev.c:757",
+               "the reference stops and records it", "net/core/dev.c:754",
                "decision.tint.spin", "test_201_dev::test_dev_tint_busy_without_tbusy"),
     Divergence("dev_open on an up device does not call open again, and dev_open/dev_close of "
                "an unregistered device answer -ENODEV; 2.0.1 reaches them only through "
                "dev_get and an IFF_UP change", "net/core/dev.c:239", "decision.dev.entry",
                "test_201_dev::test_dev_open_of_an_up_device"),
     Divergence("unregister_netdev closed the device before unlinking it; 2.0.1 unlinks, "
-               "frees the slot, then calls dev_close", "drivers/net/net_init.c:372", "fixed",
+               "frees the slot, then calls dev_close", "drivers/net/net_init.c:373", "fixed",
                "test_201_net_init::test_unregister_unlinks_then_closes"),
     Divergence("register_netdev gives an explicit ethN name slot N; in 2.0.1 only "
-               "ether_setup does", "drivers/net/net_init.c:259", "decision.eth.explicit",
+               "ether_setup does", "drivers/net/net_init.c:262", "decision.eth.explicit",
                "test_201_net_init::test_explicit_eth_name_takes_its_slot"),
+    Divergence("register_netdev links a second device under a taken name in 2.0.1; the "
+               "reference answers -EEXIST (2.2's answer)", "drivers/net/net_init.c:281",
+               "decision.register.duplicate",
+               "test_201_net_init::test_register_netdev_taken_name"),
+    Divergence("register_netdev with a blank name and all 16 eth slots taken leaves the name "
+               "blank and links the device in 2.0.1; the reference answers -ENFILE",
+               "drivers/net/net_init.c:263", "decision.register.autoname_full",
+               "test_201_net_init::test_register_netdev_no_free_slot"),
     Divergence("ether_setup read ethN's number as decimal; 2.0.1's simple_strtoul base 0 "
-               "reads eth010 as 8", "drivers/net/net_init.c:166", "fixed",
+               "reads eth010 as 8", "drivers/net/net_init.c:167", "fixed",
                "test_201_net_init::test_ether_setup_reads_the_number_in_c_notation"),
     Divergence("init_etherdev(NULL) with all 16 slots taken links a nameless device in "
-               "2.0.1; the reference returns NULL", "drivers/net/net_init.c:116",
+               "2.0.1; the reference returns NULL", "drivers/net/net_init.c:117",
                "decision.memory.safety",
                "test_201_net_init::test_init_etherdev_without_a_free_slot"),
+    Divergence("eth_rebuild_header asks ARP for an IP frame in 2.0.1 and may answer 1; the "
+               "reference does not simulate ARP and answers 0", "net/ethernet/eth.c:160",
+               "decision.arp", "test_201_eth::test_eth_rebuild_header_ip"),
+    Divergence("eth_rebuild_header printed nothing for a frame that is not IP; 2.0.1 prints "
+               "'unable to resolve type'", "net/ethernet/eth.c:151", "fixed",
+               "test_201_eth::test_eth_rebuild_header_non_ip"),
     Divergence("dev_mc_add appended and reuploaded a known address; 2.0.1 counts users, "
                "puts new addresses at the head and uploads only for a new one",
-               "net/core/dev_mcast.c:108", "fixed",
+               "net/core/dev_mcast.c:116", "fixed",
                "test_201_dev_mcast::test_dev_mc_add_known_address"),
     Divergence("dev_mc_delete removed an address at once; 2.0.1 drops one user",
                "net/core/dev_mcast.c:93", "fixed",
                "test_201_dev_mcast::test_dev_mc_delete_drops_one_user"),
 )
+
+
+HERE = Path(__file__).resolve().parent
+DOC = HERE.parents[1] / "docs" / "linux201.md"
+BENCH_DOC = HERE.parents[1] / "docs" / "benchmarks.md"
+BENCH_START = "<!-- linux201: filled in by tests/reference/linux201.py --write -->"
+BENCH_END = "<!-- /linux201 -->"
+
+
+def load_all() -> None:
+    """Import every ``test_201_*`` module, so that :data:`BRANCHES` is complete."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    for path in sorted(HERE.glob("test_201_*.py")):
+        importlib.import_module(path.stem)
+
+
+def figures() -> dict[str, int]:
+    """How many 2.0.1 functions and branches the differential tests cover, and how many
+    divergences were found, fixed and decided."""
+    load_all()
+    return {
+        "functions": len({(b.source.split(":")[0], b.function) for b in BRANCHES}),
+        "branches": len({(b.source, b.function, b.branch) for b in BRANCHES}),
+        "files": len({b.source.split(":")[0] for b in BRANCHES}),
+        "divergences": len(DIVERGENCES),
+        "fixed": sum(1 for d in DIVERGENCES if d.settled == "fixed"),
+        "decided": sum(1 for d in DIVERGENCES if d.settled != "fixed"),
+    }
+
+
+def summary() -> str:
+    """One paragraph of figures (docs/benchmarks.md)."""
+    f = figures()
+    return (f"Differential tests against Linux 2.0.1 cover {f['functions']} functions of "
+            f"{f['files']} source files and {f['branches']} branches, each with its "
+            f"file:line. Reading the reference kernel against the source found "
+            f"{f['divergences']} divergences: {f['fixed']} fixed (the reference now does what "
+            f"2.0.1 does) and {f['decided']} recorded as decisions of the spec. The list is in "
+            "[the Linux 2.0.1 page](linux201.md).")
+
+
+def markdown() -> str:
+    """docs/linux201.md, generated from :data:`BRANCHES` and :data:`DIVERGENCES`."""
+    load_all()
+    f = figures()
+    out = ["# The reference kernel against Linux 2.0.1", "",
+           "The reference kernel is split the way Linux 2.0.1 is: one module per source file "
+           "(see `netdevspec.reference.kernel`). Each function was read against the 2.0.1 "
+           "source (`liexusong/linux-2.0.0` at d8873c8, pristine 2.0.1) and is checked by a "
+           "differential test in `tests/reference/test_201_*.py` that asserts 2.0.1's result "
+           "(the return, the state after, what is printed) and cites the file and line.", "",
+           "This page is generated by `python tests/reference/linux201.py --write` from the "
+           "register in `tests/reference/linux201.py`; a test keeps it current.", "",
+           "## Figures", "", summary(), "",
+           "## Divergences and how each was settled", "",
+           "| 2.0.1 source | difference | settled | shown by |", "|---|---|---|---|"]
+    for d in DIVERGENCES:
+        settled = d.settled if d.settled == "fixed" else f"decision `{d.settled}`"
+        out.append(f"| `{d.source}` | {d.what} | {settled} | `{d.test}` |")
+    out += ["", "## Functions and branches covered", ""]
+    by_fn: dict[tuple[str, str], list[Branch]] = {}
+    for b in BRANCHES:
+        by_fn.setdefault((b.source.split(":")[0], b.function), []).append(b)
+    for (path, fn), branches in sorted(by_fn.items()):
+        out += [f"### `{fn}` ({path})", ""]
+        seen: set[tuple[str, str]] = set()
+        for b in sorted(branches, key=lambda b: (int(b.source.split(":")[1]), b.branch)):
+            if (b.source, b.branch) in seen:
+                continue
+            seen.add((b.source, b.branch))
+            out.append(f"- line {b.source.split(':')[1]}: {b.branch} (`{b.test}`)")
+        out.append("")
+    assert f["branches"] == sum(len({(b.source, b.branch) for b in v}) for v in by_fn.values())
+    return "\n".join(out)
+
+
+def write_bench(path: Path = BENCH_DOC) -> None:
+    """Put :func:`summary` between the markers in docs/benchmarks.md (appended if missing)."""
+    text = path.read_text(encoding="utf-8")
+    block = f"{BENCH_START}\n\n{summary()}\n\n{BENCH_END}"
+    start = text.find(BENCH_START)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n## Linux 2.0.1 differential tests\n\n" + block + "\n"
+    else:
+        end = text.find(BENCH_END, start)
+        text = text[:start] + block + text[end + len(BENCH_END):]
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    # The test modules register into the module named linux201, not into __main__.
+    import linux201 as register
+
+    if sys.argv[1:] != ["--write"]:
+        print(register.markdown())
+    else:
+        DOC.write_text(register.markdown() + "\n", encoding="utf-8")
+        register.write_bench()
+        print(f"wrote {DOC} and {BENCH_DOC}")
+
