@@ -125,7 +125,8 @@ DECISIONS = (
              "all 16 eth slots are taken (REG-3).", "register_netdev answers -ENFILE "
              "(case register_netdev.enfile). Shown by "
              f"{_T201}net_init.py::test_register_netdev_no_free_slot.",
-             "Two blank-named devices would break name uniqueness; -ENFILE is what 2.2's dev_alloc_name answers when it runs out.",
+             "Two blank-named devices would break name uniqueness; -ENFILE is what 2.2's "
+             "dev_alloc_name answers when it runs out.",
              cite(("REG-3", K(_NI)), ("REG-8", K("net/core/dev.c (2.2) dev_alloc_name")))),
     Decision("decision.name.storage", "The blank-name buffer of 5 bytes overflows for "
              "eth10..eth15 (HAZ-3, REG-4).", "Names are abstract codes in the model (ethN is N); "
