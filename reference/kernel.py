@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from netdevspec.reference.auto_irq import AutoIrq
+from netdevspec.reference.boot import pc_irq_actions, pc_regions
 from netdevspec.reference.common import KernelCore, Misuse, Tracer
 from netdevspec.reference.dev import NETDEV_MAX_BACKLOG, Dev, PacketFunc, PacketType
 from netdevspec.reference.dev_mcast import DevMcast
@@ -357,6 +358,14 @@ class Kernel:
                 skb.owner.skbs.add(skb)
         k.dev.set_rx_dropping(state.rx_dropping)
         return k
+
+    @classmethod
+    def pc(cls, bus: IsaBus | None = None) -> Kernel:
+        """A kernel as a PC is after Linux 2.0.1 has booted (:mod:`~netdevspec.reference.boot`):
+        the I/O regions of the DMA controllers, interrupt controllers, timer, keyboard and
+        FPU, and IRQ line 1 (keyboard) as well as 0, 2 and 13, all held by the kernel."""
+        return cls.from_state(MachineState(irq_actions=pc_irq_actions(), regions=pc_regions()),
+                              bus)
 
     # -- shared state (common.py) ------------------------------------------------------------
 

@@ -198,8 +198,11 @@ class NetInit:
                          "still up; closing it first", dev=dev.name)
         self._k.depth += 1
         try:
-            # net_init.c:324-373: unlink, free the eth slot, then dev_close (which calls
-            # stop if the device is up) on the device that is no longer listed.
+            # 2.0.1 unlinks first and then calls dev_close (net_init.c:324-373); the
+            # reference closes first, so stop runs while the device is still registered
+            # and its owner's (decision.unregister.order).
+            if dev.flags & IFF_UP:
+                self._dev._dev_close(dev)
             self._dev.dev_base.remove(dev)
             dev.registered = False
             self._release_slots(dev)

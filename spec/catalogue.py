@@ -253,6 +253,16 @@ DECISIONS = (
              "a later blank-name registration could be named ethN too and break name "
              "uniqueness; every 2.0 Ethernet probe calls ether_setup anyway.",
              cite(("REG-3", K(_NI)), ("REG-12", K(_NI)))),
+    Decision("decision.unregister.order", "2.0.1's unregister_netdev unlinks the device and "
+             "frees its eth slot, then calls dev_close, so stop runs on a device that is no "
+             "longer listed (net_init.c:324-373).", "The reference closes a device that is up "
+             "first, while it is still registered, then unlinks it. Shown by "
+             f"{_T201}net_init.py::test_unregister_unlinks_then_closes.", "The spec's rules "
+             "read the device's registration and owner when stop runs (dev.use.owner): in "
+             "2.0.1's order a module unregistering another's open device would make the "
+             "victim's stop look like a violation (catalogue bug unregister-foreign). Only a "
+             "stop that looks its own device up with dev_get can tell the difference.",
+             cite(("REG-9", K(_NI)), ("CB-3", K("net/core/dev.c dev_close")))),
     Decision("decision.arp", "2.0.1's eth_rebuild_header asks ARP to resolve an IP frame's "
              "destination and answers 1 while ARP holds the frame (eth.c:160).", "ARP is not "
              "simulated: the reference fills in the source address and answers 0 "

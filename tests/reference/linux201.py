@@ -119,8 +119,9 @@ DIVERGENCES: tuple[Divergence, ...] = (
                "an unregistered device answer -ENODEV; 2.0.1 reaches them only through "
                "dev_get and an IFF_UP change", "net/core/dev.c:239", "decision.dev.entry",
                "test_201_dev::test_dev_open_of_an_up_device"),
-    Divergence("unregister_netdev closed the device before unlinking it; 2.0.1 unlinks, "
-               "frees the slot, then calls dev_close", "drivers/net/net_init.c:373", "fixed",
+    Divergence("unregister_netdev closes the device before unlinking it; 2.0.1 unlinks, "
+               "frees the slot, then calls dev_close", "drivers/net/net_init.c:373",
+               "decision.unregister.order",
                "test_201_net_init::test_unregister_unlinks_then_closes"),
     Divergence("register_netdev gives an explicit ethN name slot N; in 2.0.1 only "
                "ether_setup does", "drivers/net/net_init.c:262", "decision.eth.explicit",

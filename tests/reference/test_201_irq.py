@@ -150,3 +150,22 @@ def test_boot_actions(kernel: Kernel) -> None:
     jiffies = kernel.jiffies
     kernel.raise_irq(0)
     assert kernel.jiffies == jiffies + 1
+
+
+@branch("drivers/char/keyboard.c:1205", "kbd_init", "the keyboard line (1) requested at boot")
+@branch("arch/i386/kernel/setup.c:200", "setup_arch", "the PC's own regions claimed at boot")
+@branch(f"{IRQ}:555", "init_IRQ", "pic1 and pic2 regions claimed at boot")
+def test_the_pc_boot_state() -> None:
+    """Kernel.pc() is the machine 2.0.1 leaves after booting a PC; Kernel() the empty one."""
+    k = Kernel.pc()
+    assert [(r.start, r.num, r.name, r.owner) for r in k.regions] == [
+        (0x00, 0x20, "dma1", None), (0x20, 0x20, "pic1", None), (0x40, 0x20, "timer", None),
+        (0x60, 0x10, "keyboard", None), (0x80, 0x20, "dma page reg", None),
+        (0xA0, 0x20, "pic2", None), (0xC0, 0x20, "dma2", None), (0xF0, 0x10, "npu", None)]
+    assert [ln for ln in range(16) if k.irq_actions(ln)] == [0, 1, 2, 13]
+    assert k.irq_actions(1)[0].flags == 0 and not k.irq.masked[1]
+    assert k.request_irq(1, handler([], "x"), SA_SHIRQ, "x", 1) == -EBUSY
+    assert k.check_region(0x60, 1) == -EBUSY and k.check_region(0x100, 0x20) == 0
+    assert k.check_region(0, 0) == -EBUSY  # (0, 0) covers every port
+    assert [ch for ch in range(8) if k.dma_claim(ch)] == [4]
+    assert Kernel().regions == ()

@@ -162,8 +162,8 @@ def test_unregister_frees_the_slot_and_unlinks(kernel: Kernel) -> None:
 
 def test_unregister_while_up_closes_first(kernel: Kernel) -> None:
     """REG-9 (decision.close): unregistering a device that is up logs "busy and not
-    MOD_IN_USE", records it, unlinks it and then closes it (stop is called on the unlinked
-    device), as 2.0.1's net_init.c:339-372 does."""
+    MOD_IN_USE", records it, and closes it (stop is called) before unlinking
+    (decision.unregister.order)."""
     stopped = []
     dev = Device("", init=eth_init(kernel))
     kernel.register_netdev(dev)
@@ -171,7 +171,7 @@ def test_unregister_while_up_closes_first(kernel: Kernel) -> None:
     assert kernel.dev_open(dev) == 0
     dev.start = 1
     kernel.unregister_netdev(dev)
-    assert stopped == [None]  # already unlinked when stop ran
+    assert stopped == [dev]  # still linked while it was closed
     assert not dev.registered and not dev.flags & (IFF_UP | IFF_RUNNING)
     assert kernel.log[-1] == "ERROR 'eth0' busy and not MOD_IN_USE."
     assert kernel.misuse_kinds() == ["unregister_busy"]
