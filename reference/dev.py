@@ -536,7 +536,8 @@ class Dev:
             if pt.owner is not None and pt in pt.owner.packet_types:
                 pt.owner.packet_types.remove(pt)
             return
-        self.printk("dev_remove_pack: packet type not found.")
+        # dev.c:189 prints the pointer (%p: 8 hex digits on i386)
+        self.printk(f"dev_remove_pack: {id(pt) & 0xFFFF_FFFF:08x} not found.")
         self._misuse("remove_pack_not_found", f"dev_remove_pack of an unknown handler for "
                      f"type {pt.type:#06x}")
 

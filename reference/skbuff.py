@@ -780,6 +780,7 @@ class SkbOps:
         n.h_raw = skb.h_raw
         n.stamp = skb.stamp
         n.ip_summed = skb.ip_summed
+        n.destructor = skb.destructor  # skbuff.c:750 copies the whole header
         data_owner = skb.data_skb if skb.data_skb is not None else skb
         data_owner.count += 1
         n.data_skb = data_owner

@@ -221,12 +221,18 @@ DECISIONS = (
              f"{_T201}skbuff.py::test_skb_copy_geometry.", "The extra tailroom is an alignment "
              "artefact of the allocator that no driver can rely on; api-facts SKB-16 states "
              "the same size.", cite(("SKB-16", K("net/core/skbuff.c skb_copy")),)),
-    Decision("decision.memory.safety", "Where 2.0.1 dereferences NULL or writes out of bounds "
-             "(dev_kfree_skb, netif_rx or dev_queue_xmit of NULL; ether_setup of eth16 and "
-             "up; init_etherdev with no free eth slot linking a nameless device).", "The "
+    Decision("decision.memory.safety", "Where 2.0.1's default build dereferences NULL, "
+             "indexes out of bounds or corrupts a list (dev_kfree_skb, netif_rx or "
+             "dev_queue_xmit of NULL; a priority past buffs[]; queueing a buffer that is on a "
+             "list; skb_insert next to an unlisted buffer; ether_setup of eth16 and up; "
+             "init_etherdev with no free eth slot linking a nameless device).", "The "
              "reference logs and records the misuse (free_null, rx_null, xmit_null, "
-             "eth_index_range) and does nothing, or returns NULL from init_etherdev. Shown by "
-             f"{_T201}skbuff.py::test_dev_kfree_skb_null_is_recorded and "
+             "xmit_bad_priority, queue_twice, insert_unlisted, eth_index_range) and does what "
+             "2.0.1's debug build (CONFIG_NET_DEBUG, CONFIG_SKB_CHECK) does, or nothing, or "
+             "returns NULL from init_etherdev. Shown by "
+             f"{_T201}skbuff.py::test_dev_kfree_skb_null_is_recorded, "
+             f"{_T201}skbuff.py::test_queueing_a_queued_buffer, "
+             f"{_T201}dev.py::test_xmit_bad_priority and "
              f"{_T201}net_init.py::test_init_etherdev_without_a_free_slot.", "A crash or a "
              "corrupted table has no behaviour worth reproducing; the rules already make "
              "each call a violation.", cite(("SKB-10", K("net/core/skbuff.c")),
@@ -264,9 +270,12 @@ DECISIONS = (
              "stop that looks its own device up with dev_get can tell the difference.",
              cite(("REG-9", K(_NI)), ("CB-3", K("net/core/dev.c dev_close")))),
     Decision("decision.arp", "2.0.1's eth_rebuild_header asks ARP to resolve an IP frame's "
-             "destination and answers 1 while ARP holds the frame (eth.c:160).", "ARP is not "
-             "simulated: the reference fills in the source address and answers 0 "
-             f"(complete). Shown by {_T201}eth.py::test_eth_rebuild_header_ip.", "Address "
+             "destination and answers 1 while ARP holds the frame (eth.c:160); ether_setup "
+             "installs the hardware-header cache methods (net_init.c:182).", "ARP and the "
+             "header cache are not simulated: the reference fills in the source address and "
+             "answers 0 (complete), and ether_setup leaves header_cache_bind/update NULL. "
+             f"Shown by {_T201}eth.py::test_eth_rebuild_header_ip and "
+             f"{_T201}net_init.py::test_ether_setup_defaults.", "Address "
              "resolution is the protocol side's business; dev_queue_xmit's 'held by ARP' "
              "branch is still exercised through a driver's own rebuild_header.",
              cite(("CB-15", K("net/ethernet/eth.c eth_rebuild_header")),)),

@@ -147,6 +147,22 @@ DIVERGENCES: tuple[Divergence, ...] = (
     Divergence("eth_rebuild_header printed nothing for a frame that is not IP; 2.0.1 prints "
                "'unable to resolve type'", "net/ethernet/eth.c:151", "fixed",
                "test_201_eth::test_eth_rebuild_header_non_ip"),
+    Divergence("ether_setup installs eth_header_cache_bind/update in 2.0.1; the reference "
+               "leaves them NULL (no header cache)", "drivers/net/net_init.c:182",
+               "decision.arp", "test_201_net_init::test_ether_setup_defaults"),
+    Divergence("dev_queue_xmit with a priority past buffs[] indexes out of bounds in a "
+               "build without CONFIG_NET_DEBUG; the reference prints and uses 1, as the debug "
+               "build does", "net/core/dev.c:363", "decision.memory.safety",
+               "test_201_dev::test_xmit_bad_priority"),
+    Divergence("queueing a buffer that is on a list corrupts both lists in the default build; "
+               "the reference prints as CONFIG_SKB_CHECK does, unlinks it first and records "
+               "it", "include/linux/skbuff.h:247", "decision.memory.safety",
+               "test_201_skbuff::test_queueing_a_queued_buffer"),
+    Divergence("skb_clone left the clone without the original's destructor; 2.0.1 copies "
+               "the whole header", "net/core/skbuff.c:750", "fixed",
+               "test_201_skbuff::test_skb_clone_and_kfree_skbmem"),
+    Divergence("dev_remove_pack printed a fixed text; 2.0.1 prints the pointer",
+               "net/core/dev.c:189", "fixed", "test_201_dev::test_dev_remove_pack"),
     Divergence("dev_mc_add appended and reuploaded a known address; 2.0.1 counts users, "
                "puts new addresses at the head and uploads only for a new one",
                "net/core/dev_mcast.c:116", "fixed",

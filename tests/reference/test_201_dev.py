@@ -141,7 +141,7 @@ def test_dev_remove_pack(kernel: Kernel) -> None:
     kernel.dev_add_pack(pt)
     kernel.dev_remove_pack(pt)
     kernel.dev_remove_pack(pt)
-    assert kernel.log == ["dev_remove_pack: packet type not found."]
+    assert kernel.log == [f"dev_remove_pack: {id(pt) & 0xFFFF_FFFF:08x} not found."]
 
 
 # -- devices ------------------------------------------------------------------------------------
@@ -208,6 +208,19 @@ def test_xmit_locks_and_sends(kernel: Kernel) -> None:
     skb = frame(kernel)
     kernel.dev_queue_xmit(skb, w.dev, 0)
     assert seen == [(1, w.dev)]
+
+
+@branch(f"{DEV}:363", "do_dev_queue_xmit", "pri ≥ DEV_NUMBUFFS (CONFIG_NET_DEBUG): printed, 1")
+def test_xmit_bad_priority(kernel: Kernel) -> None:
+    """Without CONFIG_NET_DEBUG 2.0.1 indexes past buffs[]; the reference does what the debug
+    build does (decision.memory.safety)."""
+    w = Wire(kernel)
+    kernel.dev_open(w.dev)
+    w.busy = True
+    skb = frame(kernel)
+    kernel.dev_queue_xmit(skb, w.dev, 5)
+    assert list(w.dev.buffs[1]) == [skb]
+    assert kernel.log[-1] == "bad priority in dev_queue_xmit."
 
 
 @branch(f"{DEV}:375", "do_dev_queue_xmit", "!skb->arp and rebuild_header non-zero: return")

@@ -118,6 +118,7 @@ def test_unregister_unlinks_then_closes(kernel: Kernel) -> None:
 @branch(f"{NI}:162", "ether_setup", "the DEV_NUMBUFFS queues initialised")
 @branch(f"{NI}:185", "ether_setup", "Ethernet defaults: type, header 14, mtu 1500, addr 6, "
         "qlen 100")
+@branch(f"{NI}:182", "ether_setup", "eth_header_cache_bind/update installed")
 @branch(f"{NI}:194", "ether_setup", "flags overwritten with IFF_BROADCAST|IFF_MULTICAST")
 def test_ether_setup_defaults(kernel: Kernel) -> None:
     dev = Device("x")
@@ -129,6 +130,8 @@ def test_ether_setup_defaults(kernel: Kernel) -> None:
     assert dev.flags == IFF_BROADCAST | IFF_MULTICAST
     assert (dev.pa_addr, dev.pa_brdaddr, dev.pa_mask, dev.pa_alen) == (0, 0, 0, 4)
     assert all(q.qlen == 0 for q in dev.buffs)
+    # 2.0.1 installs eth_header_cache_bind/update; no header cache here (decision.arp)
+    assert dev.header_cache_bind is None and dev.header_cache_update is None
 
 
 @branch(f"{NI}:167", "ether_setup", "ethN: simple_strtoul(name + 3, NULL, 0) picks the slot")

@@ -143,6 +143,7 @@ def test_kfree_skb_warnings_and_accounting(kernel: Kernel) -> None:
 
 
 @branch(f"{SKBC}:742", "skb_clone", "shares the data; count of the data owner +1; free 1")
+@branch(f"{SKBC}:750", "skb_clone", "every other field copied, the destructor too")
 @branch(f"{SKBC}:728", "kfree_skbmem", "a clone drops the data owner's count")
 def test_skb_clone_and_kfree_skbmem(kernel: Kernel) -> None:
     skb = kernel.alloc_skb(30)
@@ -150,12 +151,14 @@ def test_skb_clone_and_kfree_skbmem(kernel: Kernel) -> None:
     kernel.skb_put(skb, 10)
     skb.free = 0
     skb.sk = Sock()
+    skb.destructor = lambda s: None
     kernel.skb_device_lock(skb)
     c = kernel.skb_clone(skb)
     assert c is not None
     assert (c.head, c.data, c.tail, c.end, c.len) == (skb.head, skb.data, skb.tail, skb.end, 10)
     assert (c.free, c.lock, c.users, c.sk, c.list, c.count) == (1, 0, 0, None, None, 1)
     assert c.data_skb is skb and skb.count == 2
+    assert c.destructor is skb.destructor  # skbuff.c:750 copies the whole header
     c2 = kernel.skb_clone(c)
     assert c2 is not None and c2.data_skb is skb and skb.count == 3
     kernel.kfree_skb(c, FREE_WRITE)
@@ -256,3 +259,22 @@ def test_insert_append_unlink(kernel: Kernel) -> None:
     kernel.skb_unlink(a)
     kernel.skb_unlink(a)
     assert list(q) == [b, c] and q.qlen == 2 and a.list is None
+
+
+@branch(f"{SKBH}:247", "__skb_queue_tail", "a buffer already on a list: both lists corrupted")
+def test_queueing_a_queued_buffer(kernel: Kernel) -> None:
+    """The default build links the buffer into the second list and leaves the first one
+    pointing at it; the reference prints as CONFIG_SKB_CHECK's skbuff.c does, unlinks it
+    first and records it (decision.memory.safety)."""
+    q1, q2 = kernel.skb_queue_head_init(SkBuffHead()), kernel.skb_queue_head_init(SkBuffHead())
+    skb = kernel.alloc_skb(10)
+    assert skb is not None
+    kernel.skb_queue_tail(q1, skb)
+    kernel.skb_queue_tail(q2, skb)
+    assert (q1.qlen, q2.qlen, skb.list) == (0, 1, q2)
+    assert kernel.log == ["Suspicious queue tail: sk_buff on list!"]
+    assert kernel.misuse_kinds() == ["queue_twice"]
+    other = kernel.alloc_skb(10)
+    assert other is not None
+    kernel.skb_insert(other, kernel.alloc_skb(10))  # next to an unlisted buffer: refused
+    assert kernel.misuse_kinds()[-1] == "insert_unlisted" and other.list is None
