@@ -138,6 +138,7 @@ class Modules:
             m.use_count -= 1
 
     def mod_in_use(self, module: Module | None = None) -> bool:
-        """MOD_IN_USE: the use count is non-zero."""
+        """MOD_IN_USE: the use count is non-zero; always true for code that is not a
+        module's, as the macro is 1 outside a module (``include/linux/module.h:106``)."""
         m = self._k.current if module is None else module
-        return m is not None and m.use_count != 0
+        return m is None or m.use_count != 0

@@ -412,3 +412,14 @@ def test_driver_ioctls(kernel: Kernel) -> None:
     d.do_ioctl = lambda dev, ifr, cmd: 7
     assert kernel.dev_private_ioctl(d, object(), 0x89F0) == 7
     assert d.flags & IFF_MULTICAST
+
+
+@branch(f"{DEV}:886", "sprintf_stats", "no get_stats: 'No statistics available'")
+@branch(f"{DEV}:870", "sprintf_stats", "else the driver's get_stats(dev)")
+def test_statistics(kernel: Kernel) -> None:
+    """/proc/net/dev is not simulated; dev_get_stats answers what sprintf_stats reads."""
+    w = Wire(kernel)
+    assert kernel.dev_get_stats(w.dev) is None
+    stats = object()
+    w.dev.get_stats = lambda d: stats
+    assert kernel.dev_get_stats(w.dev) is stats

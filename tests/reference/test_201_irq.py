@@ -169,3 +169,24 @@ def test_the_pc_boot_state() -> None:
     assert k.check_region(0, 0) == -EBUSY  # (0, 0) covers every port
     assert [ch for ch in range(8) if k.dma_claim(ch)] == [4]
     assert Kernel().regions == ()
+
+
+SYSH = "include/asm-i386/system.h"
+
+
+@branch(f"{SYSH}:224", "cli", "interrupts off: a raised line waits")
+@branch(f"{SYSH}:223", "sti", "interrupts on: what waited is delivered")
+@branch(f"{SYSH}:229", "restore_flags", "the saved interrupt flag comes back")
+def test_interrupt_flag(kernel: Kernel) -> None:
+    log: list[tuple[str, int]] = []
+    kernel.request_irq(5, handler(log, "a"), 0, "a", None)
+    flags = kernel.save_flags()
+    kernel.cli()
+    kernel.raise_irq(5)
+    assert log == []
+    kernel.restore_flags(flags)
+    assert log == [("a", 5)]
+    kernel.cli()
+    kernel.raise_irq(5)
+    kernel.sti()
+    assert log == [("a", 5)] * 2

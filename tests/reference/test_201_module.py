@@ -43,3 +43,24 @@ def test_delete_module(kernel: Kernel) -> None:
     assert kernel.mod_in_use(m) and kernel.rmmod("m") == -EBUSY and cleaned == []
     kernel.mod_dec_use_count(m)
     assert kernel.rmmod("m") == 0 and cleaned == ["m"] and kernel.modules == {}
+
+
+MODH = "include/linux/module.h"
+
+
+@branch(f"{MODH}:89", "MOD_INC_USE_COUNT", "in a module: the use count + 1")
+@branch(f"{MODH}:90", "MOD_DEC_USE_COUNT", "in a module: the use count - 1")
+@branch(f"{MODH}:91", "MOD_IN_USE", "in a module: the use count is non-zero")
+@branch(f"{MODH}:104", "MOD_INC_USE_COUNT", "outside a module: nothing")
+@branch(f"{MODH}:106", "MOD_IN_USE", "outside a module: 1")
+def test_use_count_macros(kernel: Kernel) -> None:
+    m = Module("m")
+    kernel.insmod(m)
+    with kernel.running(m):
+        assert not kernel.mod_in_use()
+        kernel.mod_inc_use_count()
+        assert kernel.mod_in_use() and m.use_count == 1
+        kernel.mod_dec_use_count()
+        assert m.use_count == 0
+    kernel.mod_inc_use_count()  # the kernel's own code: no module, no count
+    assert kernel.mod_in_use() and m.use_count == 0

@@ -184,6 +184,7 @@ def test_skb_copy_geometry(kernel: Kernel) -> None:
 
 
 @branch(f"{SKBC}:834", "skb_device_lock", "already locked: prints 'double lock'")
+@branch(f"{SKBC}:883", "skb_device_locked", "1 if locked, else 0")
 @branch(f"{SKBC}:845", "skb_device_unlock", "unlocked: prints 'double unlock'")
 def test_device_lock_and_unlock(kernel: Kernel) -> None:
     skb = kernel.alloc_skb(10)
