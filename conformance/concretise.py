@@ -511,11 +511,7 @@ class _Builder:
                     self.note(V.dev_owner, (d,), "a registered device's owner is a module in "
                               "the reference (None there means the kernel)")
                 owner = self.c.objects["Party"].get(owner_name) if owner_name else None
-                dev.registered = True
-                dev.owner = owner
-                self.k.dev_base.append(dev)
-                if owner is not None:
-                    owner.devices[id(dev)] = dev
+                self.k.dev.link(dev, owner)
                 if 0 <= code < V.MAX_ETH_CARDS:
                     self.k.ethdev_index[code] = dev
             self.put("Dev", d, dev)
