@@ -457,7 +457,7 @@ class _Builder:
         self.actions()
         self.regions()
         self.dma()
-        self.k._rx_dropping = bool(self.get(V.rx_dropping))
+        self.k.dev.set_rx_dropping(bool(self.get(V.rx_dropping)))
         self.track()
         self.a.sync()
         return self.c
@@ -511,11 +511,7 @@ class _Builder:
                     self.note(V.dev_owner, (d,), "a registered device's owner is a module in "
                               "the reference (None there means the kernel)")
                 owner = self.c.objects["Party"].get(owner_name) if owner_name else None
-                dev.registered = True
-                dev.owner = owner
-                self.k.dev_base.append(dev)
-                if owner is not None:
-                    owner.devices[id(dev)] = dev
+                self.k.dev.link(dev, owner)
                 if 0 <= code < V.MAX_ETH_CARDS:
                     self.k.ethdev_index[code] = dev
             self.put("Dev", d, dev)
@@ -644,9 +640,10 @@ class _Builder:
                 if owner is not None:
                     owner.skbs.add(s)
             self.put("Skb", b, s)
-        self.k._next_id = max([*ids.values(), self.k._next_id - 1]) + 1
-        self.k._next_addr = max(self.k._next_addr, top + 64)
-        self.k.net_skbcount = sum(1 for b in skbs if self.get(V.skb_alive, b))
+        # the kernel counts the live ones and never reuses an id or address of any
+        for b in skbs:
+            self.k.skbuff.adopt(self.c.objects["Skb"][b])
+        self.k.skbuff.reserve(max([*ids.values(), 0]) + 1, top + 64)
         self.areas = areas
 
     def fill_queues(self) -> None:
@@ -697,7 +694,7 @@ class _Builder:
                     self.note(V.act_line, (an,), "a live action is on a line 0..15")
                     self.c.unrealised["Act"].add(an)
                     continue
-                self.k._irq[line].append(act)
+                self.k.irq.install(act)
                 if owner is not None:
                     owner.irqs.append(act)
             self.put("Act", an, act)
@@ -718,7 +715,8 @@ class _Builder:
                 live.append((rn, r))
                 if owner is not None:
                     owner.regions.append(r)
-        self.k._regions = sorted((r for _, r in live), key=lambda r: r.start)
+        for _, r in live:
+            self.k.resource.install(r)
         count = int(self.get(V.io_count))
         slots: list[Any] = []
         for n in range(count):
@@ -746,10 +744,11 @@ class _Builder:
     def dma(self) -> None:
         for ch in range(V.MAX_DMA_CHANNELS):
             if not self.get(V.dma_locked, ch):
-                self.k._dma[ch] = None
+                self.k.dma.set_claim(ch, None)
                 continue
             owner = self.party(self.get(V.dma_owner, ch), V.dma_owner, (ch,))
-            self.k._dma[ch] = DmaClaim("cascade" if ch == V.DMA_CASCADE else "witness", owner)
+            self.k.dma.set_claim(ch, DmaClaim("cascade" if ch == V.DMA_CASCADE else "witness",
+                                              owner))
             if owner is not None:
                 owner.dma.add(ch)
 

@@ -81,6 +81,7 @@ from netdevspec.reference.kernel import (
     DmaClaim,
     IrqAction,
     Kernel,
+    MachineState,
     PacketType,
     Region,
 )
@@ -261,6 +262,7 @@ __all__ = [
     "IsaCard",
     "Kernel",
     "KernelPanic",
+    "MachineState",
     "Misuse",
     "Module",
     "PacketType",

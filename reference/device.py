@@ -58,6 +58,7 @@ __all__ = [
     "Device",
     "EnetStatistics",
     "IfMap",
+    "need_dev",
 ]
 
 # include/linux/if.h (FLG-1)
@@ -187,6 +188,9 @@ class Device:
     pa_alen: int = 0
     mc_list: list[bytes] = field(default_factory=list)
     mc_count: int = 0
+    #: Set by the kernel: how many dev_mc_add calls hold each address of ``mc_list``
+    #: (2.0.1's ``dmi_users``).
+    mc_users: dict[bytes, int] = field(default_factory=dict, repr=False)
     tx_queue_len: int = 0
     buffs: list[SkBuffHead] = field(default_factory=_three_queues)
     open: InitFn | None = None
@@ -224,3 +228,11 @@ class Device:
         owner = "kernel" if self.owner is None else self.owner.name
         return (f"<Device {self.name!r} base={self.base_addr:#x} irq={self.irq} "
                 f"flags={self.flags:#x} owner={owner}{' registered' if self.registered else ''}>")
+
+
+def need_dev(fn: str, dev: object) -> Device:
+    """``dev`` if it is a :class:`Device`; otherwise a TypeError naming the function."""
+    if isinstance(dev, Device):
+        return dev
+    raise TypeError(f"{fn}: dev must be a Device, got {type(dev).__name__}; pass the device "
+                    "structure the driver filled in")

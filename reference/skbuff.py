@@ -1,8 +1,10 @@
-"""Socket buffers: :class:`SkBuff`, :class:`SkBuffHead` and the buffer functions of 2.0.
+"""Socket buffers, after Linux 2.0.1's ``net/core/skbuff.c`` and ``include/linux/skbuff.h``.
 
-The functions are methods of :class:`SkbOps`, which :class:`~netdevspec.reference.kernel.Kernel`
-inherits, so a driver calls ``kernel.alloc_skb(n)``, ``kernel.skb_put(skb, n)``, ... with
-the C argument order. They behave as Linux 2.0.1's ``net/core/skbuff.c`` and
+:class:`SkBuff`, :class:`SkBuffHead` and the buffer functions of 2.0. The functions are
+methods of :class:`SkbOps`, the kernel's buffer part;
+:class:`~netdevspec.reference.kernel.Kernel` offers them under the same names, so a
+driver calls ``kernel.alloc_skb(n)``, ``kernel.skb_put(skb, n)``, ... with the C argument
+order. They behave as Linux 2.0.1's ``net/core/skbuff.c`` and
 ``include/linux/skbuff.h`` do (api-facts SKB-1..SKB-18, Q-1..Q-7), with these
 differences, all recorded as misuse rather than left to corrupt memory:
 
@@ -252,19 +254,20 @@ def _link_between(prv: SkBuff | SkBuffHead, nxt: SkBuff | SkBuffHead, new: SkBuf
     lst.qlen += 1
 
 
-class SkbOps(KernelCore):
-    """The 2.0 buffer and queue functions, as methods of the kernel.
+class SkbOps:
+    """The 2.0 buffer and queue functions (``net/core/skbuff.c``, ``skbuff.h`` inlines).
 
     All are O(1) except the byte copies (skb_copy, skb_read/skb_write), which are linear in
-    the bytes copied.
+    the bytes copied. ``core`` is the state the kernel's subsystems share (who is running,
+    the records, ``intr_count``, allocation faults).
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, core: KernelCore) -> None:
+        self._k = core
+        self._misuse = core._misuse
+        self.printk = core.printk
         self._next_addr = _FIRST_ADDRESS
         self._next_id = 1
-        #: Interrupt/bottom-half nesting (2.0's intr_count); alloc_skb checks it.
-        self.intr_count = 0
         self._nonatomic_warnings = 0
         #: 2.0's buffer statistics (net/core/skbuff.c show_net_buffers).
         self.net_skbcount = 0
@@ -275,6 +278,26 @@ class SkbOps(KernelCore):
         self.net_fails = 0
         self.net_locked = 0
         self.net_free_locked = 0
+
+    # -- building a kernel in a given state ----------------------------------------------------
+
+    def adopt(self, skb: SkBuff) -> None:
+        """Count a buffer built outside :meth:`alloc_skb` as live (for building a kernel in
+        a given state, e.g. a spec state, without going through the API).
+
+        Its id and address are reserved, so later allocations never reuse them; the caller
+        has set its geometry, owner and data area already.
+        """
+        if skb.alive:
+            self.live_skbs[skb.id] = skb
+            self.net_skbcount += 1
+        self.reserve(skb.id + 1, skb.end + 64)
+
+    def reserve(self, next_id: int, next_addr: int) -> None:
+        """Make later allocations take ids from ``next_id`` and addresses from
+        ``next_addr`` on (or later, if those are already past them)."""
+        self._next_id = max(self._next_id, next_id)
+        self._next_addr = max(self._next_addr, next_addr)
 
     # -- ownership ----------------------------------------------------------------------------
 
@@ -294,14 +317,14 @@ class SkbOps(KernelCore):
             self._misuse("use_after_free", f"{fn} on buffer #{skb.id}, which was already freed",
                          skb=skb.id, op=fn)
         else:
-            cur = self.current
+            cur = self._k.current
             holder = "the kernel" if skb.owner is None else f"module {skb.owner.name}"
             self._misuse("skb_not_owned",
                          f"{fn} by module {cur.name if cur else '?'} on buffer #{skb.id}, "
                          f"which belongs to {holder}", skb=skb.id, op=fn)
 
     def _bad_queue(self, head: SkBuffHead, fn: str) -> None:
-        cur = self.current
+        cur = self._k.current
         holder = "the kernel" if head.owner is None else f"module {head.owner.name}"
         self._misuse("queue_not_owned",
                      f"{fn} by module {cur.name if cur else '?'} on queue {head.name or '?'}, "
@@ -323,13 +346,14 @@ class SkbOps(KernelCore):
             self._misuse("alloc_bad_size", f"alloc_skb asked for {size} bytes", size=size)
             self.net_fails += 1
             return None
-        if self.intr_count and priority != GFP_ATOMIC:
+        if self._k.intr_count and priority != GFP_ATOMIC:
             self._nonatomic_warnings += 1
             if self._nonatomic_warnings < 5:
                 self.printk("alloc_skb called nonatomically from interrupt")
             self._misuse("alloc_nonatomic_in_irq",
                          f"alloc_skb(priority={priority}) in interrupt context", priority=priority)
-        if (self._fail_budget or self.alloc_fails is not None) and self._alloc_failed():
+        k = self._k
+        if (k._fail_budget or k.alloc_fails is not None) and k._alloc_failed():
             self.net_fails += 1
             return None
         return self._new_skb(size)
@@ -340,7 +364,7 @@ class SkbOps(KernelCore):
         self._next_addr += truesize
         ident = self._next_id
         self._next_id = ident + 1
-        owner = self.current
+        owner = self._k.current
         skb = SkBuff(ident, area, truesize, owner)
         if owner is not None:
             owner.skbs.add(skb)
@@ -358,7 +382,8 @@ class SkbOps(KernelCore):
                          size=length)
             self.net_fails += 1
             return None
-        if (self._fail_budget or self.alloc_fails is not None) and self._alloc_failed():
+        k = self._k
+        if (k._fail_budget or k.alloc_fails is not None) and k._alloc_failed():
             self.net_fails += 1
             return None
         skb = self._new_skb(length + DEV_ALLOC_SKB_HEADROOM)
@@ -378,7 +403,8 @@ class SkbOps(KernelCore):
             alive = skb.alive
         except AttributeError:
             raise _not_skb("skb_put", skb) from None
-        if not alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_put")
         if not isinstance(n, int):
             _need_int("skb_put", "n", n)
@@ -404,7 +430,8 @@ class SkbOps(KernelCore):
             alive = skb.alive
         except AttributeError:
             raise _not_skb("skb_push", skb) from None
-        if not alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_push")
         if not isinstance(n, int):
             _need_int("skb_push", "n", n)
@@ -425,7 +452,8 @@ class SkbOps(KernelCore):
             alive = skb.alive
         except AttributeError:
             raise _not_skb("skb_pull", skb) from None
-        if not alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_pull")
         if not isinstance(n, int):
             _need_int("skb_pull", "n", n)
@@ -447,7 +475,8 @@ class SkbOps(KernelCore):
             alive = skb.alive
         except AttributeError:
             raise _not_skb("skb_reserve", skb) from None
-        if not alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_reserve")
         if not isinstance(n, int):
             _need_int("skb_reserve", "n", n)
@@ -470,7 +499,8 @@ class SkbOps(KernelCore):
             alive = skb.alive
         except AttributeError:
             raise _not_skb("skb_trim", skb) from None
-        if not alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_trim")
         if not isinstance(n, int):
             _need_int("skb_trim", "n", n)
@@ -493,14 +523,14 @@ class SkbOps(KernelCore):
         return skb.end - skb.tail
 
     def _who(self) -> str:
-        cur = self.current
+        cur = self._k.current
         return "kernel" if cur is None else cur.name
 
     def _panic(self, kind: str, message: str, skb: SkBuff, n: int) -> None:
         self._misuse(kind, message, skb=skb.id, n=n, head=skb.head, data=skb.data,
                      tail=skb.tail, end=skb.end)
         self.printk(f"Kernel panic: {message}")
-        self.panicked = True
+        self._k.panicked = True
         raise KernelPanic(message)
 
     def _shared_write(self, skb: SkBuff, fn: str) -> None:
@@ -532,7 +562,8 @@ class SkbOps(KernelCore):
             alive = skb.alive
         except AttributeError:
             raise _not_skb("skb_write", skb) from None
-        if not alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_write")
         _need_int("skb_write", "at", at)
         if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -555,7 +586,8 @@ class SkbOps(KernelCore):
             alive = skb.alive
         except AttributeError:
             raise _not_skb("skb_read", skb) from None
-        if not alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_read")
         _need_int("skb_read", "at", at)
         _need_int("skb_read", "n", n)
@@ -599,7 +631,7 @@ class SkbOps(KernelCore):
         if not skb.alive:
             self._misuse("double_free", f"{fn} on buffer #{skb.id}, already freed", skb=skb.id)
             return None
-        cur = self.current
+        cur = self._k.current
         if cur is not None and skb.owner is not cur:
             self._bad_use(skb, fn)
         return skb
@@ -662,9 +694,10 @@ class SkbOps(KernelCore):
 
     def _dev_kfree(self, skb: SkBuff, mode: int) -> None:
         if skb.lock:
+            # 2.0.1 counts net_locked down on every unlock here, even one that leaves the
+            # buffer locked (skbuff.c:857), unlike skb_device_unlock.
             skb.lock -= 1
-            if skb.lock == 0:
-                self.net_locked -= 1
+            self.net_locked -= 1
         if not skb.lock and (skb.free == 1 or skb.free == 3):
             self._kfree(skb, mode)
         else:
@@ -718,17 +751,19 @@ class SkbOps(KernelCore):
         unlocked, on no queue, owned by the caller. None when the allocation fails or the
         buffer was already freed (recorded as ``use_after_free``)."""
         skb = _need_skb("skb_clone", skb)
-        if not skb.alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not skb.alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_clone")
             if not skb.alive:
                 return None
-        if (self._fail_budget or self.alloc_fails is not None) and self._alloc_failed():
+        k = self._k
+        if (k._fail_budget or k.alloc_fails is not None) and k._alloc_failed():
             self.net_fails += 1
             return None
         area = skb.area
         ident = self._next_id
         self._next_id = ident + 1
-        owner = self.current
+        owner = self._k.current
         n = SkBuff(ident, area, skb.truesize, owner)
         n.data = skb.data
         n.tail = skb.tail
@@ -745,6 +780,7 @@ class SkbOps(KernelCore):
         n.h_raw = skb.h_raw
         n.stamp = skb.stamp
         n.ip_summed = skb.ip_summed
+        n.destructor = skb.destructor  # skbuff.c:750 copies the whole header
         data_owner = skb.data_skb if skb.data_skb is not None else skb
         data_owner.count += 1
         n.data_skb = data_owner
@@ -758,14 +794,17 @@ class SkbOps(KernelCore):
 
     def skb_copy(self, skb: SkBuff, priority: int = GFP_ATOMIC) -> SkBuff | None:
         """A new buffer with a private, writable copy of the data (SKB-16): the same size,
-        headroom and length, every byte from head to end copied, ``free`` 1, owned by the
-        caller. None when the allocation fails or the buffer was already freed."""
+        headroom and length, every byte from head to end copied, ``free`` 1, protocol not
+        set, owned by the caller. None when the allocation fails or the buffer was already
+        freed. 2.0.1 rounds the size up to 16 bytes (``skbuff.c:783``; decision.copy.size)."""
         skb = _need_skb("skb_copy", skb)
-        if not skb.alive or (self.current is not None and skb.owner is not self.current):
+        cur = self._k.current
+        if not skb.alive or (cur is not None and skb.owner is not cur):
             self._bad_use(skb, "skb_copy")
             if not skb.alive:
                 return None
-        if (self._fail_budget or self.alloc_fails is not None) and self._alloc_failed():
+        k = self._k
+        if (k._fail_budget or k.alloc_fails is not None) and k._alloc_failed():
             self.net_fails += 1
             return None
         n = self._new_skb(skb.end - skb.head)
@@ -778,7 +817,7 @@ class SkbOps(KernelCore):
             n.area.buf = bytearray(src)
         n.free = 1
         n.dev = skb.dev
-        n.protocol = skb.protocol
+        # skbuff.c:772-824 does not copy protocol: the copy's is not set (0 here).
         n.pkt_type = skb.pkt_type
         n.arp = skb.arp
         n.raddr = skb.raddr
@@ -796,7 +835,7 @@ class SkbOps(KernelCore):
         (``queue_reinit_nonempty``); its buffers are detached (on no list) rather than left
         pointing at it as 2.0 would.
         """
-        cur = self.current
+        cur = self._k.current
         if head is None:
             head = SkBuffHead(cur, name)
         else:
@@ -836,7 +875,7 @@ class SkbOps(KernelCore):
         if not skb.alive:
             self._bad_use(skb, fn)
             return False
-        cur = self.current
+        cur = self._k.current
         if cur is not None:
             if skb.owner is not cur:
                 self._bad_use(skb, fn)
@@ -873,7 +912,7 @@ class SkbOps(KernelCore):
         """Remove and return the first buffer of ``head``, or None if it is empty (Q-3)."""
         if not isinstance(head, SkBuffHead):
             _need_head("skb_dequeue", head)
-        cur = self.current
+        cur = self._k.current
         if cur is not None and head.owner is not cur:
             self._bad_queue(head, "skb_dequeue")
         first = head.next
@@ -920,7 +959,7 @@ class SkbOps(KernelCore):
         if not skb.alive:
             self._bad_use(skb, "skb_unlink")
             return
-        cur = self.current
+        cur = self._k.current
         if cur is not None:
             if skb.owner is not cur:
                 self._bad_use(skb, "skb_unlink")
@@ -954,7 +993,7 @@ class SkbOps(KernelCore):
             self._misuse("insert_unlisted", f"{fn} next to buffer #{old.id}, which is on no "
                          "queue", skb=old.id, op=fn)
             return None
-        cur = self.current
+        cur = self._k.current
         if cur is not None:
             if new.owner is not cur:
                 self._bad_use(new, fn)

@@ -106,11 +106,14 @@ SCENARIOS = (
 )
 
 _NI = "drivers/net/net_init.c"
+#: Where the differential tests against 2.0.1 are (each decision below names its test).
+_T201 = "tests/reference/test_201_"
 DECISIONS = (
     Decision("decision.register.duplicate", "2.0.1 registers a second device under a taken "
              "name; 2.2 answers -EEXIST (HAZ-1).",
              "The kernel side answers -EEXIST (case register_netdev.eexist) and the caller "
-             "obligation reg.register.unique reports the driver.",
+             "obligation reg.register.unique reports the driver. Shown by "
+             f"{_T201}net_init.py::test_register_netdev_taken_name.",
              "Name uniqueness is an invariant users rely on; modelling 2.0.1's silent "
              "corruption would make it unprovable, and 2.2's answer is the conforming one.",
              cite(("HAZ-1", K(_NI)), ("REG-7", K(_NI)), ("REG-8", K("net/core/dev.c (2.2)")))),
@@ -120,8 +123,10 @@ DECISIONS = (
              "driver bug, never behaviour to rely on.", cite(("HAZ-2", K(_NI)), ("REG-2", K(_NI)))),
     Decision("decision.register.autoname_full", "2.0.1 leaves the name blank and goes on when "
              "all 16 eth slots are taken (REG-3).", "register_netdev answers -ENFILE "
-             "(case register_netdev.enfile).", "Two blank-named devices would break name "
-             "uniqueness; -ENFILE is what 2.2's dev_alloc_name answers when it runs out.",
+             "(case register_netdev.enfile). Shown by "
+             f"{_T201}net_init.py::test_register_netdev_no_free_slot.",
+             "Two blank-named devices would break name uniqueness; -ENFILE is what 2.2's "
+             "dev_alloc_name answers when it runs out.",
              cite(("REG-3", K(_NI)), ("REG-8", K("net/core/dev.c (2.2) dev_alloc_name")))),
     Decision("decision.name.storage", "The blank-name buffer of 5 bytes overflows for "
              "eth10..eth15 (HAZ-3, REG-4).", "Names are abstract codes in the model (ethN is N); "
@@ -186,6 +191,94 @@ DECISIONS = (
              "every buffer operation obliges the caller to own the buffer (skb.use.owner).",
              "This is the article's 'no use after hand-off' made checkable.",
              cite(("SKB-13", A1), ("CB-4", K("net/core/dev.c")), ("RX-5", K("net/core/dev.c")))),
+    # Found reading the reference against 2.0.1 function by function (issue 13); each names
+    # the differential test that shows the difference (tests/reference/linux201.py).
+    Decision("decision.boot.irqflags", "2.0.1 installs the timer, cascade and math-error "
+             "actions with flags 0 (time.c:451, irq.c:210, irq.c:217).", "The spec and the "
+             "reference hold them with SA_INTERRUPT (res.irq.exclusive states it). Shown by "
+             f"{_T201}irq.py::test_boot_actions.", "No request can tell the two apart: none of "
+             "them has SA_SHIRQ, so setup_x86_irq answers -EBUSY before it compares "
+             "SA_INTERRUPT; changing it would only re-state the initial state.",
+             cite(("FLD-3", K("arch/i386/kernel/irq.c init_IRQ")),
+                  ("RES-1", K("arch/i386/kernel/irq.c setup_x86_irq")))),
+    Decision("decision.autoirq.claims", "Between autoirq_setup and autoirq_report 2.0.1 holds a "
+             "kernel handler on every probed line (auto_irq.c:70).", "The reference only "
+             "watches the lines; nothing is installed, so a request_irq in between succeeds. "
+             f"Shown by {_T201}auto_irq.py::test_probed_lines_are_watched_not_claimed.",
+             "RES-13 asks that the temporary claims count as released; a driver that "
+             "requests a line in the middle of its own probe is not a pattern 2.0 drivers use.",
+             cite(("RES-13", K("drivers/net/auto_irq.c")),)),
+    Decision("decision.region.empty", "request_region(0, 0) on an empty port table enters a "
+             "zero-length entry in 2.0.1 (find_gap wraps to the whole space, resource.c:53).",
+             "A zero-length request claims nothing (case request_region.busy). Shown by "
+             f"{_T201}resource.py::test_request_region_zero_length_claims_nothing.", "The PC's own "
+             "regions are claimed at boot, so the table is never empty on a real machine; a "
+             "zero-length claim would break the table's count of regions.",
+             cite(("RES-9", K("kernel/resource.c")), ("RES-8", K("kernel/resource.c find_gap")))),
+    Decision("decision.copy.size", "2.0.1's skb_copy allocates truesize - sizeof(struct "
+             "sk_buff), the original's size rounded up to 16 bytes (skbuff.c:783).", "The copy "
+             "has exactly the original's size (skb.copy.effect). Shown by "
+             f"{_T201}skbuff.py::test_skb_copy_geometry.", "The extra tailroom is an alignment "
+             "artefact of the allocator that no driver can rely on; api-facts SKB-16 states "
+             "the same size.", cite(("SKB-16", K("net/core/skbuff.c skb_copy")),)),
+    Decision("decision.memory.safety", "Where 2.0.1's default build dereferences NULL, "
+             "indexes out of bounds or corrupts a list (dev_kfree_skb, netif_rx or "
+             "dev_queue_xmit of NULL; a priority past buffs[]; queueing a buffer that is on a "
+             "list; skb_insert next to an unlisted buffer; ether_setup of eth16 and up; "
+             "init_etherdev with no free eth slot linking a nameless device).", "The "
+             "reference logs and records the misuse (free_null, rx_null, xmit_null, "
+             "xmit_bad_priority, queue_twice, insert_unlisted, eth_index_range) and does what "
+             "2.0.1's debug build (CONFIG_NET_DEBUG, CONFIG_SKB_CHECK) does, or nothing, or "
+             "returns NULL from init_etherdev. Shown by "
+             f"{_T201}skbuff.py::test_dev_kfree_skb_null_is_recorded, "
+             f"{_T201}skbuff.py::test_queueing_a_queued_buffer, "
+             f"{_T201}dev.py::test_xmit_bad_priority and "
+             f"{_T201}net_init.py::test_init_etherdev_without_a_free_slot.", "A crash or a "
+             "corrupted table has no behaviour worth reproducing; the rules already make "
+             "each call a violation.", cite(("SKB-10", K("net/core/skbuff.c")),
+                                             ("REG-13", K(_NI)))),
+    Decision("decision.tint.spin", "A driver that answers busy without setting tbusy makes "
+             "2.0.1's dev_tint loop forever (dev.c:754).", "The reference stops after one "
+             "try and records xmit_busy_no_tbusy. Shown by "
+             f"{_T201}dev.py::test_dev_tint_busy_without_tbusy.", "A checker must terminate; the "
+             "driver is at fault (CB-5: set tbusy before answering busy).",
+             cite(("CB-10", K("net/core/dev.c dev_tint")), ("CB-5", K("net/core/dev.c")))),
+    Decision("decision.dev.entry", "2.0.1's dev_open calls open whatever the flags, and "
+             "dev_open/dev_close take any device (dev.c:239, dev.c:270).", "The reference's "
+             "dev_open leaves a device that is up alone (0), and both answer -ENODEV for a "
+             "device that is not registered. Shown by "
+             f"{_T201}dev.py::test_dev_open_of_an_up_device.",
+             "2.0.1 reaches them only through dev_ifsioc, after dev_get found the device and "
+             "only when IFF_UP changes (dev.c:1034), so no ioctl can tell the difference.",
+             cite(("CB-2", K("net/core/dev.c dev_open")), ("FLG-2", K("net/core/dev.c")))),
+    Decision("decision.eth.explicit", "2.0.1's register_netdev enters only a blank-named "
+             "device in ethdev_index; a device registered as ethN gets slot N only if it "
+             "calls ether_setup (net_init.c:262, net_init.c:167).", "A registered ethN "
+             "device holds slot N (reg.eth.slots), whether or not it called ether_setup. "
+             f"Shown by {_T201}net_init.py::test_explicit_eth_name_takes_its_slot.", "Otherwise "
+             "a later blank-name registration could be named ethN too and break name "
+             "uniqueness; every 2.0 Ethernet probe calls ether_setup anyway.",
+             cite(("REG-3", K(_NI)), ("REG-12", K(_NI)))),
+    Decision("decision.unregister.order", "2.0.1's unregister_netdev unlinks the device and "
+             "frees its eth slot, then calls dev_close, so stop runs on a device that is no "
+             "longer listed (net_init.c:324-373).", "The reference closes a device that is up "
+             "first, while it is still registered, then unlinks it. Shown by "
+             f"{_T201}net_init.py::test_unregister_unlinks_then_closes.", "The spec's rules "
+             "read the device's registration and owner when stop runs (dev.use.owner): in "
+             "2.0.1's order a module unregistering another's open device would make the "
+             "victim's stop look like a violation (catalogue bug unregister-foreign). Only a "
+             "stop that looks its own device up with dev_get can tell the difference.",
+             cite(("REG-9", K(_NI)), ("CB-3", K("net/core/dev.c dev_close")))),
+    Decision("decision.arp", "2.0.1's eth_rebuild_header asks ARP to resolve an IP frame's "
+             "destination and answers 1 while ARP holds the frame (eth.c:160); ether_setup "
+             "installs the hardware-header cache methods (net_init.c:182).", "ARP and the "
+             "header cache are not simulated: the reference fills in the source address and "
+             "answers 0 (complete), and ether_setup leaves header_cache_bind/update NULL. "
+             f"Shown by {_T201}eth.py::test_eth_rebuild_header_ip and "
+             f"{_T201}net_init.py::test_ether_setup_defaults.", "Address "
+             "resolution is the protocol side's business; dev_queue_xmit's 'held by ARP' "
+             "branch is still exercised through a driver's own rebuild_header.",
+             cite(("CB-15", K("net/ethernet/eth.c eth_rebuild_header")),)),
 )
 
 # api-facts items no rule rests on, and why.

@@ -162,7 +162,8 @@ def test_unregister_frees_the_slot_and_unlinks(kernel: Kernel) -> None:
 
 def test_unregister_while_up_closes_first(kernel: Kernel) -> None:
     """REG-9 (decision.close): unregistering a device that is up logs "busy and not
-    MOD_IN_USE", records it, and closes it (stop is called) before unlinking."""
+    MOD_IN_USE", records it, and closes it (stop is called) before unlinking
+    (decision.unregister.order)."""
     stopped = []
     dev = Device("", init=eth_init(kernel))
     kernel.register_netdev(dev)
@@ -302,7 +303,7 @@ def test_dev_close_stops_and_drains(kernel: Kernel) -> None:
         skb = kernel.alloc_skb(60)
         assert skb is not None
         skb.free = free
-        kernel._enqueue_tail(dev.buffs[free], skb)
+        kernel.skbuff._enqueue_tail(dev.buffs[free], skb)
         frames.append(skb)
     assert kernel.dev_close(dev) == 0
     assert stops == [dev] and not dev.flags & (IFF_UP | IFF_RUNNING)

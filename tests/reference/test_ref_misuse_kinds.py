@@ -168,7 +168,7 @@ def _xmit_busy_consumed(k: Kernel) -> None:
 
 def _xmit_busy_no_tbusy(k: Kernel) -> None:
     dev = up_device(k, lambda s, d: 1)
-    k._enqueue_tail(dev.buffs[0], skb(k))
+    k.skbuff._enqueue_tail(dev.buffs[0], skb(k))
     k.dev_tint(dev)
 
 

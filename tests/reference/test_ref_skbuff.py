@@ -273,7 +273,7 @@ def test_kfree_locked_is_deferred(kernel: Kernel) -> None:
     kernel.insmod(m)
     skb = new(kernel)
     kernel.skb_device_lock(skb)
-    kernel._give(skb, m)
+    kernel.skbuff._give(skb, m)
     kernel.kfree_skb(skb)
     assert skb.alive and skb.free == 3 and skb.owner is None
     assert kernel.net_free_locked == 1 and skb not in m.skbs
@@ -315,8 +315,8 @@ def test_dev_kfree_skb_free_protocol(kernel: Kernel, free: int, freed: bool) -> 
     kernel.insmod(m)
     skb = new(kernel)
     skb.free = free
-    kernel._lock(skb)
-    kernel._give(skb, m)
+    kernel.skbuff._lock(skb)
+    kernel.skbuff._give(skb, m)
     with kernel.running(m):
         kernel.dev_kfree_skb(skb, FREE_WRITE)
     assert skb.lock == 0
@@ -350,7 +350,7 @@ def test_clone_shares_data_with_refcount(kernel: Kernel) -> None:
     kernel.skb_reserve(skb, 8)
     kernel.skb_put_data(skb, b"abcdef")
     skb.free = 0
-    kernel._lock(skb)
+    kernel.skbuff._lock(skb)
     clone = kernel.skb_clone(skb)
     assert clone is not None
     assert clone.area is skb.area and skb.area.refs == 2 and skb.count == 2 and clone.count == 1

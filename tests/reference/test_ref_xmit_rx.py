@@ -139,7 +139,7 @@ def test_dev_tint_priority_order_and_tbusy(kernel: Kernel) -> None:
         return 0
     w = Wire(kernel, xmit)
     for pri, tag in ((2, b"p2"), (1, b"p1"), (0, b"p0"), (2, b"p2b")):
-        kernel._enqueue_tail(w.dev.buffs[pri], frame(kernel, tag))
+        kernel.skbuff._enqueue_tail(w.dev.buffs[pri], frame(kernel, tag))
     kernel.dev_tint(w.dev)
     assert order == [b"p0", b"p1", b"p2"] and w.dev.buffs[2].qlen == 1
     w.dev.tbusy = 0
@@ -153,7 +153,7 @@ def test_busy_without_tbusy_is_stopped(kernel: Kernel) -> None:
     spin; the reference stops and records it."""
     w = Wire(kernel)
     w.busy = True
-    kernel._enqueue_tail(w.dev.buffs[0], frame(kernel))
+    kernel.skbuff._enqueue_tail(w.dev.buffs[0], frame(kernel))
     kernel.dev_tint(w.dev)
     assert kernel.misuse_kinds() == ["xmit_busy_no_tbusy"]
     assert w.dev.buffs[0].qlen == 1

@@ -466,7 +466,7 @@ class KernelMachine(RuleBasedStateMachine):
         self.step("request_irq", env, call, after)
         if fail:
             self.k.alloc_fails = None
-            self.k._fail_budget = 0
+            self.k.fail_next_alloc(0)
 
     @rule(who=st.integers(0, 1), irq=st.sampled_from([-1, 5, 5, 9, 16]), dev=st.integers(0, 3))
     def free_irq(self, who: int, irq: int, dev: int) -> None:

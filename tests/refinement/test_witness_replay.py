@@ -22,7 +22,7 @@ what the call's own prologue sets (``dev.phase``, the module's state and use cou
 prologue sets it again, and the hook is where the witness's state holds (a driver body that
 raised its use count does so with MOD_INC_USE_COUNT in the hook). ``hard_start_xmit_return``
 has no public entry that starts from an arbitrary lent frame, so it enters through the
-kernel's own hand-off (``Kernel._hand_to_driver``, the tail of 2.0's do_dev_queue_xmit).
+kernel's own hand-off (``Dev._hand_to_driver``, the tail of 2.0's do_dev_queue_xmit).
 Kernel-internal steps (``hard_start_xmit``, ``net_bh``) are replayed by running the bottom
 half and ending the step at the right trace event; their witnesses are asked for states in
 which the kernel's own scheduling takes that step first (see :data:`SCHEDULE`: these are
@@ -951,7 +951,7 @@ def _xmit_return(r: Replay) -> None:
     def body(frame: SkBuff, dev: Device) -> int:
         # The kernel handed the frame to the driver; the witness's state is after the
         # driver's body, which left the frame with its witness holder.
-        r.k._give(frame, holder)
+        r.k.skbuff._give(frame, holder)
         r.begin()
         return int(rc)
 
@@ -959,7 +959,7 @@ def _xmit_return(r: Replay) -> None:
     # The step starts inside hard_start_xmit, which no public call can enter at an
     # arbitrary state: run the kernel's own hand-off (2.0's do_dev_queue_xmit tail), the
     # lend (phase 3, xmit_pri) it performs matching the witness's state.
-    r.k._hand_to_driver(skb, d, r.at(V.dev_xmit_pri, dn))
+    r.k.dev._hand_to_driver(skb, d, r.at(V.dev_xmit_pri, dn))
     r.end()
 
 

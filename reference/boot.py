@@ -1,0 +1,54 @@
+"""What a PC holds after Linux 2.0.1 has booted, before any driver module is loaded.
+
+Every 2.0.1 kernel on an i386 PC claims, at boot:
+
+* I/O regions for the devices on every PC (``arch/i386/kernel/setup.c:200``-``204``: dma1,
+  timer, dma page reg, dma2, npu), the two interrupt controllers
+  (``arch/i386/kernel/irq.c:555``-``556``: pic1, pic2) and the keyboard controller
+  (``drivers/char/keyboard.c:1206``);
+* IRQ lines 0 (timer, ``arch/i386/kernel/time.c:472``), 1 (keyboard,
+  ``drivers/char/keyboard.c:1205``), 2 (cascade) and 13 (math error,
+  ``arch/i386/kernel/irq.c:557``-``558``);
+* DMA channel 4 (cascade, ``kernel/dma.c:51``).
+
+Drivers for optional hardware (floppy, IDE, serial ports, the RTC) claim more when
+configured; they are left out. :meth:`netdevspec.reference.kernel.Kernel.pc` builds a
+kernel in this state; ``Kernel()`` holds only the IRQ lines 0, 2, 13 and DMA channel 4
+(the empty machine the spec's initial state describes).
+"""
+
+from __future__ import annotations
+
+from netdevspec.reference.irq import IrqAction
+from netdevspec.reference.resource import Region
+
+__all__ = ["PC_IRQS", "PC_REGIONS", "pc_irq_actions", "pc_regions"]
+
+#: (first port, number of ports, name) of every region a 2.0.1 PC claims at boot.
+PC_REGIONS: tuple[tuple[int, int, str], ...] = (
+    (0x00, 0x20, "dma1"),
+    (0x20, 0x20, "pic1"),
+    (0x40, 0x20, "timer"),
+    (0x60, 0x10, "keyboard"),
+    (0x80, 0x20, "dma page reg"),
+    (0xA0, 0x20, "pic2"),
+    (0xC0, 0x20, "dma2"),
+    (0xF0, 0x10, "npu"),
+)
+
+#: The IRQ lines held at boot beyond those every Kernel() holds (0, 2, 13): (line, name).
+PC_IRQS: tuple[tuple[int, str], ...] = ((1, "keyboard"),)
+
+
+def _keyboard_interrupt(irq: int, dev_id: object, regs: object) -> None:
+    """The keyboard's handler (the keyboard is not simulated)."""
+
+
+def pc_regions() -> list[Region]:
+    """New :class:`Region` objects for :data:`PC_REGIONS`, held by the kernel."""
+    return [Region(start, num, name, None) for start, num, name in PC_REGIONS]
+
+
+def pc_irq_actions() -> list[IrqAction]:
+    """New actions for :data:`PC_IRQS` (flags 0, as keyboard.c requests), held by the kernel."""
+    return [IrqAction(line, _keyboard_interrupt, 0, name, None, None) for line, name in PC_IRQS]

@@ -1,0 +1,96 @@
+"""DMA channels, after Linux 2.0.1's ``kernel/dma.c``.
+
+Eight channels (``include/asm-i386/dma.h``), channel 4 locked as "cascade" from boot
+(``dma.c:51``); channel 0 is a real, claimable channel (``dma.c:37``). ``request_dma``
+(``dma.c:72``) answers -EINVAL outside 0..7 and -EBUSY for a locked channel;
+``free_dma`` (``dma.c:87``) prints and does nothing outside 0..7 or for a free channel,
+and never checks who locked it (the reference records that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netdevspec.reference.common import EBUSY, EINVAL, KernelCore, need_int
+from netdevspec.reference.modules import Module
+
+__all__ = ["DMA_CASCADE", "MAX_DMA_CHANNELS", "Dma", "DmaClaim"]
+
+#: include/asm-i386/dma.h
+MAX_DMA_CHANNELS = 8
+#: The channel that cascades the two controllers, locked from boot.
+DMA_CASCADE = 4
+
+
+@dataclass(frozen=True)
+class DmaClaim:
+    """A locked DMA channel: the device_id string given to request_dma and the owner."""
+
+    name: str
+    owner: Module | None
+
+
+class Dma:
+    """``dma_chan_busy[]``: who holds each channel."""
+
+    def __init__(self, core: KernelCore) -> None:
+        self._k = core
+        self._chan: list[DmaClaim | None] = [None] * MAX_DMA_CHANNELS
+        self._chan[DMA_CASCADE] = DmaClaim("cascade", None)
+
+    def set_claim(self, dmanr: int, claim: DmaClaim | None) -> None:
+        """Set who holds channel ``dmanr`` without request_dma/free_dma's checks (building a
+        kernel in a given state). The owner's accounting is the caller's."""
+        self._chan[dmanr] = claim
+
+    def request_dma(self, dmanr: int, device_id: str = "") -> int:
+        """Lock DMA channel ``dmanr`` for the caller (RES-6): 0, -EINVAL (not 0..7,
+        ``dma.c:74``) or -EBUSY (already locked, ``dma.c:77``; channel 4 is the cascade)."""
+        need_int("request_dma", "dmanr", dmanr)
+        if dmanr < 0 or dmanr >= MAX_DMA_CHANNELS:
+            return -EINVAL
+        if self._chan[dmanr] is not None:
+            return -EBUSY
+        cur = self._k.current
+        self._chan[dmanr] = DmaClaim(str(device_id), cur)
+        if cur is not None:
+            cur.dma.add(dmanr)
+        return 0
+
+    def free_dma(self, dmanr: int) -> None:
+        """Unlock DMA channel ``dmanr`` (RES-7).
+
+        Not 0..7 (``free_dma_bad``, ``dma.c:89``) or not locked (``free_dma_not_held``,
+        ``dma.c:94``): logged and recorded. Another owner's channel: recorded
+        (``free_dma_unowned``) and unlocked, as 2.0 never checks.
+        """
+        need_int("free_dma", "dmanr", dmanr)
+        k = self._k
+        if dmanr < 0 or dmanr >= MAX_DMA_CHANNELS:
+            k.printk(f"Trying to free DMA{dmanr}")
+            k._misuse("free_dma_bad", f"free_dma({dmanr}): no such channel", dma=dmanr)
+            return
+        claim = self._chan[dmanr]
+        if claim is None:
+            k.printk(f"Trying to free free DMA{dmanr}")
+            k._misuse("free_dma_not_held", f"free_dma({dmanr}): the channel is free",
+                      dma=dmanr)
+            return
+        cur = k.current
+        if cur is not None and claim.owner is not cur:
+            holder = "the kernel" if claim.owner is None else f"module {claim.owner.name}"
+            k._misuse("free_dma_unowned", f"free_dma({dmanr}) unlocked {claim.name!r} of "
+                      f"{holder}", dma=dmanr)
+        self._chan[dmanr] = None
+        if claim.owner is not None:
+            claim.owner.dma.discard(dmanr)
+
+    def dma_claim(self, dmanr: int) -> DmaClaim | None:
+        """Who holds DMA channel ``dmanr`` (None: free)."""
+        return self._chan[dmanr]
+
+    def disable_dma(self, dmanr: int) -> None:
+        """Mask a DMA channel (the controller is not simulated; a no-op)."""
+
+    def enable_dma(self, dmanr: int) -> None:
+        """Unmask a DMA channel (the controller is not simulated; a no-op)."""

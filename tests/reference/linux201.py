@@ -1,0 +1,277 @@
+"""The register of differential tests against Linux 2.0.1, and of the divergences found.
+
+Each differential test names, with :func:`branch`, the 2.0.1 function and branch it
+checks and the ``file:line`` where that branch is (in ``liexusong/linux-2.0.0`` at
+d8873c8, pristine 2.0.1). :data:`DIVERGENCES` lists every place the reference (or the
+spec) was found to differ from 2.0.1, and how it was settled: ``fixed`` (the reference now
+does what 2.0.1 does, and the test asserts it) or the id of a decision in
+``spec/catalogue.py`` (the test asserts the reference's documented behaviour).
+``test_201_register.py`` checks the register and the figures in ``docs/linux201.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One branch of one 2.0.1 function, checked by one test."""
+
+    source: str  # "arch/i386/kernel/irq.c:446"
+    function: str  # "request_irq"
+    branch: str  # "irq > 15: -EINVAL"
+    test: str  # the test function's module-qualified name
+
+
+#: Every branch a differential test checks, in registration order.
+BRANCHES: list[Branch] = []
+
+
+def branch(source: str, function: str, what: str) -> Callable[[_F], _F]:
+    """Register the decorated test as checking ``what`` of 2.0.1's ``function`` at
+    ``source`` (``file:line``)."""
+    if ":" not in source or not source.split(":")[1].isdigit():
+        raise ValueError(f"branch source {source!r} must be 'path/file.c:LINE'")
+
+    def register(fn: _F) -> _F:
+        name = f"{fn.__module__}::{getattr(fn, '__name__', '?')}"
+        BRANCHES.append(Branch(source, function, what, name))
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A difference between the reference (or spec) and 2.0.1, and how it was settled."""
+
+    what: str
+    source: str
+    settled: str  # "fixed" or a decision id
+    test: str  # "module::test" showing it
+
+
+#: Every divergence found reading the 2.0.1 source function by function (issue 13).
+DIVERGENCES: tuple[Divergence, ...] = (
+    Divergence("disable_irq counted nested disables; 2.0.1 sets one mask bit",
+               "arch/i386/kernel/irq.c:72", "fixed",
+               "test_201_irq::test_disable_irq_does_not_nest"),
+    Divergence("a line's mask survived free_irq/request_irq; 2.0.1 masks a line when its "
+               "last action goes and unmasks it when the first comes",
+               "arch/i386/kernel/irq.c:431", "fixed",
+               "test_201_irq::test_first_request_unmasks_and_last_free_masks"),
+    Divergence("disable_irq/enable_irq ignored lines outside 0..15; 2.0.1 masks bit irq & 7 "
+               "of a controller", "arch/i386/kernel/irq.c:49", "fixed",
+               "test_201_irq::test_disable_irq_out_of_range_masks_a_pic_bit"),
+    Divergence("the kernel's timer, cascade and math-error actions carry SA_INTERRUPT; "
+               "2.0.1's have flags 0", "arch/i386/kernel/irq.c:217",
+               "decision.boot.irqflags", "test_201_irq::test_boot_actions"),
+    Divergence("autoirq_setup returned a count; 2.0.1 returns the mask of probed lines",
+               "drivers/net/auto_irq.c:91", "fixed",
+               "test_201_auto_irq::test_autoirq_setup_returns_the_mask"),
+    Divergence("autoirq probed the fixed lines 1, 6 and 8; 2.0.1 skips irqs_busy 0x2147",
+               "drivers/net/auto_irq.c:69", "fixed",
+               "test_201_auto_irq::test_autoirq_setup_skips_irqs_busy"),
+    Divergence("autoirq_report returned the lowest line that fired; 2.0.1 the last",
+               "drivers/net/auto_irq.c:55", "fixed",
+               "test_201_auto_irq::test_autoirq_report_returns_the_last_line"),
+    Divergence("autoirq_setup installs a kernel handler on each probed line in 2.0.1; the "
+               "reference only watches them", "drivers/net/auto_irq.c:70",
+               "decision.autoirq.claims",
+               "test_201_auto_irq::test_probed_lines_are_watched_not_claimed"),
+    Divergence("check_region(0, 0) was -EBUSY on an empty table; 2.0.1's find_gap wraps "
+               "to the whole port space", "kernel/resource.c:53", "fixed",
+               "test_201_resource::test_check_region_zero_length"),
+    Divergence("request_region(0, 0) on an empty table inserts a zero-length entry in 2.0.1; "
+               "the reference claims nothing", "kernel/resource.c:83",
+               "decision.region.empty",
+               "test_201_resource::test_request_region_zero_length_claims_nothing"),
+    Divergence("skb_copy gave the copy exactly the original's size; 2.0.1 allocates "
+               "truesize - sizeof(sk_buff), the size rounded up to 16",
+               "net/core/skbuff.c:783", "decision.copy.size",
+               "test_201_skbuff::test_skb_copy_geometry"),
+    Divergence("skb_copy copied protocol; 2.0.1 does not", "net/core/skbuff.c:816", "fixed",
+               "test_201_skbuff::test_skb_copy_geometry"),
+    Divergence("dev_kfree_skb counted net_locked down only when the lock reached 0; 2.0.1 on "
+               "every unlock", "net/core/skbuff.c:857", "fixed",
+               "test_201_skbuff::test_dev_kfree_skb_counts_net_locked_per_unlock"),
+    Divergence("dev_kfree_skb(NULL), netif_rx(NULL) and dev_queue_xmit(NULL) dereference NULL "
+               "in 2.0.1; the reference logs and records them",
+               "net/core/skbuff.c:857", "decision.memory.safety",
+               "test_201_skbuff::test_dev_kfree_skb_null_is_recorded"),
+    Divergence("packet taps saw the head frame sent; 2.0.1 taps the frame being queued, "
+               "before reordering", "net/core/dev.c:419", "fixed",
+               "test_201_dev::test_taps_see_the_queued_frame"),
+    Divergence("SIOCSIFMTU passed any MTU to change_mtu; 2.0.1 answers -EINVAL below 68",
+               "net/core/dev.c:1200", "fixed", "test_201_dev::test_siocsifmtu_below_68"),
+    Divergence("a driver answering busy without tbusy makes 2.0.1's dev_tint spin forever; "
+               "the reference stops and records it", "net/core/dev.c:754",
+               "decision.tint.spin", "test_201_dev::test_dev_tint_busy_without_tbusy"),
+    Divergence("dev_open on an up device does not call open again, and dev_open/dev_close of "
+               "an unregistered device answer -ENODEV; 2.0.1 reaches them only through "
+               "dev_get and an IFF_UP change", "net/core/dev.c:239", "decision.dev.entry",
+               "test_201_dev::test_dev_open_of_an_up_device"),
+    Divergence("unregister_netdev closes the device before unlinking it; 2.0.1 unlinks, "
+               "frees the slot, then calls dev_close", "drivers/net/net_init.c:373",
+               "decision.unregister.order",
+               "test_201_net_init::test_unregister_unlinks_then_closes"),
+    Divergence("register_netdev gives an explicit ethN name slot N; in 2.0.1 only "
+               "ether_setup does", "drivers/net/net_init.c:262", "decision.eth.explicit",
+               "test_201_net_init::test_explicit_eth_name_takes_its_slot"),
+    Divergence("register_netdev links a second device under a taken name in 2.0.1; the "
+               "reference answers -EEXIST (2.2's answer)", "drivers/net/net_init.c:281",
+               "decision.register.duplicate",
+               "test_201_net_init::test_register_netdev_taken_name"),
+    Divergence("register_netdev with a blank name and all 16 eth slots taken leaves the name "
+               "blank and links the device in 2.0.1; the reference answers -ENFILE",
+               "drivers/net/net_init.c:263", "decision.register.autoname_full",
+               "test_201_net_init::test_register_netdev_no_free_slot"),
+    Divergence("ether_setup read ethN's number as decimal; 2.0.1's simple_strtoul base 0 "
+               "reads eth010 as 8", "drivers/net/net_init.c:167", "fixed",
+               "test_201_net_init::test_ether_setup_reads_the_number_in_c_notation"),
+    Divergence("init_etherdev(NULL) with all 16 slots taken links a nameless device in "
+               "2.0.1; the reference returns NULL", "drivers/net/net_init.c:117",
+               "decision.memory.safety",
+               "test_201_net_init::test_init_etherdev_without_a_free_slot"),
+    Divergence("eth_rebuild_header asks ARP for an IP frame in 2.0.1 and may answer 1; the "
+               "reference does not simulate ARP and answers 0", "net/ethernet/eth.c:160",
+               "decision.arp", "test_201_eth::test_eth_rebuild_header_ip"),
+    Divergence("eth_rebuild_header printed nothing for a frame that is not IP; 2.0.1 prints "
+               "'unable to resolve type'", "net/ethernet/eth.c:151", "fixed",
+               "test_201_eth::test_eth_rebuild_header_non_ip"),
+    Divergence("ether_setup installs eth_header_cache_bind/update in 2.0.1; the reference "
+               "leaves them NULL (no header cache)", "drivers/net/net_init.c:182",
+               "decision.arp", "test_201_net_init::test_ether_setup_defaults"),
+    Divergence("dev_queue_xmit with a priority past buffs[] indexes out of bounds in a "
+               "build without CONFIG_NET_DEBUG; the reference prints and uses 1, as the debug "
+               "build does", "net/core/dev.c:363", "decision.memory.safety",
+               "test_201_dev::test_xmit_bad_priority"),
+    Divergence("queueing a buffer that is on a list corrupts both lists in the default build; "
+               "the reference prints as CONFIG_SKB_CHECK does, unlinks it first and records "
+               "it", "include/linux/skbuff.h:247", "decision.memory.safety",
+               "test_201_skbuff::test_queueing_a_queued_buffer"),
+    Divergence("skb_clone left the clone without the original's destructor; 2.0.1 copies "
+               "the whole header", "net/core/skbuff.c:750", "fixed",
+               "test_201_skbuff::test_skb_clone_and_kfree_skbmem"),
+    Divergence("dev_remove_pack printed a fixed text; 2.0.1 prints the pointer",
+               "net/core/dev.c:189", "fixed", "test_201_dev::test_dev_remove_pack"),
+    Divergence("MOD_IN_USE was false for the kernel's own code; outside a module 2.0.1's "
+               "macro is 1", "include/linux/module.h:106", "fixed",
+               "test_201_module::test_use_count_macros"),
+    Divergence("dev_mc_add appended and reuploaded a known address; 2.0.1 counts users, "
+               "puts new addresses at the head and uploads only for a new one",
+               "net/core/dev_mcast.c:116", "fixed",
+               "test_201_dev_mcast::test_dev_mc_add_known_address"),
+    Divergence("dev_mc_delete removed an address at once; 2.0.1 drops one user",
+               "net/core/dev_mcast.c:93", "fixed",
+               "test_201_dev_mcast::test_dev_mc_delete_drops_one_user"),
+)
+
+
+HERE = Path(__file__).resolve().parent
+DOC = HERE.parents[1] / "docs" / "linux201.md"
+BENCH_DOC = HERE.parents[1] / "docs" / "benchmarks.md"
+BENCH_START = "<!-- linux201: filled in by tests/reference/linux201.py --write -->"
+BENCH_END = "<!-- /linux201 -->"
+
+
+def load_all() -> None:
+    """Import every ``test_201_*`` module, so that :data:`BRANCHES` is complete."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    for path in sorted(HERE.glob("test_201_*.py")):
+        importlib.import_module(path.stem)
+
+
+def figures() -> dict[str, int]:
+    """How many 2.0.1 functions and branches the differential tests cover, and how many
+    divergences were found, fixed and decided."""
+    load_all()
+    return {
+        "functions": len({(b.source.split(":")[0], b.function) for b in BRANCHES}),
+        "branches": len({(b.source, b.function, b.branch) for b in BRANCHES}),
+        "files": len({b.source.split(":")[0] for b in BRANCHES}),
+        "divergences": len(DIVERGENCES),
+        "fixed": sum(1 for d in DIVERGENCES if d.settled == "fixed"),
+        "decided": sum(1 for d in DIVERGENCES if d.settled != "fixed"),
+    }
+
+
+def summary() -> str:
+    """One paragraph of figures (docs/benchmarks.md)."""
+    f = figures()
+    return (f"Differential tests against Linux 2.0.1 cover {f['functions']} functions of "
+            f"{f['files']} source files and {f['branches']} branches, each with its "
+            f"file:line. Reading the reference kernel against the source found "
+            f"{f['divergences']} divergences: {f['fixed']} fixed (the reference now does what "
+            f"2.0.1 does) and {f['decided']} recorded as decisions of the spec. The list is in "
+            "[the Linux 2.0.1 page](linux201.md).")
+
+
+def markdown() -> str:
+    """docs/linux201.md, generated from :data:`BRANCHES` and :data:`DIVERGENCES`."""
+    load_all()
+    f = figures()
+    out = ["# The reference kernel against Linux 2.0.1", "",
+           "The reference kernel is split the way Linux 2.0.1 is: one module per source file "
+           "(see `netdevspec.reference.kernel`). Each function was read against the 2.0.1 "
+           "source (`liexusong/linux-2.0.0` at d8873c8, pristine 2.0.1) and is checked by a "
+           "differential test in `tests/reference/test_201_*.py` that asserts 2.0.1's result "
+           "(the return, the state after, what is printed) and cites the file and line.", "",
+           "This page is generated by `python tests/reference/linux201.py --write` from the "
+           "register in `tests/reference/linux201.py`; a test keeps it current.", "",
+           "## Figures", "", summary(), "",
+           "## Divergences and how each was settled", "",
+           "| 2.0.1 source | difference | settled | shown by |", "|---|---|---|---|"]
+    for d in DIVERGENCES:
+        settled = d.settled if d.settled == "fixed" else f"decision `{d.settled}`"
+        out.append(f"| `{d.source}` | {d.what} | {settled} | `{d.test}` |")
+    out += ["", "## Functions and branches covered", ""]
+    by_fn: dict[tuple[str, str], list[Branch]] = {}
+    for b in BRANCHES:
+        by_fn.setdefault((b.source.split(":")[0], b.function), []).append(b)
+    for (path, fn), branches in sorted(by_fn.items()):
+        out += [f"### `{fn}` ({path})", ""]
+        seen: set[tuple[str, str]] = set()
+        for b in sorted(branches, key=lambda b: (int(b.source.split(":")[1]), b.branch)):
+            if (b.source, b.branch) in seen:
+                continue
+            seen.add((b.source, b.branch))
+            out.append(f"- line {b.source.split(':')[1]}: {b.branch} (`{b.test}`)")
+        out.append("")
+    assert f["branches"] == sum(len({(b.source, b.branch) for b in v}) for v in by_fn.values())
+    return "\n".join(out)
+
+
+def write_bench(path: Path = BENCH_DOC) -> None:
+    """Put :func:`summary` between the markers in docs/benchmarks.md (appended if missing)."""
+    text = path.read_text(encoding="utf-8")
+    block = f"{BENCH_START}\n\n{summary()}\n\n{BENCH_END}"
+    start = text.find(BENCH_START)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n## Linux 2.0.1 differential tests\n\n" + block + "\n"
+    else:
+        end = text.find(BENCH_END, start)
+        text = text[:start] + block + text[end + len(BENCH_END):]
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    # The test modules register into the module named linux201, not into __main__.
+    import linux201 as register
+
+    if sys.argv[1:] != ["--write"]:
+        print(register.markdown())
+    else:
+        DOC.write_text(register.markdown() + "\n", encoding="utf-8")
+        register.write_bench()
+        print(f"wrote {DOC} and {BENCH_DOC}")
+
