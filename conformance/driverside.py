@@ -54,8 +54,9 @@ __all__ = [
 
 # -- the fields each structure has on both sides ----------------------------------------------
 
-#: The kernel's bookkeeping on a device, which a driver neither sees nor writes.
-_DEV_PRIVATE = frozenset({"owner", "registered", "phase", "xmit_pri"})
+#: The kernel's bookkeeping on a device, which a driver neither sees nor writes: the
+#: reference marks these fields ``repr=False`` (owner, registration, phase, multicast users).
+_DEV_PRIVATE = frozenset(f.name for f in dataclasses.fields(_RefDevice) if not f.repr)
 _DEV_DATACLASS_FIELDS = [f for f in dataclasses.fields(_RefDevice) if f.name not in _DEV_PRIVATE]
 #: The C fields of ``struct device`` a driver sees, in the C order (FLD-1).
 DEV_FIELDS: tuple[str, ...] = tuple(f.name for f in _DEV_DATACLASS_FIELDS)

@@ -532,13 +532,13 @@ class KernelHandle:
     @_c_function("void disable_irq(unsigned int irq)",
                  exempt="masking a line changes no state the spec models")
     def disable_irq(self, irq: int) -> None:
-        """Mask line ``irq`` (nesting)."""
+        """Mask line ``irq`` (2.0.1's mask does not nest: one ``enable_irq`` undoes it)."""
         return self._call("disable_irq", self._k.disable_irq, (irq,))
 
     @_c_function("void enable_irq(unsigned int irq)",
                  exempt="unmasking a line changes no state the spec models")
     def enable_irq(self, irq: int) -> None:
-        """Undo one ``disable_irq``."""
+        """Unmask line ``irq``."""
         return self._call("enable_irq", self._k.enable_irq, (irq,))
 
     @_c_function("void cli(void)",

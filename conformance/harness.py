@@ -273,18 +273,19 @@ class Harness:
     def rx(self, card: int = 0, count: int = 1, size: int = 60) -> None:
         """``count`` frames arrive from the wire at card ``card``."""
         c = self.cards[card % len(self.cards)]
-        for _ in range(count):
-            self._seq += 1
-            frame = c.mac + PEER + ETH_P_IP.to_bytes(2, "big") + bytes(max(size - 14, 0))
-            c.push_frame(frame)
+        # The card interrupts as the frames arrive: driver code runs from here on.
         with self._guard(f"interrupts from card {card}"):
+            for _ in range(count):
+                self._seq += 1
+                frame = c.mac + PEER + ETH_P_IP.to_bytes(2, "big") + bytes(max(size - 14, 0))
+                c.push_frame(frame)
             self.kernel.do_bottom_half()
 
     def tx_done(self, card: int = 0) -> None:
         """Card ``card`` finishes its transmission (its interrupt is delivered)."""
         c = self.cards[card % len(self.cards)]
-        c.complete_tx()
         with self._guard(f"interrupts from card {card}"):
+            c.complete_tx()
             self.kernel.do_bottom_half()
 
     def tick(self, n: int = 10) -> None:
@@ -325,7 +326,8 @@ class Harness:
             return 0
 
         rival.init_module = init
-        k.insmod(rival)
+        with self._guard(f"insmod of the rival ({what})"):  # interrupts may be delivered
+            k.insmod(rival)
 
     # -- running -------------------------------------------------------------------------------
     @contextmanager
@@ -403,6 +405,9 @@ def run_scenario(factory: Factory | None, steps: Sequence[Step], *, spec_ref: st
         h.finish()
     except _Aborted:
         pass
+    except DriverGone as gone:  # driver code reached outside any step's guard
+        h.aborted = gone.message
+        h.monitor.report_model_rule(gone.rule, gone.message, None, "between steps")
     except RecursionError:
         h.monitor.report_model_rule("drv.callback.recursion", "driver code recursed past "
                                     "Python's recursion limit", None)
