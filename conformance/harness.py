@@ -1,7 +1,9 @@
 """The harness: a driver model on the reference kernel, driven like a real system.
 
 A :class:`Harness` is one machine:
-- a fresh :class:`~netdevspec.reference.Kernel`;
+- a fresh :class:`~netdevspec.reference.Kernel`, as a PC is after 2.0.1 has booted (the
+  PC's own hardware holds its I/O regions and IRQ lines; ``machine="empty"`` starts
+  from a kernel that holds only the timer, cascade and FPU lines);
 - simulated cards (two :class:`~netdevspec.reference.SimpleNic` by default, at 0x300
   IRQ 5 and 0x320 IRQ 9);
 - a kernel-side protocol that takes IP frames;
@@ -56,6 +58,9 @@ from netdevspec.reference import (
 __all__ = ["CallbackTimeout", "Harness", "Step", "run_scenario", "scenario_program"]
 
 Factory = Callable[..., Any]
+
+#: The machines a harness can start from, by name.
+MACHINES: dict[str, Callable[[], Kernel]] = {"pc": Kernel.pc, "empty": Kernel}
 
 #: Cards every harness machine has: (base port, IRQ line, station address).
 CARDS: tuple[tuple[int, int, bytes], ...] = (
@@ -113,9 +118,16 @@ class Harness:
     params: dict[str, int] = field(default_factory=dict)
     record: Callable[[str, dict[str, Any]], None] | None = None
     host: DriverHost | None = None
+    #: ``"pc"``: the machine Linux 2.0.1 leaves after booting a PC (the kernel holds the
+    #: I/O regions and IRQ lines of the PC's own hardware, :meth:`Kernel.pc`); ``"empty"``:
+    #: a kernel holding only the timer, cascade and FPU lines.
+    machine: str = "pc"
 
     def __post_init__(self) -> None:
-        self.kernel = Kernel()
+        if self.machine not in MACHINES:
+            raise ValueError(f"unknown machine {self.machine!r}: choose one of "
+                             f"{', '.join(MACHINES)}")
+        self.kernel = MACHINES[self.machine]()
         self.cards = [self.kernel.attach_card(SimpleNic(mac=mac, irq=irq), base)
                       for base, irq, mac in CARDS]
         self.monitor = SpecMonitor(self.kernel, record=self.record).attach()
