@@ -638,7 +638,7 @@ class DriverProcess:
             fresh.add(item[0])
         c = self.module
         mon = self.monitor
-        dev_written = False
+        dev_written: set[Device] = set()
         for item in writes:
             if not (type(item) is list and len(item) == 2 and type(item[0]) is int
                     and type(item[1]) is dict):
@@ -649,6 +649,8 @@ class DriverProcess:
                 raise self._broken(f"a write to a structure #{ident} it was never given")
             shadow = self.shadow.setdefault(ident, {})
             t = type(obj)
+            if t is Device and mon is not None and ident not in fresh:
+                mon.see_device(obj)  # its fields before this write are the baseline
             changed: list[str] = []
             for f, raw in fs.items():
                 value = self.dec(raw)
@@ -671,7 +673,7 @@ class DriverProcess:
             if ident in fresh or not changed or mon is None:
                 continue
             if t is Device:
-                dev_written = True
+                dev_written.add(obj)
             elif t is SkBuff:
                 mon.skb_written(c, obj, frozenset(changed))
         for ident in fresh:
@@ -679,7 +681,7 @@ class DriverProcess:
             if mon is not None and isinstance(obj, Device):
                 mon.see_device(obj)
         if dev_written and mon is not None:
-            mon.fields_written(c)
+            mon.fields_written(c, frozenset(dev_written))
 
     def _dev_field(self, d: Device, f: str, v: Any) -> bool:
         if f in DEV_INTS:

@@ -544,14 +544,17 @@ class SpecMonitor:
         for d in self.live.devices:
             fields[d] = _FIELDS(d)
 
-    def _check_fields(self, c: Module | None) -> None:
+    def _check_fields(self, c: Module | None, written: frozenset[Device] = frozenset()) -> None:
+        """Judge the device fields changed since the last baseline. A change to a device
+        in ``written`` is ``c``'s (the boundary knows who wrote it); any other change is
+        taken as the device owner's (in the checker's process, who wrote is not seen)."""
         for d in list(self.live.devices):
             now = _FIELDS(d)
             before = self._fields.get(d)
             self._fields[d] = now
             if before is None or before == now:
                 continue
-            writer = d.owner if d.owner is not None else c
+            writer = c if d in written else d.owner if d.owner is not None else c
             if not self.judged(writer):
                 continue
             self._where = ("write to the fields of", (d,))
@@ -571,11 +574,12 @@ class SpecMonitor:
                                                   "tbusy": bool(d.tbusy),
                                                   "interrupt": bool(d.interrupt)}, writer)
 
-    def fields_written(self, c: Module | None) -> None:
-        """The driver wrote device fields (they came with its last crossing): judge them
-        now, before the kernel acts (dev_setup_fields, dev_set_status)."""
+    def fields_written(self, c: Module | None, devices: frozenset[Device]) -> None:
+        """Module ``c`` wrote fields of ``devices`` (they came with its last crossing): judge
+        them now, before the kernel acts (dev_setup_fields, dev_set_status), as ``c``'s
+        writes whoever owns the device."""
         if self.judged(c):
-            self._check_fields(c)
+            self._check_fields(c, devices)
 
     def skb_written(self, c: Module | None, skb: SkBuff, names: frozenset[str]) -> None:
         """The driver wrote fields of a buffer directly (``skb->len = n`` in C): a write is a

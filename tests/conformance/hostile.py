@@ -291,3 +291,17 @@ HOSTILE: dict[type[Any], str] = {
     FloatIrq: "drv.value",
     WritesForeignFree: "skb.use.alive",
 }
+
+
+class WritesRivalDevice(Dummy):
+    """Looks up another module's registered device by name and rewrites its base address
+    (a write to a structure it does not own, judged as its own write)."""
+
+    def dummy_open(self, dev: Any) -> int:
+        other = self._h.dev_get("eth0")
+        if other is not None:
+            other.base_addr = 0x2F8
+        return super().dummy_open(dev)
+
+
+HOSTILE[WritesRivalDevice] = "dev.setup.unregistered"

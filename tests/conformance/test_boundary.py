@@ -263,3 +263,17 @@ def test_a_forged_report_cannot_reach_an_isolated_check(monkeypatch: pytest.Monk
     rep = check_isolated("hostile:ForgeReport", examples=0, seed=0, time_limit=2.0)
     assert _verdicts(rep)[hostile.BASE_RULE] == "FAIL"
     assert rep.exit_code() == 1
+
+
+def test_a_write_to_another_modules_device_is_judged_as_the_writers() -> None:
+    """The boundary knows who wrote a field: a driver rewriting the rival's registered
+    eth0 is judged for it, though the rival itself is not under check."""
+    host = _host(hostile.WritesRivalDevice)
+    try:
+        h = run_scenario(hostile.WritesRivalDevice,
+                         [step("rival_claims", what="name"), step("insmod", i=0),
+                          step("up", i=0)], host=host)
+    finally:
+        host.close()
+    f = next(f for f in h.monitor.findings if f.rule == "dev.setup.unregistered")
+    assert f.module == "dummy" and "eth0" in f.where
