@@ -82,7 +82,9 @@ def describe(value: Any) -> str:
     if isinstance(value, SkBuff):
         return f"#{value.id}"
     if isinstance(value, SkBuffHead):
-        return value.name or f"queue@{id(value):x}"
+        if value.name:
+            return value.name
+        return f"a queue of {value.owner.name}" if value.owner is not None else "a queue"
     if isinstance(value, IrqAction):
         return f"IRQ {value.line} ({value.name!r})"
     if isinstance(value, Region):
