@@ -228,6 +228,18 @@ def judged_rules() -> list[Rule]:
     return [*spec, *MODEL_RULES]
 
 
+#: After this many scenarios ended by a hang or a dead driver process, no more random
+#: scenarios run: the driver has failed its drv.* rule, and each further scenario would
+#: cost a time limit. (Counting, not timing, keeps the report the same run to run.)
+_HANGS = 3
+#: Rules whose fixed scenario is shown as it is, not shrunk.
+_NOT_SHRUNK = frozenset({"drv.callback.time", "drv.resources"})
+
+
+class _Stop(Exception):
+    """No more random scenarios (see :data:`_HANGS`)."""
+
+
 class _Found(Exception):
     def __init__(self, rules: set[str]) -> None:
         super().__init__(sorted(rules))
@@ -276,11 +288,10 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
     first: dict[str, tuple[Finding, str, Sequence[Step]]] = {}
 
     hangs = [0]
+    probes = [0]
+    stopped = [False]
 
     def run(steps: Sequence[Step]) -> Harness:
-        # A driver that hung three times has failed drv.callback.time already; later
-        # scenarios give its callbacks 20 ms, so checking it does not take hours.
-        host.time_limit = min(time_limit, 0.02) if hangs[0] >= 3 else time_limit
         h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit, host=host)
         if h.aborted is not None:
             hangs[0] += 1
@@ -306,8 +317,9 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
             if progress is not None:
                 progress(f"fixed scenario: {name}")
             for rid in absorb(name, steps):
-                # Show the shortest part of the fixed scenario that still breaks the rule.
-                if first[rid][1] == name:
+                # Show the shortest part of the fixed scenario that still breaks the rule
+                # (not for a time or memory limit: each trial would cost the whole limit).
+                if first[rid][1] == name and rid not in _NOT_SHRUNK:
                     def fails(t: list[Step], rid: str = rid) -> bool:
                         return finding(t, rid) is not None
 
@@ -324,10 +336,13 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
 
             @seed(seed_ + r)
             @settings(max_examples=examples, deadline=None, database=None,
-                      phases=(Phase.generate, Phase.shrink),
+                      phases=(Phase.generate, Phase.shrink), report_multiple_bugs=False,
                       suppress_health_check=list(HealthCheck))
             @given(scenarios())
             def probe(steps: list[Step]) -> None:
+                if hangs[0] >= _HANGS:
+                    raise _Stop
+                probes[0] += 1
                 h = run(steps)
                 evaluations.update(h.monitor.exercised)
                 failures.update(f.rule for f in h.monitor.findings if f.rule in known)
@@ -340,9 +355,14 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
                 probe()
             except _Found:
                 return found[-1]  # Hypothesis replays the shrunk example last
+            except _Stop:
+                stopped[0] = True
+                return None
             return None
 
         for r in range(8 if examples > 0 else 0):
+            if hangs[0] >= _HANGS:
+                break
             if progress is not None:
                 progress(f"random scenarios, round {r + 1}")
             got = one_round(r)
@@ -352,8 +372,11 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
             for rid in new:
                 first.pop(rid, None)
             known |= absorb("generated (shrunk by Hypothesis)", steps)
-        report.scenarios_run += examples
+        # The planned random scenarios, or those that ran before a hanging driver stopped
+        # them.
+        report.scenarios_run += probes[0] if stopped[0] or hangs[0] >= _HANGS else examples
     except KeyboardInterrupt:
+        report.scenarios_run += probes[0]
         # Ctrl-C or SIGTERM: the verdicts below cover what ran; the report says so.
         report.incomplete = True
 

@@ -277,3 +277,23 @@ def test_a_write_to_another_modules_device_is_judged_as_the_writers() -> None:
         host.close()
     f = next(f for f in h.monitor.findings if f.rule == "dev.setup.unregistered")
     assert f.module == "dummy" and "eth0" in f.where
+
+
+@pytest.mark.parametrize("name", ["dummy", "loopback", "skeleton", "hostile"])
+def test_the_same_check_gives_byte_identical_reports(name: str) -> None:
+    """Run twice, each format is the same bytes: no address, no repr of a driver object
+    (an interrupt handler is named by its qualified name) and no timing in any of them."""
+    import json
+
+    from netdevspec.conformance.formats import to_junit, to_sarif
+    from netdevspec.reference.drivers import DRIVERS
+
+    factory = DRIVERS.get(name, hostile.HangsInIrq)
+    ref = f"x.{name}:FACTORY"
+    out = []
+    for _ in range(2):
+        rep = check_driver(factory, ref, examples=10, time_limit=0.5)
+        out.append((json.dumps(rep.to_json(), sort_keys=True), to_junit([rep]),
+                    json.dumps(to_sarif([rep]), sort_keys=True)))
+    assert out[0] == out[1]
+    assert "0x7f" not in "".join(out[0]) and " at 0x" not in "".join(out[0])
