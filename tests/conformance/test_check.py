@@ -161,6 +161,7 @@ def test_a_finding_comes_with_the_buffer_picture_and_a_replayable_program(
     assert out.startswith("skb.use.alive - ")
 
 
+@pytest.mark.slow  # a full check with generated scenarios
 def test_generated_scenarios_find_what_fixed_ones_miss() -> None:
     """A bug that needs an order no fixed scenario has (the clock past 20 ticks, then
     ifconfig up): only a generated scenario finds it, shrunk by Hypothesis."""
