@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import re
 import sys
 import time
@@ -77,6 +78,7 @@ def main() -> int:
                     help="seconds one trace may take before it counts as a hang")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = ap.parse_args()
+    load = os.getloadavg()[0]  # the figures below are per-second: say how busy it was
     seeds = seed_traces()
     chooser = RandomChooser(args.seed)
     kinds: collections.Counter[str] = collections.Counter()
@@ -121,7 +123,8 @@ def main() -> int:
     summary = (f"{n:,} mutated traces (seed {args.seed}; {len(seeds)} real one-scenario "
                f"traces mutated one to three times, {lines / n:.0f} lines on average) in "
                f"{wall:.0f} s: {n / wall:,.0f} traces/s, the slowest {slowest * 1000:.0f} ms.")
-    body = "\n".join([summary, "", *rows]) + "\n\n" + machine()
+    body = "\n".join([summary, "", *rows]) + "\n\n" + machine() + (
+        f" Load average {load:.1f} when the run started.")
     print(body)
     for line in tracebacks[:10]:
         print(line)
