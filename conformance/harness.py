@@ -25,13 +25,14 @@ thread of POSIX systems) and the scenario ends there. Each of these is reported 
 
 from __future__ import annotations
 
+import inspect
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from netdevspec.conformance.boundary import (
     DriverGone,
@@ -43,6 +44,8 @@ from netdevspec.conformance.boundary import (
 from netdevspec.conformance.handle import DriverModule, make_module
 from netdevspec.conformance.monitor import SpecMonitor
 from netdevspec.reference import (
+    ETH_DATA_LEN,
+    ETH_HLEN,
     ETH_P_IP,
     IFF_UP,
     SA_SHIRQ,
@@ -55,7 +58,10 @@ from netdevspec.reference import (
     SkBuff,
 )
 
-__all__ = ["CallbackTimeout", "Harness", "Step", "run_scenario", "scenario_program"]
+from netdevspec.errors import UsageError
+
+__all__ = ["STEP_ACTIONS", "Arg", "CallbackTimeout", "Harness", "Step", "StepAction",
+           "run_scenario", "scenario_program"]
 
 Factory = Callable[..., Any]
 
@@ -75,16 +81,154 @@ class CallbackTimeout(BaseException):
     driver exceptions does not swallow it)."""
 
 
+# -- the steps a scenario may take ----------------------------------------------------------
+# A step names an action and gives its arguments; it may come from a trace file, which is
+# untrusted input. The actions are a closed set: the Harness methods declared with
+# @_action below, each with its arguments' types and bounds. Step.call, the trace schema
+# (conformance/trace.schema.json) and the replay validation all read this one declaration.
+
+
+@dataclass(frozen=True)
+class Arg:
+    """The type and bounds of one argument of a step action: an integer in
+    ``low..high``, a flag (``bool``), or a string from ``choices``."""
+
+    kind: type
+    low: int = 0
+    high: int = 0
+    choices: tuple[str, ...] = ()
+
+    def problem(self, value: Any) -> str | None:
+        """None if ``value`` is a value of this argument, else what is wrong with it."""
+        if self.kind is bool:
+            return None if isinstance(value, bool) else f"{_short(value)} is not a boolean"
+        if self.kind is int:
+            if not isinstance(value, int) or isinstance(value, bool):
+                return f"{_short(value)} is not an integer"
+            if not self.low <= value <= self.high:
+                return f"{_short(value)} is outside {self.low}..{self.high}"
+            return None
+        if value not in self.choices:
+            return f"{_short(value)} is not one of {', '.join(self.choices)}"
+        return None
+
+    def json_schema(self) -> dict[str, Any]:
+        """This argument as a JSON Schema."""
+        if self.kind is bool:
+            return {"type": "boolean"}
+        if self.kind is int:
+            return {"type": "integer", "minimum": self.low, "maximum": self.high}
+        return {"type": "string", "enum": list(self.choices)}
+
+
+def _int(low: int, high: int) -> Arg:
+    return Arg(int, low, high)
+
+
+def _one_of(*choices: str) -> Arg:
+    return Arg(str, choices=choices)
+
+
+_FLAG = Arg(bool)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """``repr(value)``, cut to ``limit`` characters (an error message stays one short line)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return "a very large integer"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class StepAction:
+    """One action a scenario step may name: the :class:`Harness` method it runs and each
+    keyword argument's :class:`Arg` (every argument has the method's default)."""
+
+    name: str
+    args: tuple[tuple[str, Arg], ...]
+    method: Callable[..., None]
+    doc: str
+
+    def bind(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """``args`` checked against the declaration. Raises UsageError, naming the argument,
+        for an unknown one or a value of the wrong type or out of bounds."""
+        declared = dict(self.args)
+        for key, value in args.items():
+            arg = declared.get(key)
+            if arg is None:
+                raise UsageError(
+                    f"the step {self.name} has no argument {_short(key)}",
+                    f"{self.name} takes {', '.join(declared) or 'no argument'}",
+                    "remove the argument or fix its name")
+            problem = arg.problem(value)
+            if problem is not None:
+                raise UsageError(f"the step {self.name}: argument {key}: {problem}",
+                                 "steps are bounded so that a scenario cannot run away",
+                                 f"pass a value {_describe(arg)}")
+        return dict(args)
+
+
+def _describe(arg: Arg) -> str:
+    if arg.kind is int:
+        return f"in {arg.low}..{arg.high}"
+    if arg.kind is bool:
+        return "true or false"
+    return f"among {', '.join(arg.choices)}"
+
+
+#: The closed set of step actions, by name (filled by @_action on the Harness methods).
+STEP_ACTIONS: dict[str, StepAction] = {}
+
+_M = TypeVar("_M", bound=Callable[..., None])
+
+
+def _action(**args: Arg) -> Callable[[_M], _M]:
+    """Declare a Harness method a step action, with the type and bounds of each argument."""
+
+    def declare(method: _M) -> _M:
+        params = [p for p in inspect.signature(method).parameters.values()
+                  if p.name != "self"]
+        missing = [p.name for p in params if p.default is inspect.Parameter.empty]
+        if [p.name for p in params] != list(args) or missing:
+            raise TypeError(f"the step action {method.__name__} declares {sorted(args)} but "
+                            f"takes {[p.name for p in params]} (each with a default)")
+        doc = (method.__doc__ or "").strip().split("\n\n")[0]
+        STEP_ACTIONS[method.__name__] = StepAction(method.__name__, tuple(args.items()),
+                                                   method, " ".join(doc.split()))
+        return method
+
+    return declare
+
+
+#: Driver instances a scenario may load, and the largest burst of frames in one step.
+MAX_INSTANCES = 4
+MAX_BURST = 64
+#: A frame's size in bytes, header included: an Ethernet header at least, at most a full frame.
+FRAME_SIZE = _int(ETH_HLEN, ETH_HLEN + ETH_DATA_LEN)
+_INSTANCE = _int(0, MAX_INSTANCES - 1)
+_CARD = _int(0, len(CARDS) - 1)
+_IFREQ = _one_of("stats", "mac", "config", "mtu", "private")
+
+
 @dataclass(frozen=True)
 class Step:
-    """One step of a scenario: a :class:`Harness` method and its keyword arguments."""
+    """One step of a scenario: a declared step action (see :data:`STEP_ACTIONS`) and its
+    keyword arguments."""
 
     action: str
     args: tuple[tuple[str, Any], ...] = ()
 
     def call(self, h: Harness) -> None:
-        """Perform the step on ``h``."""
-        getattr(h, self.action)(**dict(self.args))
+        """Perform the step on ``h``. Raises UsageError for an action that is not declared
+        or arguments that do not fit its declaration; no other attribute of ``h`` is
+        reached."""
+        action = STEP_ACTIONS.get(self.action)
+        if action is None:
+            raise UsageError(f"unknown step action {_short(self.action)}",
+                             "a step is one of the declared actions",
+                             f"use one of {', '.join(sorted(STEP_ACTIONS))}")
+        action.method(h, **action.bind(dict(self.args)))
 
     def source(self) -> str:
         """The step as a line of Python."""
@@ -177,6 +321,7 @@ class Harness:
         dm = self.instances.get(i)
         return [] if dm is None else list(dm.module.devices.values())
 
+    @_action(i=_INSTANCE)
     def insmod(self, i: int = 0) -> None:
         """Load driver instance ``i`` (a new model object each time, as a reload would)."""
         if i in self.loaded:
@@ -191,6 +336,7 @@ class Harness:
             self.loaded.add(i)
         self._watch()
 
+    @_action(i=_INSTANCE, close=_FLAG)
     def rmmod(self, i: int = 0, close: bool = True) -> None:
         """Unload instance ``i``, closing its devices first as ifconfig down would (with
         ``close=False``, rmmod is tried while they are up: the use count must stop it)."""
@@ -212,18 +358,21 @@ class Harness:
                 self.monitor.see_device(d)
 
     # -- ifconfig --------------------------------------------------------------------------
+    @_action(i=_INSTANCE)
     def up(self, i: int = 0) -> None:
         """ifconfig up on every device of instance ``i``."""
         for d in self.devices(i):
             with self._guard(f"dev_open of {d.name}"):
                 self.kernel.dev_open(d)
 
+    @_action(i=_INSTANCE)
     def down(self, i: int = 0) -> None:
         """ifconfig down on every device of instance ``i``."""
         for d in self.devices(i):
             with self._guard(f"dev_close of {d.name}"):
                 self.kernel.dev_close(d)
 
+    @_action(i=_INSTANCE, count=_int(0, 16))
     def multicast(self, i: int = 0, count: int = 2) -> None:
         """Join ``count`` multicast groups on instance ``i``'s devices, then leave one."""
         for d in self.devices(i):
@@ -236,6 +385,7 @@ class Harness:
                 if addrs:
                     self.kernel.dev_mc_delete(d, addrs[0])
 
+    @_action(i=_INSTANCE, what=_IFREQ)
     def ifreq(self, i: int = 0, what: str = "stats") -> None:
         """An ioctl-path request on instance ``i``'s devices: ``stats`` (get_stats),
         ``mac`` (set_mac_address), ``config`` (set_config), ``mtu`` (change_mtu) or
@@ -255,6 +405,8 @@ class Harness:
                     k.dev_private_ioctl(d, None, 0x89F0)
 
     # -- traffic -----------------------------------------------------------------------------
+    @_action(i=_INSTANCE, pri=_int(0, 2), count=_int(0, MAX_BURST),
+             size=FRAME_SIZE)
     def xmit(self, i: int = 0, pri: int = 0, count: int = 1, size: int = 60) -> None:
         """The protocol layer sends ``count`` frames on instance ``i``'s devices."""
         for d in self.devices(i):
@@ -282,6 +434,7 @@ class Harness:
         skb.arp = 1
         return skb
 
+    @_action(card=_CARD, count=_int(0, MAX_BURST), size=FRAME_SIZE)
     def rx(self, card: int = 0, count: int = 1, size: int = 60) -> None:
         """``count`` frames arrive from the wire at card ``card``."""
         c = self.cards[card % len(self.cards)]
@@ -293,6 +446,7 @@ class Harness:
                 c.push_frame(frame)
             self.kernel.do_bottom_half()
 
+    @_action(card=_CARD)
     def tx_done(self, card: int = 0) -> None:
         """Card ``card`` finishes its transmission (its interrupt is delivered)."""
         c = self.cards[card % len(self.cards)]
@@ -300,16 +454,19 @@ class Harness:
             c.complete_tx()
             self.kernel.do_bottom_half()
 
+    @_action(n=_int(0, 10_000))
     def tick(self, n: int = 10) -> None:
         """The clock advances ``n`` jiffies (the transmit timeout path)."""
         with self._guard("timer"):
             self.kernel.tick(n)
 
     # -- faults ----------------------------------------------------------------------------
+    @_action(n=_int(0, 16))
     def fail_alloc(self, n: int = 1) -> None:
         """The next ``n`` buffer or action allocations fail."""
         self.kernel.fail_next_alloc(n)
 
+    @_action(what=_one_of("irq", "ports", "dma", "name"))
     def rival_claims(self, what: str = "irq") -> None:
         """A rival module takes a resource the driver wants: ``irq`` (line 5), ``ports``
         (0x300, 32 ports), ``dma`` (channel 3) or ``name`` (a device named eth0)."""

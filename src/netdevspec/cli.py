@@ -45,7 +45,8 @@ _EXIT_REPLAY = """\
 exit codes:
   0  every scenario replayed with the same events
   1  a scenario's events differ (the first difference is shown)
-  2  usage or internal error (not a trace, driver cannot be imported)
+  2  usage or internal error (not a trace: the line and field are named; a driver the
+     trace names needs --driver or --trust-driver; the driver cannot be imported)
 """
 _EXIT_DOCS = """\
 exit codes:
@@ -122,11 +123,17 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "replay", help="run the scenarios of a trace again and compare",
         description="Run every scenario of a trace written by `netdevspec check --trace` "
-        "again, with the driver its header names, and compare the events line by line.",
+        "again and compare the events line by line. The trace is checked against its "
+        "schema first; it is untrusted input, so a driver it names is imported only if it "
+        "is a bundled reference driver or you pass --trust-driver (or name the driver "
+        "with --driver).",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXIT_REPLAY)
     rep.add_argument("trace", type=Path, metavar="FILE", help="the trace file")
     rep.add_argument("--driver", metavar="MODULE:FACTORY",
                      help="replay with this driver instead of the one the trace names")
+    rep.add_argument("--trust-driver", action="store_true",
+                     help="import the driver modules the trace names (without this or "
+                     "--driver, only the bundled reference drivers are imported)")
 
     rules = sub.add_parser("rules", help="list the rules and operations",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -400,13 +407,16 @@ def _write_traces(path: Path, factories: list[tuple[str, Any]], reports: list[Ch
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from netdevspec.conformance.check import load_factory
-    from netdevspec.conformance.trace import read_trace, replay
+    from netdevspec.conformance.check import parse_ref
+    from netdevspec.conformance.trace import load_replay, replay
 
-    scenarios = read_trace(args.trace)
-    factory = load_factory(args.driver) if args.driver else None
+    # The whole trace is checked, and the drivers to import decided, before any import.
+    scenarios, _ = load_replay(args.trace, driver=args.driver,
+                               trust_driver=args.trust_driver)
+    if args.driver:
+        parse_ref(args.driver)
     differ = 0
-    for res in replay(scenarios, factory):
+    for res in replay(scenarios, driver=args.driver, trust_driver=args.trust_driver):
         t = res.scenario
         if res.identical:
             print(f"identical  {t.driver} {t.name!r} ({len(t.events)} events)")

@@ -2,10 +2,11 @@
 
 Four tables of the page are generated from the code: the kernel handle's functions (from
 ``C_SIGNATURES`` and the methods' docstrings, grouped as in conformance/handle.py), the
-harness's steps (the methods of ``Harness``), the fixed scenarios (``fixed_scenarios()``)
-and the driver-model rules (``MODEL_RULES``). This test fails when either is out of date;
-``python tests/conformance/test_docs.py`` rewrites them. The rest of the page is prose,
-checked here for the names it must mention: every constant and constructor of the handle.
+harness's steps (the declared ``STEP_ACTIONS`` with their bounds), the fixed scenarios
+(``fixed_scenarios()``) and the driver-model rules (``MODEL_RULES``). This test fails when
+either is out of date; ``python tests/conformance/test_docs.py`` rewrites them. The rest of
+the page is prose, checked here for the names it must mention: every constant and
+constructor of the handle.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from netdevspec.conformance import handle
 from netdevspec.conformance.handle import C_SIGNATURES, KernelHandle
-from netdevspec.conformance.harness import Harness, fixed_scenarios
+from netdevspec.conformance.harness import STEP_ACTIONS, Arg, fixed_scenarios
 from netdevspec.conformance.model_rules import MODEL_RULES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "conformance.md"
@@ -66,16 +67,22 @@ def handle_table() -> str:
 
 
 def steps_table() -> str:
-    """The harness's steps: every public method of :class:`Harness` but ``devices``."""
-    out = ["| step | what it does |", "|---|---|"]
-    for name, fn in vars(Harness).items():
-        if name.startswith("_") or name == "devices" or not inspect.isfunction(fn):
-            continue
-        params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
-        args = ", ".join(p.name if p.default is inspect.Parameter.empty
-                         else f"{p.name}={p.default!r}" for p in params)
-        out.append(f"| `{name}({args})` | {_summary(fn)} |")
+    """The harness's steps: the declared step actions, each argument with its bounds."""
+    out = ["| step | arguments | what it does |", "|---|---|---|"]
+    for name, action in STEP_ACTIONS.items():
+        params = inspect.signature(action.method).parameters
+        call = ", ".join(f"{a}={params[a].default!r}" for a, _ in action.args)
+        bounds = ", ".join(f"`{a}` {_bounds(arg)}" for a, arg in action.args)
+        out.append(f"| `{name}({call})` | {bounds} | {_summary(action.method)} |")
     return "\n".join(out)
+
+
+def _bounds(arg: Arg) -> str:
+    if arg.kind is int:
+        return f"{arg.low}..{arg.high}"
+    if arg.kind is bool:
+        return "true/false"
+    return " / ".join(f"`{c}`" for c in arg.choices)
 
 
 def fixed_scenarios_table() -> str:

@@ -46,6 +46,7 @@ def test_a_driver_that_exhausts_memory_fails_drv_resources(drivers: Path) -> Non
     assert f is not None and "out of memory" in f.message
 
 
+@pytest.mark.slow  # waits out the 3 s wall-clock limit
 def test_a_hang_no_signal_can_interrupt_is_killed(drivers: Path) -> None:
     rep = check_isolated("stuck:FACTORY", examples=3, seed=0, time_limit=0.5,
                          wall_seconds=3)

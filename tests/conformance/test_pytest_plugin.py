@@ -209,6 +209,7 @@ def test_the_options_are_listed_in_help(project: pytest.Pytester) -> None:
                                  "*netdevspec_examples (string):*"])
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_the_recommended_entry_point_loads_the_plugin_once(pytester: pytest.Pytester,
                                                            monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:

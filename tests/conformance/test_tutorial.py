@@ -259,6 +259,7 @@ def _applies(source: str, diff: str) -> bool:
     return True
 
 
+@pytest.mark.slow  # a full check of each tutorial bug
 def test_each_bug_of_the_tutorial_fails_the_rule_it_names(tmp_path: Path) -> None:
     page = PAGE.read_text(encoding="utf-8")
     source = (SOURCES / "tiny.py").read_text(encoding="utf-8")

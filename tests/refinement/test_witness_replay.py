@@ -95,8 +95,10 @@ class Divergence(AssertionError):
 
 @functools.cache
 def prover() -> Prover:
-    """One prover per module: its bounded encoders are built once and reused."""
-    return Prover(SPEC)
+    """One prover per process: its bounded encoders are built once and reused. Its time
+    limit is a backstop far above any witness query, so a loaded machine gets the same
+    witnesses."""
+    return Prover(SPEC, timeout_ms=60_000)
 
 
 def param(case_id: str, name: str) -> Var:
