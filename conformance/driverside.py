@@ -653,6 +653,18 @@ def _limit(memory_bytes: int | None, output_bytes: int | None) -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent ends (Linux's
+    PR_SET_PDEATHSIG), so no driver process outlives a checker that was killed."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the checker's own clean-up is all there is
+
+
 def _fresh_stdio() -> None:
     sys.stdout = open(1, "w", closefd=False, buffering=1)  # noqa: SIM115
     sys.stderr = open(2, "w", closefd=False, buffering=1)  # noqa: SIM115
@@ -663,6 +675,7 @@ def zygote(ctl: socket.socket, factory: Callable[..., Any] | None, ref: str,
     """The fork server: import the driver once, then fork one process per driver instance
     on request. Never returns."""
     try:
+        die_with_parent()
         os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -698,6 +711,7 @@ def zygote(ctl: socket.socket, factory: Callable[..., Any] | None, ref: str,
                 pid = os.fork()
                 if pid == 0:
                     ctl.close()
+                    die_with_parent()
                     os.setpgid(0, 0)
                     os.dup2(fds[1], 1)
                     os.dup2(fds[1], 2)

@@ -37,6 +37,9 @@ def _limit_memory(megabytes: int) -> Any:
     def apply() -> None:
         import resource
 
+        from netdevspec.conformance.driverside import die_with_parent
+
+        die_with_parent()  # a killed parent leaves no isolated check running
         limit = megabytes * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     return apply

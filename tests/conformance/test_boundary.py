@@ -297,3 +297,31 @@ def test_the_same_check_gives_byte_identical_reports(name: str) -> None:
                     json.dumps(to_sarif([rep]), sort_keys=True)))
     assert out[0] == out[1]
     assert "0x7f" not in "".join(out[0]) and " at 0x" not in "".join(out[0])
+
+
+def test_a_killed_checker_leaves_no_driver_process() -> None:
+    """SIGKILL cannot be caught: the driver's processes die with the checker because the
+    kernel is asked to kill them when their parent ends."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    mark = f"NETDEVSPEC_TEST_{uuid.uuid4().hex}"
+    env = {**os.environ, mark: "1",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
+                                          os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "netdevspec", "check",
+                             "hostile:HangsInXmit", "--time-limit", "60"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_marked(mark)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(_marked(mark)) >= 3  # the checker, the fork server, the hanging driver
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _marked(mark) == []
