@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -256,14 +258,30 @@ def check_driver(factory: Factory | None, ref: str, *, examples: int = 200, seed
     bounds each callback, ``memory_mb`` each process's address space.
     """
     host = DriverHost(factory, ref, time_limit=time_limit, memory_mb=memory_mb)
-    try:
+    with tempfile.TemporaryDirectory(prefix="netdevspec-") as scratch, _hypothesis_home(scratch):
         try:
-            host.start()
-        except DriverStartFailed as exc:
-            return _start_failed(ref, seed_, examples, exc)
-        return _check(factory, ref, host, examples, seed_, time_limit, progress)
+            try:
+                host.start()
+            except DriverStartFailed as exc:
+                return _start_failed(ref, seed_, examples, exc)
+            return _check(factory, ref, host, examples, seed_, time_limit, progress)
+        finally:
+            host.close()
+
+
+@contextmanager
+def _hypothesis_home(path: str) -> Iterator[None]:
+    """Hypothesis keeps notes in ``.hypothesis/`` of the working directory even with no
+    example database; a check must leave nothing in the user's directory, so they go to
+    ``path`` for the duration."""
+    from hypothesis import configuration
+
+    old = getattr(configuration, "__hypothesis_home_directory", None)
+    configuration.set_hypothesis_home_dir(path)
+    try:
+        yield
     finally:
-        host.close()
+        configuration.set_hypothesis_home_dir(old)
 
 
 def _start_failed(ref: str, seed_: int, examples: int, exc: DriverStartFailed) -> CheckReport:

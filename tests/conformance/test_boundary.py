@@ -325,3 +325,12 @@ def test_a_killed_checker_leaves_no_driver_process() -> None:
     while _marked(mark) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _marked(mark) == []
+
+
+def test_check_leaves_nothing_in_the_working_directory(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from netdevspec.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "netdevspec.reference.drivers.dummy:FACTORY", "--examples", "3"]) == 0
+    assert list(tmp_path.iterdir()) == []
