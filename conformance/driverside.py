@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netdevspec.conformance import wire
+from netdevspec.conformance.confine import confine
 from netdevspec.conformance.handle import BINDINGS, KernelHandle, _unknown_name_message
 from netdevspec.reference.common import KernelPanic
 from netdevspec.reference.device import Device as _RefDevice
@@ -681,6 +682,7 @@ def zygote(ctl: socket.socket, factory: Callable[..., Any] | None, ref: str,
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _fresh_stdio()
         _limit(memory_bytes, output_bytes)
+        confine()  # before the driver's module runs any code (see confine.py)
         if factory is None:
             mod, _, attr = ref.partition(":")
             try:
@@ -717,6 +719,7 @@ def zygote(ctl: socket.socket, factory: Callable[..., Any] | None, ref: str,
                     os.dup2(fds[1], 2)
                     os.close(fds[1])
                     _fresh_stdio()
+                    confine()  # this process's own id in the filter
                     serve(socket.socket(fileno=fds[0]), factory)
                     os._exit(0)
                 for fd in fds:

@@ -129,11 +129,34 @@ class HardExitInOpen(Dummy):
 
 
 class KillsItself(Dummy):
-    """SIGKILLs its own process in hard_start_xmit (as a segfault would end it)."""
+    """Crashes its process in hard_start_xmit: reads address 0 (SIGSEGV)."""
 
     def dummy_xmit(self, skb: Any, dev: Any) -> int:
-        os.kill(os.getpid(), signal.SIGKILL)
+        import ctypes
+
+        ctypes.string_at(0)
         return 0
+
+
+class KillsTheChecker(XmitNeverFrees):
+    """Tries to stop the checker: SIGKILL to its parents, ptrace, a write into
+    /proc/PID/mem; then leaks as its base does."""
+
+    def init_module(self) -> int:
+        import ctypes
+
+        pids = [os.getppid()]
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            with open(f"/proc/{pids[0]}/stat", "rb") as f:
+                stat = f.read()
+            pids.append(int(stat[stat.rfind(b")") + 2:].split()[1]))
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/mem", "r+b") as mem:
+                mem.write(b"\0")
+            ctypes.CDLL(None).ptrace(16, pid, 0, 0)  # PTRACE_ATTACH
+        return super().init_module()
 
 
 class HangsInXmit(Dummy):
@@ -278,6 +301,7 @@ HOSTILE: dict[type[Any], str] = {
     ExitInXmit: "drv.process",
     HardExitInOpen: "drv.process",
     KillsItself: "drv.process",
+    KillsTheChecker: BASE_RULE,
     HangsInXmit: "drv.callback.time",
     HangsInIrq: "drv.callback.time",
     HangsInFactory: "drv.callback.time",

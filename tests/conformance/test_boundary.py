@@ -334,3 +334,43 @@ def test_check_leaves_nothing_in_the_working_directory(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     assert main(["check", "netdevspec.reference.drivers.dummy:FACTORY", "--examples", "3"]) == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_driver_process_cannot_reach_into_another_process() -> None:
+    """The seccomp filter of a driver's process: no signal to another process, no ptrace,
+    no file opened for writing (how /proc/PID/mem is written); reading and signalling
+    itself still work."""
+    import json
+    import subprocess
+    import sys
+
+    from netdevspec.conformance import confine
+
+    if not confine.supported():
+        pytest.skip("seccomp filters are installed on Linux x86-64 and AArch64 only")
+    probe = textwrap.dedent("""
+        import ctypes, errno, json, os, sys
+        from netdevspec.conformance.confine import confine
+        out = {"installed": confine()}
+        def attempt(name, fn):
+            try:
+                fn()
+                out[name] = "allowed"
+            except PermissionError:
+                out[name] = "EPERM"
+        attempt("kill_parent", lambda: os.kill(os.getppid(), 0))
+        attempt("kill_self", lambda: os.kill(os.getpid(), 0))
+        attempt("write_file", lambda: open(os.devnull, "w"))
+        attempt("write_mem", lambda: open(f"/proc/{os.getppid()}/mem", "r+b"))
+        attempt("read_file", lambda: open(sys.executable, "rb").close())
+        libc = ctypes.CDLL(None, use_errno=True)
+        out["ptrace"] = ("EPERM" if libc.ptrace(16, os.getppid(), 0, 0) != 0
+                         and ctypes.get_errno() == errno.EPERM else "allowed")
+        print(json.dumps(out))
+        """)
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                       check=True)
+    assert json.loads(p.stdout) == {
+        "installed": True, "kill_parent": "EPERM", "kill_self": "allowed",
+        "write_file": "EPERM", "write_mem": "EPERM", "read_file": "allowed",
+        "ptrace": "EPERM"}
