@@ -22,6 +22,7 @@ another process.
 from __future__ import annotations
 
 import dataclasses
+import faulthandler
 import gc
 import importlib
 import inspect
@@ -678,6 +679,7 @@ def zygote(ctl: socket.socket, factory: Callable[..., Any] | None, ref: str,
     try:
         die_with_parent()
         os.setpgid(0, 0)
+        faulthandler.disable()  # a crash is reported by the checker, not on its terminal
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _fresh_stdio()
