@@ -86,9 +86,14 @@ def load_factory(ref: str) -> Factory:
     return factory  # type: ignore[no-any-return]
 
 
-def scenarios(max_steps: int = 14) -> st.SearchStrategy[list[Step]]:
-    """Random scenarios: driver instances loaded, used and unloaded, with faults."""
-    i = st.integers(0, 1)
+#: The most driver instances a check loads at once (insmod's declared bound).
+MAX_INSTANCES = 4
+
+
+def scenarios(max_steps: int = 14, instances: int = 2) -> st.SearchStrategy[list[Step]]:
+    """Random scenarios: up to ``instances`` driver instances loaded, used and unloaded,
+    with faults."""
+    i = st.integers(0, instances - 1)
     one = st.one_of(
         st.builds(lambda i: step("insmod", i=i), i),
         st.builds(lambda i: step("rmmod", i=i), i),
@@ -150,6 +155,8 @@ class CheckReport:
     #: True when the check was interrupted (Ctrl-C, SIGTERM): the verdicts cover only the
     #: scenarios run so far.
     incomplete: bool = False
+    #: The driver's insmod parameters the check gave every instance.
+    params: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> Counter[str]:
         """How many rules got each verdict."""
@@ -173,6 +180,7 @@ class CheckReport:
                 "examples": self.examples, "scenarios_run": self.scenarios_run,
                 "counts": dict(sorted(self.counts().items())),
                 "rules": [r.to_json() for r in self.rules],
+                **({"params": dict(sorted(self.params.items()))} if self.params else {}),
                 **({"incomplete": True} if self.incomplete else {})}
 
 
@@ -211,7 +219,9 @@ def rule_by_id(rid: str) -> Rule:
 def report_from_json(d: dict[str, Any]) -> CheckReport:
     """A :class:`CheckReport` from its JSON form (what ``--isolate`` reads from the child
     process)."""
-    rep = CheckReport(d["driver"], d["seed"], d["examples"], scenarios_run=d["scenarios_run"])
+    rep = CheckReport(d["driver"], d["seed"], d["examples"], scenarios_run=d["scenarios_run"],
+                      incomplete=bool(d.get("incomplete", False)),
+                      params=dict(d.get("params", {})))
     for r in d["rules"]:
         f = r["finding"]
         finding = None if f is None else Finding(
@@ -250,13 +260,28 @@ class _Found(Exception):
 
 def check_driver(factory: Factory | None, ref: str, *, examples: int = 200, seed_: int = 0,
                  time_limit: float = 2.0, memory_mb: int = DEFAULT_MEMORY_MB,
+                 params: dict[str, int] | None = None, instances: int = 2,
                  progress: Callable[[str], None] | None = None) -> CheckReport:
     """Check the driver built by ``factory`` (named ``ref``; with ``factory`` None, the
     driver's own process imports ``ref``) and report per rule.
 
     Every driver instance runs in a process of its own (:mod:`.boundary`): ``time_limit``
-    bounds each callback, ``memory_mb`` each process's address space.
+    bounds each callback, ``memory_mb`` each process's address space. ``params`` are the
+    driver's insmod parameters (ints, as ``insmod drv io=0x300``), given to every instance;
+    generated scenarios load up to ``instances`` instances at once.
     """
+    params = dict(params or {})
+    for name, value in params.items():
+        if not (isinstance(name, str) and name.isidentifier()) or isinstance(value, bool) \
+                or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+            raise UsageError(f"the insmod parameter {name!r}={value!r} is not a name and a "
+                             "64-bit int", "a 2.0 module parameter is an int symbol",
+                             "pass e.g. --param io=0x300")
+    if isinstance(instances, bool) or not isinstance(instances, int) or \
+            not 1 <= instances <= MAX_INSTANCES:
+        raise UsageError(f"the number of instances must be 1 to {MAX_INSTANCES}, got "
+                         f"{instances!r}", "a scenario loads at most that many copies",
+                         f"pass --instances between 1 and {MAX_INSTANCES}")
     host = DriverHost(factory, ref, time_limit=time_limit, memory_mb=memory_mb)
     with tempfile.TemporaryDirectory(prefix="netdevspec-") as scratch, _hypothesis_home(scratch):
         try:
@@ -264,7 +289,8 @@ def check_driver(factory: Factory | None, ref: str, *, examples: int = 200, seed
                 host.start()
             except DriverStartFailed as exc:
                 return _start_failed(ref, seed_, examples, exc)
-            return _check(factory, ref, host, examples, seed_, time_limit, progress)
+            return _check(factory, ref, host, examples, seed_, time_limit, progress, params,
+                          instances)
         finally:
             host.close()
 
@@ -298,8 +324,9 @@ def _start_failed(ref: str, seed_: int, examples: int, exc: DriverStartFailed) -
 
 
 def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, seed_: int,
-           time_limit: float, progress: Callable[[str], None] | None) -> CheckReport:
-    report = CheckReport(ref, seed_, examples)
+           time_limit: float, progress: Callable[[str], None] | None,
+           params: dict[str, int], instances: int) -> CheckReport:
+    report = CheckReport(ref, seed_, examples, params=params)
     evaluations: Counter[str] = Counter()
     unresolved: Counter[str] = Counter()
     failures: Counter[str] = Counter()
@@ -310,7 +337,8 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
     stopped = [False]
 
     def run(steps: Sequence[Step]) -> Harness:
-        h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit, host=host)
+        h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit, host=host,
+                         params=params)
         if h.aborted is not None:
             hangs[0] += 1
         return h
@@ -356,7 +384,7 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
             @settings(max_examples=examples, deadline=None, database=None,
                       phases=(Phase.generate, Phase.shrink), report_multiple_bugs=False,
                       suppress_health_check=list(HealthCheck))
-            @given(scenarios())
+            @given(scenarios(instances=instances))
             def probe(steps: list[Step]) -> None:
                 if hangs[0] >= _HANGS:
                     raise _Stop
@@ -407,7 +435,7 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
         if hit is not None:
             f, name, shown = hit
             result.finding, result.scenario = f, name
-            result.program = scenario_program(ref, shown, seed_)
+            result.program = scenario_program(ref, shown, seed_, params)
             result.steps = list(shown)
         report.rules.append(result)
     return report

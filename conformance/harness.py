@@ -562,10 +562,12 @@ class _Aborted(Exception):
 def run_scenario(factory: Factory | None, steps: Sequence[Step], *, spec_ref: str = "?",
                  time_limit: float = 2.0,
                  record: Callable[[str, dict[str, Any]], None] | None = None,
-                 host: DriverHost | None = None) -> Harness:
+                 host: DriverHost | None = None,
+                 params: dict[str, int] | None = None) -> Harness:
     """Run ``steps`` on a fresh machine, then unload everything; return the harness. With
     ``host``, each driver instance runs in a process of its own (see :class:`Harness`)."""
-    h = Harness(factory, spec_ref=spec_ref, time_limit=time_limit, record=record, host=host)
+    h = Harness(factory, spec_ref=spec_ref, time_limit=time_limit, record=record, host=host,
+                params=dict(params or {}))
     try:
         for s in steps:
             if record is not None:
@@ -593,7 +595,8 @@ def run_scenario(factory: Factory | None, steps: Sequence[Step], *, spec_ref: st
     return h
 
 
-def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None = None) -> str:
+def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None = None,
+                     params: dict[str, int] | None = None) -> str:
     """``steps`` as a Python program that replays the scenario, with the driver in a process
     of its own as ``netdevspec check`` runs it, and prints the findings."""
     mod, _, attr = factory_ref.partition(":")
@@ -605,7 +608,8 @@ def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None =
         "from netdevspec.conformance.harness import Harness",
         "",
         f"with DriverHost(FACTORY, {factory_ref!r}) as host:",
-        f"    h = Harness(FACTORY, spec_ref={factory_ref!r}, host=host)",
+        f"    h = Harness(FACTORY, spec_ref={factory_ref!r}, host=host"
+        + (f", params={dict(sorted(params.items()))!r})" if params else ")"),
         *["    " + s.source() for s in steps],
         "    h.finish()",
         "    h.close()",

@@ -63,7 +63,7 @@ DEFAULT_TIME_LIMIT = 2.0
 MARKER = "netdevspec_driver"
 
 Factory = Callable[..., Any]
-_CacheKey = tuple[object, int, int, float]
+_CacheKey = tuple[object, int, int, float, tuple[tuple[str, int], ...], int]
 
 _SETTINGS = pytest.StashKey["_Settings"]()
 _CACHE = pytest.StashKey[dict[_CacheKey, "CheckReport"]]()
@@ -222,11 +222,15 @@ class DriverChecker:
     assert_conforms = staticmethod(assert_conforms)
 
     def __call__(self, driver: str | Factory | None = None, *, examples: int | None = None,
-                 seed: int | None = None, time_limit: float | None = None) -> CheckReport:
+                 seed: int | None = None, time_limit: float | None = None,
+                 params: dict[str, int] | None = None,
+                 instances: int | None = None) -> CheckReport:
         """Check ``driver`` (a factory, or ``"module:FACTORY"``) and return the report.
 
-        Settings left as None take this checker's defaults. A bad driver reference fails
-        the test with the reason.
+        Settings left as None take this checker's defaults; ``params`` are the driver's
+        insmod parameters and ``instances`` how many copies generated scenarios load at
+        once (as ``--param`` and ``--instances``). A bad driver reference fails the test
+        with the reason.
         """
         __tracebackhide__ = True
         from netdevspec.conformance.check import check_driver, parse_ref
@@ -257,14 +261,17 @@ class DriverChecker:
         else:
             _usage(f"the driver must be a factory or a 'module:FACTORY' string, got "
                    f"{driver!r}")
-        key: _CacheKey = (driver, n, s, float(t))
+        p = dict(params or {})
+        k = 2 if instances is None else instances
+        key: _CacheKey = (driver, n, s, float(t), tuple(sorted(p.items())), k)
         try:
             cached = self._cache.get(key)
         except TypeError:  # an unhashable factory: not cached
-            cached, key = None, (object(), n, s, float(t))
+            cached, key = None, (object(), n, s, float(t), (), k)
         if cached is None:
             try:
-                cached = check_driver(factory, ref, examples=n, seed_=s, time_limit=float(t))
+                cached = check_driver(factory, ref, examples=n, seed_=s, time_limit=float(t),
+                                      params=p, instances=k)
             except NetdevspecError as exc:
                 _usage(str(exc))
             self._cache[key] = cached

@@ -136,6 +136,10 @@ def trace_schema() -> dict[str, Any]:
                            "maximum": MAX_TIME_LIMIT},
             "steps": {"type": "array", "maxItems": MAX_STEPS,
                       "items": _step_object({})},
+            "params": {"type": "object", "maxProperties": 32,
+                       "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"},
+                       "additionalProperties": {"type": "integer", "minimum": -(2**63),
+                                                "maximum": 2**63 - 1}},
         },
     }
     defs["step"] = _step_object({"type": {"const": "step"}})
@@ -180,11 +184,13 @@ class TracedScenario:
     time_limit: float
     steps: tuple[Step, ...]
     events: tuple[dict[str, Any], ...]
+    #: The driver's insmod parameters (``--param``), given to every instance.
+    params: tuple[tuple[str, int], ...] = ()
 
 
 def record(factory: Factory | None, ref: str, steps: Sequence[Step], *, name: str = "",
-           seed: int = 0, time_limit: float = 2.0,
-           host: DriverHost | None = None) -> tuple[Harness, TracedScenario]:
+           seed: int = 0, time_limit: float = 2.0, host: DriverHost | None = None,
+           params: dict[str, int] | None = None) -> tuple[Harness, TracedScenario]:
     """Run ``steps`` with every event recorded; return the harness and the trace. With
     ``host``, the driver runs in a process of its own, as ``netdevspec check`` runs it."""
     events: list[dict[str, Any]] = []
@@ -193,14 +199,15 @@ def record(factory: Factory | None, ref: str, steps: Sequence[Step], *, name: st
         events.append({"type": kind, **_plain(fields)})
 
     h = run_scenario(factory, steps, spec_ref=ref, time_limit=time_limit, record=rec,
-                     host=host)
+                     host=host, params=params)
     for f in h.monitor.findings:
         # The monitor logs a finding when it is made; the full one (with the state its
         # rule read) is written here.
         events.append({"type": "finding_detail", **_plain(f.to_json())})
     events.append({"type": "end", "findings": len(h.monitor.findings),
                    "aborted": h.aborted})
-    return h, TracedScenario(ref, name, seed, time_limit, tuple(steps), tuple(events))
+    return h, TracedScenario(ref, name, seed, time_limit, tuple(steps), tuple(events),
+                             tuple(sorted((params or {}).items())))
 
 
 def _plain(v: Any) -> Any:
@@ -219,6 +226,8 @@ def write_scenario(out: TextIO, t: TracedScenario) -> None:
     header = {"type": "scenario", "version": TRACE_VERSION, "driver": t.driver,
               "name": t.name, "seed": t.seed, "time_limit": t.time_limit,
               "steps": [s.to_json() for s in t.steps]}
+    if t.params:
+        header["params"] = dict(t.params)
     out.write(json.dumps(header, sort_keys=True) + "\n")
     for e in t.events:
         out.write(json.dumps(e, sort_keys=True) + "\n")
@@ -401,7 +410,8 @@ def parse_trace(data: bytes, source: str = "<trace>") -> list[TracedScenario]:
         if header is not None:
             out.append(TracedScenario(header["driver"], header["name"], header["seed"],
                                       float(header["time_limit"]),
-                                      _steps(source, hline, header["steps"]), tuple(events)))
+                                      _steps(source, hline, header["steps"]), tuple(events),
+                                      tuple(sorted(header.get("params", {}).items()))))
 
     # A trace repeats many event lines word for word; each is checked once.
     seen: dict[bytes, dict[str, Any]] = {}
@@ -529,7 +539,7 @@ def replay(scenarios: Sequence[TracedScenario], factory: Factory | None = None, 
         # factory, its own fork server imports the module, never this process.
         with hosted(factory, ref, time_limit=t.time_limit) as host:
             _, again = record(factory, t.driver, t.steps, name=t.name, seed=t.seed,
-                              time_limit=t.time_limit, host=host)
+                              time_limit=t.time_limit, host=host, params=dict(t.params))
         a = list(t.events)
         b = [json.loads(json.dumps(e, sort_keys=True)) for e in again.events]
         if a == b:

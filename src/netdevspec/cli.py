@@ -105,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--time-limit", type=float, default=2.0, metavar="S",
                        help="seconds each driver callback may run before its process is "
                        "killed and the callback counts as hung (default 2)")
+    check.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                       help="an insmod parameter of the driver, given to every instance "
+                       "(repeatable; VALUE an int: 5, 0x300)")
+    check.add_argument("--instances", type=int, default=2, metavar="N",
+                       help="generated scenarios load up to N driver instances at once "
+                       "(1 to 4, default 2)")
     check.add_argument("--output", type=Path, metavar="FILE",
                        help="write the report here instead of standard output")
     check.add_argument("--isolate", action="store_true",
@@ -312,6 +318,7 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(f"--memory-limit and --wall-limit must be positive (got "
                          f"{args.memory_limit}, {args.wall_limit})",
                          "they bound the driver's processes", "pass positive numbers")
+    params = _params(args.param)
     # The driver is imported only in its own processes, never in this one.
     for ref in refs:
         parse_ref(ref)  # the form only: a usage error before any run
@@ -349,7 +356,8 @@ def _check(args: argparse.Namespace) -> int:
                         status.update(f"{ref}: {msg}")
                 reports.append(check_driver(factory, ref, examples=args.examples,
                                             seed_=args.seed, time_limit=args.time_limit,
-                                            memory_mb=args.memory_limit, progress=show))
+                                            memory_mb=args.memory_limit, params=params,
+                                            instances=args.instances, progress=show))
                 if reports[-1].incomplete:
                     break
     except KeyboardInterrupt:
@@ -385,6 +393,26 @@ def _check(args: argparse.Namespace) -> int:
     return max(r.exit_code() for r in reports)
 
 
+def _params(items: list[str]) -> dict[str, int]:
+    """``--param NAME=VALUE`` options as a dict; a usage error for a malformed one."""
+    out: dict[str, int] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            number = int(value.strip(), 0)
+        except ValueError:
+            number = None
+        if not sep or not name.isidentifier() or number is None:
+            raise UsageError(f"--param {item!r} is not NAME=VALUE with an int VALUE",
+                             "a 2.0 module parameter is an int symbol set at insmod",
+                             "write e.g. --param io=0x300 --param irq=5")
+        if name in out:
+            raise UsageError(f"--param {name} is given twice", "each parameter has one "
+                             "value", f"keep one --param {name}=...")
+        out[name] = number
+    return out
+
+
 def _write_traces(path: Path, factories: list[tuple[str, Any]], reports: list[CheckReport],
                   time_limit: float) -> None:
     from netdevspec.conformance.boundary import DriverStartFailed, hosted
@@ -400,7 +428,7 @@ def _write_traces(path: Path, factories: list[tuple[str, Any]], reports: list[Ch
                 with hosted(factory, ref, time_limit=time_limit) as host:
                     for name, steps in shown.items():
                         _, t = record(factory, ref, steps, name=name, seed=report.seed,
-                                      time_limit=time_limit, host=host)
+                                      time_limit=time_limit, host=host, params=report.params)
                         write_scenario(out, t)
             except DriverStartFailed:
                 continue  # the report says why the driver could not be loaded

@@ -309,3 +309,45 @@ def test_check_imports_drivers_from_the_current_directory(
     assert main(["check", "mine:FACTORY", "--examples", "2"]) == 0
     assert "mine:FACTORY: " in capsys.readouterr().out
     assert str(tmp_path) not in sys.path
+
+
+def test_insmod_parameters_reach_every_instance_and_the_replay_program() -> None:
+    """--param: skeleton told io=0x320 irq=9 finds card 1 there and gets its interrupts;
+    the report and each replay program carry the parameters."""
+    from netdevspec.reference.drivers import skeleton
+
+    rep = check_driver(skeleton.FACTORY, "netdevspec.reference.drivers.skeleton:FACTORY",
+                       examples=0, params={"io": 0x320, "irq": 9})
+    assert rep.params == {"io": 0x320, "irq": 9}
+    assert rep.to_json()["params"] == {"io": 0x320, "irq": 9}
+    assert rep.exit_code() == 0, [r.rule.id for r in rep.failed]
+    program = scenario_program("skel:FACTORY", [step("insmod", i=0)], 0, rep.params)
+    assert "h = Harness(FACTORY, spec_ref='skel:FACTORY', host=host, params={'io': 800, " \
+        "'irq': 9})" in program
+    assert "params=" not in scenario_program("skel:FACTORY", [step("insmod", i=0)], 0)
+
+
+@pytest.mark.parametrize(("argv", "text"), [
+    (["--param", "io"], "is not NAME=VALUE with an int VALUE"),
+    (["--param", "io=abc"], "is not NAME=VALUE with an int VALUE"),
+    (["--param", "io=1", "--param", "io=2"], "--param io is given twice"),
+    (["--instances", "5"], "the number of instances must be 1 to 4"),
+    (["--instances", "0"], "the number of instances must be 1 to 4"),
+])
+def test_bad_params_and_instances_are_usage_errors(argv: list[str], text: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "netdevspec.reference.drivers.dummy:FACTORY", "--examples", "0",
+                 *argv]) == 2
+    assert text in capsys.readouterr().err
+
+
+def test_generated_scenarios_load_up_to_the_instances_asked_for() -> None:
+    from hypothesis import find
+    from netdevspec.conformance.check import scenarios
+
+    four = find(scenarios(instances=4), lambda ss: any(dict(s.args).get("i") == 3 for s in ss))
+    assert any(dict(s.args).get("i") == 3 for s in four)
+    from hypothesis.errors import NoSuchExample
+
+    with pytest.raises(NoSuchExample):
+        find(scenarios(instances=2), lambda ss: any(dict(s.args).get("i") == 2 for s in ss))

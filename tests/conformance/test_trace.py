@@ -476,3 +476,20 @@ def test_replay_of_a_mutated_trace_ends_with_0_1_or_a_one_line_error(
     assert rc in (0, 1, 2)
     if rc == 2:
         assert err.startswith("netdevspec: error: ") and err.count("\n") == 1, err
+
+
+def test_a_traces_header_carries_the_insmod_parameters(tmp_path: Path) -> None:
+    """--param reaches the trace and comes back from it, so replay runs what check ran."""
+    import io
+
+    from netdevspec.conformance.harness import step
+    from netdevspec.conformance.trace import parse_trace, record, write_scenario
+    from netdevspec.reference.drivers import skeleton
+
+    _, t = record(skeleton.FACTORY, "netdevspec.reference.drivers.skeleton:FACTORY",
+                  [step("insmod", i=0)], params={"io": 0x320, "irq": 9})
+    buf = io.StringIO()
+    write_scenario(buf, t)
+    (back,) = parse_trace(buf.getvalue().encode())
+    assert back.params == (("io", 0x320), ("irq", 9))
+    assert '"params": {"io": 800, "irq": 9}' in buf.getvalue()
