@@ -279,3 +279,58 @@ def test_queueing_a_queued_buffer(kernel: Kernel) -> None:
     assert other is not None
     kernel.skb_insert(other, kernel.alloc_skb(10))  # next to an unlisted buffer: refused
     assert kernel.misuse_kinds()[-1] == "insert_unlisted" and other.list is None
+
+
+def _two(kernel: Kernel) -> tuple[SkBuffHead, object, object]:
+    q = kernel.skb_queue_head_init(SkBuffHead())
+    a, b = kernel.alloc_skb(10), kernel.alloc_skb(10)
+    assert a is not None and b is not None
+    return q, a, b
+
+
+@branch(f"{SKBH}:219", "skb_queue_head", "links the buffer first: list set, qlen++")
+def test_skb_queue_head_puts_the_buffer_first(kernel: Kernel) -> None:
+    q, a, b = _two(kernel)
+    kernel.skb_queue_head(q, a)
+    kernel.skb_queue_head(q, b)
+    assert list(q) == [b, a] and q.qlen == 2
+    assert a.list is q and b.list is q and q.next is b and q.prev is a  # type: ignore[attr-defined]
+
+
+@branch(f"{SKBH}:247", "skb_queue_tail", "links the buffer last: list set, qlen++")
+def test_skb_queue_tail_puts_the_buffer_last(kernel: Kernel) -> None:
+    q, a, b = _two(kernel)
+    kernel.skb_queue_tail(q, a)
+    kernel.skb_queue_tail(q, b)
+    assert list(q) == [a, b] and q.qlen == 2
+    assert q.next is a and q.prev is b and b.list is q  # type: ignore[attr-defined]
+
+
+@branch(f"{SKBH}:281", "skb_dequeue", "empty list: NULL, nothing changes")
+@branch(f"{SKBH}:282", "skb_dequeue", "the first buffer, unlinked: qlen--, next/prev/list NULL")
+def test_skb_dequeue_takes_the_first_buffer(kernel: Kernel) -> None:
+    q, a, b = _two(kernel)
+    assert kernel.skb_dequeue(q) is None and q.qlen == 0
+    kernel.skb_queue_tail(q, a)
+    kernel.skb_queue_tail(q, b)
+    got = kernel.skb_dequeue(q)
+    assert got is a and q.qlen == 1 and list(q) == [b]
+    assert (a.next, a.prev, a.list) == (None, None, None)  # type: ignore[attr-defined]
+
+
+@branch(f"{SKBH}:233", "skb_queue_head", "save_flags, cli, restore_flags: the interrupt "
+        "state is as before")
+@branch(f"{SKBH}:295", "skb_dequeue", "save_flags, cli, restore_flags: the interrupt "
+        "state is as before")
+def test_queue_functions_restore_the_interrupt_state(kernel: Kernel) -> None:
+    q, a, _ = _two(kernel)
+    before = kernel.save_flags()
+    kernel.skb_queue_head(q, a)
+    assert kernel.skb_dequeue(q) is a
+    assert kernel.save_flags() == before
+    kernel.cli()
+    disabled = kernel.save_flags()
+    assert disabled != before
+    kernel.skb_queue_tail(q, a)
+    assert kernel.save_flags() == disabled  # still off: restore_flags, not sti
+    kernel.sti()
