@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_buffers import machine
 from bench_conformance import machine_for, workload
+from benchdoc import write_block
 from netdevspec.conformance.boundary import DriverHost
 from netdevspec.conformance.check import check_driver
 from netdevspec.conformance.handle import KernelHandle
@@ -145,20 +146,6 @@ def markdown(cross: dict[str, float], chk: dict[str, tuple[float, int, int]],
         "process for the crossing."
 
 
-def write_doc(body: str) -> None:
-    """Replace the block between START and END with ``body``, appending it if missing."""
-    text = DOC.read_text(encoding="utf-8")
-    block = f"{START}\n\n{body}\n\n{END}"
-    start = text.find(START)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + INTRO + "\n" + block + "\n"
-    else:
-        end = text.find(END, start)
-        stop = start + len(START) if end < 0 else end + len(END)
-        text = text[:start] + block + text[stop:]
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns the exit code."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -173,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     print(body)
     ok = cross["remote"] <= 30e-6 and all(w < 5 and f == 0 for w, _, f in chk.values())
     if args.write:
-        write_doc(body)
+        write_block(START, END, body, INTRO, DOC)
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0 if ok else 1
 

@@ -29,6 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_buffers import machine
+from benchdoc import write_block
 from netdevspec.conformance.check import check_driver
 from netdevspec.conformance.harness import Harness
 from netdevspec.reference.buggy import CATALOGUE
@@ -167,16 +168,7 @@ def main() -> int:
     body = "\n".join(lines) + "\n\n" + machine() + (
         f" Medians over {args.rounds} alternating rounds for the ratios.")
     if args.write:
-        path = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-        text = path.read_text(encoding="utf-8")
-        block = f"{START}\n\n{body}\n\n{END}"
-        s = text.find(START)
-        if s < 0:
-            text = text.rstrip("\n") + "\n\n" + INTRO + "\n" + block + "\n"
-        else:
-            end = text.find(END, s)
-            text = text[:s] + block + text[end + len(END):]
-        path.write_text(text, encoding="utf-8")
+        write_block(START, END, body, INTRO)
         print("wrote docs/benchmarks.md")
     print("all targets met" if ok else "a target was missed")
     return 0 if ok else 1

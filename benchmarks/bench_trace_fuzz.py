@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "conformance"))
 
 from bench_buffers import machine
+from benchdoc import write_block
 from trace_fuzz import Hang, RandomChooser, mutate, outcome, seed_traces, watchdog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,15 +130,7 @@ def main() -> int:
     for line in tracebacks[:10]:
         print(line)
     if args.write:
-        text = DOC.read_text(encoding="utf-8")
-        block = f"{START}\n\n{body}\n\n{END}"
-        s = text.find(START)
-        if s < 0:
-            text = text.rstrip("\n") + "\n\n" + INTRO + "\n" + block + "\n"
-        else:
-            e = text.find(END, s)
-            text = text[:s] + block + text[e + len(END):]
-        DOC.write_text(text, encoding="utf-8")
+        write_block(START, END, body, INTRO, DOC)
         print("wrote docs/benchmarks.md")
     print("0 tracebacks, 0 hangs" if ok else "a target was missed")
     return 0 if ok else 1

@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_buffers import machine
+from benchdoc import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -99,20 +100,6 @@ def markdown(runs: list[Run]) -> str:
     return "\n".join(lines) + "\n\n" + machine()
 
 
-def write_doc(body: str) -> None:
-    """Replace the block between START and END with ``body``, appending it if missing."""
-    text = DOC.read_text(encoding="utf-8")
-    block = f"{START}\n\n{body}\n\n{END}"
-    start = text.find(START)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + INTRO + "\n" + block + "\n"
-    else:
-        end = text.find(END, start)
-        stop = start + len(START) if end < 0 else end + len(END)
-        text = text[:start] + block + text[stop:]
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns the exit code."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -137,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.target:.1f} s", file=sys.stderr)
         ok = False
     if args.write and ok:
-        write_doc(body)
+        write_block(START, END, body, INTRO, DOC)
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0 if ok else 1
 
