@@ -803,7 +803,7 @@ class DriverProcess:
             msg = self._recv(budget, fn)
             budget -= time.monotonic() - t0
             kind = msg[0]
-            if kind == "call" and len(msg) == 5:
+            if kind == "call" and len(msg) == 6:
                 self._serve_call(msg)
             elif kind == "ret" and len(msg) == 4:
                 self.apply(msg[2], msg[3])
@@ -822,18 +822,26 @@ class DriverProcess:
                 raise self._broken(f"a message {str(msg)[:60]} it may not send now")
 
     def _serve_call(self, msg: list[Any]) -> None:
-        _, name, args, new, writes = msg
+        _, name, args, new, writes, where = msg
         if type(name) is not str or name not in BINDINGS or type(args) is not list:
             raise self._broken(f"it called {str(name)[:40]!r}, which is not a kernel function "
                                "of the handle")
         if new or writes:
             self.apply(new, writes)
         values = self.dec(args) if args else args
+        mon = self.monitor
+        outer = ""
+        if mon is not None:
+            outer = mon.location
+            mon.location = _source(where)
         try:
             result = getattr(self.handle, name)(*values)
         except Exception as exc:
             self._send(["kx", type(exc).__name__, str(exc), self.sync(devices=True)])
             return
+        finally:
+            if mon is not None:
+                mon.location = outer
         out = self.enc(result)
         self._send(["rv", out, self.sync(devices=name in _device_calls()),
                     self.kernel.jiffies])
@@ -869,6 +877,22 @@ def _frames(raw: Any) -> list[tuple[str, int, str]]:
             if isinstance(f, list) and len(f) == 3 and type(f[1]) is int:
                 out.append((str(f[0])[:300], f[1], str(f[2])[:120]))
     return out
+
+
+def _source(where: Any) -> str:
+    """``file:line`` of the driver code that made a call, from what its process sent."""
+    if (type(where) is list and len(where) == 2 and type(where[0]) is str
+            and type(where[1]) is int):
+        return f"{_relative(where[0][:500])}:{where[1]}"
+    return ""
+
+
+def _relative(path: str) -> str:
+    """A path as the user would type it: relative to the working directory below it."""
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
+    except ValueError:
+        return path
 
 
 def _show(v: Any) -> str:

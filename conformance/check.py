@@ -226,7 +226,8 @@ def report_from_json(d: dict[str, Any]) -> CheckReport:
         f = r["finding"]
         finding = None if f is None else Finding(
             f["rule"], f["statement"], tuple(f["citations"]), f["message"], f["event"],
-            f["where"], f["module"], tuple(f["state"].items()), f["picture"])
+            f["where"], f["module"], tuple(f["state"].items()), f["picture"],
+            f.get("location", ""))
         rep.rules.append(RuleResult(rule_by_id(r["id"]), r["verdict"], r["evaluations"],
                                     r["failures"], finding, r["scenario"], r["program"]))
     return rep

@@ -256,14 +256,15 @@ class _Session:
         return new, writes
 
     # -- crossing ------------------------------------------------------------------------------
-    def rpc(self, name: str, args: tuple[Any, ...]) -> Any:
-        """Call kernel function ``name`` in the checker's process and wait for its answer."""
+    def rpc(self, name: str, args: tuple[Any, ...], where: list[Any] | None = None) -> Any:
+        """Call kernel function ``name`` in the checker's process and wait for its answer;
+        ``where`` is the driver's file and line that made the call."""
         enc_args = [self.enc(a) for a in args]
         if self.new or self.dirty or self.touched:
             new, writes = self.collect()
         else:
             new = writes = _EMPTY
-        wire.send(self.sock, ["call", name, enc_args, new, writes])
+        wire.send(self.sock, ["call", name, enc_args, new, writes, where or []])
         return self.wait()
 
     def note(self, what: str) -> None:
@@ -572,7 +573,8 @@ def _kernel_function(name: str) -> Callable[..., Any]:
         session = _S
         if session is None:
             raise RuntimeError("this handle belongs to a driver process of `netdevspec check`")
-        return session.rpc(name, full)
+        caller = sys._getframe(1)
+        return session.rpc(name, full, [caller.f_code.co_filename, caller.f_lineno])
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = getattr(KernelHandle, name).__doc__

@@ -236,16 +236,37 @@ def driver_source(ref: str) -> dict[str, Any] | None:
     return {"artifactLocation": artifact, "region": {"startLine": line}}
 
 
+def _finding_source(location: str) -> dict[str, Any] | None:
+    """A SARIF physical location for a finding's ``file:line``; None if it has none."""
+    path, sep, line = location.rpartition(":")
+    if not sep or not path or not line.isdigit():
+        return None
+    p = Path(path)
+    if not p.is_absolute():
+        return {"artifactLocation": {"uri": p.as_posix(), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": int(line)}}
+    try:
+        artifact = {"uri": p.resolve().relative_to(Path.cwd().resolve()).as_posix(),
+                    "uriBaseId": "%SRCROOT%"}
+    except ValueError:
+        artifact = {"uri": p.as_uri()}
+    return {"artifactLocation": artifact, "region": {"startLine": int(line)}}
+
+
 def _sarif_run(report: CheckReport) -> dict[str, Any]:
     index = {r.rule.id: i for i, r in enumerate(report.rules)}
     logical = _LogicalLocations(report.driver)
     source = driver_source(report.driver)
     results = [_sarif_result(report, r, index[r.rule.id], logical)
                for r in report.rules if r.verdict == "FAIL"]
-    if source is not None:  # GitHub code scanning needs a file for each result
-        for res in results:
-            for loc in res["locations"]:
-                loc["physicalLocation"] = source
+    failed = [r for r in report.rules if r.verdict == "FAIL"]
+    for res, r in zip(results, failed, strict=True):
+        # GitHub code scanning needs a file for each result: the driver's line that made
+        # the offending call, else the factory's.
+        here = _finding_source(r.finding.location if r.finding is not None else "")
+        for loc in res["locations"]:
+            if here is not None or source is not None:
+                loc["physicalLocation"] = here if here is not None else source
     notes = [{"level": "warning",
               "message": {"text": f"{r.rule.id} {_UNRESOLVED} where it applied"
                           if r.verdict == "UNRESOLVED" else

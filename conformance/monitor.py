@@ -64,13 +64,16 @@ class Finding:
     module: str | None
     state: tuple[tuple[str, str], ...] = ()
     picture: str = ""
+    #: ``file:line`` of the driver code that made the offending call ("" when unknown).
+    location: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the report schema's ``finding``)."""
         return {"rule": self.rule, "statement": self.statement,
                 "citations": list(self.citations), "message": self.message,
                 "event": self.event, "where": self.where, "module": self.module,
-                "state": dict(self.state), "picture": self.picture}
+                "state": dict(self.state), "picture": self.picture,
+                **({"location": self.location} if self.location else {})}
 
 
 def describe(value: Any) -> str:
@@ -231,6 +234,8 @@ class SpecMonitor:
     max_findings_per_rule: int = 20
 
     def __post_init__(self) -> None:
+        #: ``file:line`` of the driver call being judged (set by the boundary).
+        self.location = ""
         self.live = LiveState(self.kernel)
         self._stack: list[_Frame] = []
         self._fields: dict[Device, tuple[Any, ...]] = {}
@@ -520,7 +525,8 @@ class SpecMonitor:
         self.findings.append(Finding(
             rule.id, rule.statement, tuple(str(x) for x in rule.citations), message,
             self.events, where, None if c is None else c.name,
-            self._state_of(u.formula if u is not None else formula, env or {}), picture))
+            self._state_of(u.formula if u is not None else formula, env or {}), picture,
+            self.location))
         if self.record is not None:
             self.record("finding", {"rule": rule.id, "message": message})
 

@@ -153,6 +153,8 @@ def failure_message(report: CheckReport) -> str:
             lines.append(f"  found:  {f.message}")
             lines.append(f"  at:     {_clip(f.where, _MAX_WHERE)} (event {f.event}, module "
                          f"{f.module})")
+            if f.location:
+                lines.append(f"  source: {f.location}: the driver's call")
             if f.state:
                 lines.append("  state:  " + ", ".join(f"{k}={v}" for k, v in f.state))
             if f.picture:

@@ -482,6 +482,8 @@ def _check_text(report: CheckReport, out: TextIO) -> None:
         out.write(f"  cites:     {'; '.join(str(x) for x in r.rule.citations)}\n")
         out.write(f"  found:     {f.message}\n")
         out.write(f"  at:        {f.where} (event {f.event}, module {f.module})\n")
+        if f.location:  # as mypy and ruff print it, so editors and terminals link it
+            out.write(f"  source:    {f.location}: the driver's call\n")
         if f.state:
             out.write("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state) + "\n")
         if f.picture:

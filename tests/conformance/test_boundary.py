@@ -374,3 +374,30 @@ def test_a_driver_process_cannot_reach_into_another_process() -> None:
         "installed": True, "kill_parent": "EPERM", "kill_self": "allowed",
         "write_file": "EPERM", "write_mem": "EPERM", "read_file": "allowed",
         "ptrace": "EPERM"}
+
+
+def test_a_finding_points_at_the_drivers_own_line() -> None:
+    """The driver's process sends the file:line of each call: the finding, the text
+    report and the SARIF result point at the second dev_kfree_skb of broken.double_free."""
+    import io
+
+    from broken import double_free, patched
+    from netdevspec.cli import _check_text
+    from netdevspec.conformance.formats import to_sarif
+
+    source = Path(__file__).parent / "broken.py"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith("def double_free"))
+    line = next(i for i in range(start, len(lines))
+                if "h.dev_kfree_skb(skb, h.FREE_WRITE)" in lines[i]) + 1
+    rep = check_driver(patched(dummy_xmit=double_free), "x:F", examples=0)
+    (r,) = [r for r in rep.failed if r.rule.id == "skb.use.alive"]
+    assert r.finding is not None and r.finding.location.endswith(f"broken.py:{line}")
+    out = io.StringIO()
+    _check_text(rep, out)
+    assert f"broken.py:{line}: the driver's call" in out.getvalue()
+    (res,) = [x for x in to_sarif([rep])["runs"][0]["results"]
+              if x["ruleId"] == "skb.use.alive"]
+    phys = res["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"]["uri"].endswith("broken.py")
+    assert phys["region"]["startLine"] == line
