@@ -382,8 +382,9 @@ def test_a_finding_points_at_the_drivers_own_line() -> None:
     import io
 
     from broken import double_free, patched
-    from netdevspec.cli import _check_text
     from netdevspec.conformance.formats import to_sarif
+
+    from netdevspec.cli import _check_text
 
     source = Path(__file__).parent / "broken.py"
     lines = source.read_text(encoding="utf-8").splitlines()
