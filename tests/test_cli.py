@@ -91,3 +91,10 @@ def test_python_dash_m_runs_the_cli() -> None:
     p = subprocess.run([sys.executable, "-m", "netdevspec", "--help"], capture_output=True,
                        text=True, check=False)
     assert p.returncode == 0 and "exit codes:" in p.stdout
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from netdevspec import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"netdevspec {__version__}\n"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from netdevspec import __version__
 from netdevspec.errors import NetdevspecError, UsageError
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_EXIT_CODES,
     )
+    p.add_argument("--version", action="version", version=f"netdevspec {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     prove = sub.add_parser(
