@@ -29,6 +29,7 @@ the kernel, the monitor and the report here are out of its reach.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import math
 import os
@@ -255,9 +256,12 @@ class DriverHost:
                                  "or sys.path", "run from the directory that holds it, or "
                                  "install it")
             if kind == "no_factory":
+                names = [n.strip() for n in str(extra).split(",") if n.strip()]
+                near = difflib.get_close_matches(attr, names, n=1)
+                hint = f"did you mean {mod}:{near[0]}?" if near else \
+                    f"check the name; the module defines: {extra}"
                 raise UsageError(f"the module {mod!r} has no attribute {attr!r}",
-                                 "FACTORY names the callable that builds the driver model",
-                                 f"check the name; the module defines: {extra}")
+                                 "FACTORY names the callable that builds the driver model", hint)
             if kind == "not_callable":
                 raise UsageError(f"{self.ref} is not callable", "a driver factory is called "
                                  "as FACTORY(handle, instance=n)", "point at the factory "

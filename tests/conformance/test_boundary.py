@@ -402,3 +402,10 @@ def test_a_finding_points_at_the_drivers_own_line() -> None:
     phys = res["locations"][0]["physicalLocation"]
     assert phys["artifactLocation"]["uri"].endswith("broken.py")
     assert phys["region"]["startLine"] == line
+
+
+def test_a_misspelt_factory_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    from netdevspec.cli import main
+
+    assert main(["check", "netdevspec.reference.drivers.dummy:FACTOR"]) == 2
+    assert "did you mean netdevspec.reference.drivers.dummy:FACTORY?" in capsys.readouterr().err
