@@ -13,14 +13,17 @@ import ctypes
 import difflib
 import importlib
 import multiprocessing
+import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import z3
 from netdevspec.model.encode import BoundedEncoder, Encoder, State
+from netdevspec.model.interrupt import interruptible
 from netdevspec.model.results import Counterexample, Kind, Obligation, Report, Result, Verdict
 from netdevspec.spec.logic import (
     And,
@@ -36,7 +39,10 @@ from z3 import z3core
 
 from netdevspec.errors import UsageError
 
-__all__ = ["INITIAL_STATE", "Prover", "Witness"]
+__all__ = ["INITIAL_STATE", "MAX_UNSIGNED", "Prover", "Witness"]
+
+MAX_UNSIGNED = 2**32 - 1
+"""The largest seed or time limit z3 accepts (its parameters are 32-bit unsigned)."""
 
 INITIAL_STATE = "initial-state"
 """The rule name of the obligation that some state satisfies the initial conditions."""
@@ -64,6 +70,14 @@ class Prover:
     """Proves a spec's obligations with z3. Library code: never prints or exits."""
 
     def __init__(self, spec: Spec, *, timeout_ms: int = 10_000, seed: int = 0):
+        """Raises :class:`UsageError` for a seed or time limit z3 cannot take."""
+        for name, value, lo in (("seed", seed, 0), ("timeout_ms", timeout_ms, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or not (
+                    lo <= value <= MAX_UNSIGNED):
+                raise UsageError(f"{name} must be a whole number from {lo} to {MAX_UNSIGNED} "
+                                 f"(got {value!r})", "z3 takes it as a 32-bit unsigned "
+                                 "number; anything else would be ignored or wrapped around",
+                                 f"pass a {name} in that range")
         self.spec = spec
         self.timeout_ms = timeout_ms
         self.seed = seed
@@ -72,7 +86,7 @@ class Prover:
         self.enc = Encoder(spec)
         self._inv_pre: list[Any] | None = None
         self._bounded_cache: dict[int, tuple[BoundedEncoder, Any]] = {}
-        self._initial: tuple[Witness | str | None] | None = None
+        self._initial: tuple[Witness | None, str] | None = None
 
     # -- planning --------------------------------------------------------------------
     def plan(self, rules: Iterable[str] = (), operations: Iterable[str] = ()) -> list[Obligation]:
@@ -147,18 +161,11 @@ class Prover:
             if on_result is not None:
                 on_result(r)
 
-        if jobs > 1 and spec_ref is not None:
-            chunks = _split(obligations, jobs)
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
-                futures = [pool.submit(_run_chunk, spec_ref, self.timeout_ms, self.seed, ch)
-                           for ch in chunks[1:] if ch]
-                self._run_local(chunks[0], emit)
-                for f in as_completed(futures):
-                    for r in f.result():
-                        emit(r)
-        else:
-            self._run_local(obligations, emit)
+        with interruptible():
+            if jobs > 1 and spec_ref is not None:
+                self._run_parallel(obligations, emit, jobs, spec_ref)
+            else:
+                self._run_local(obligations, emit)
         order = {ob.id: i for i, ob in enumerate(obligations)}
         results.sort(key=lambda r: order[r.obligation.id])
         return Report(
@@ -169,6 +176,27 @@ class Prover:
             timeout_ms=self.timeout_ms,
             frame_preserved=self.preserved_by_frame(obligations),
         )
+
+    def _run_parallel(self, obligations: Sequence[Obligation], emit: Callable[[Result], None],
+                      jobs: int, spec_ref: str) -> None:
+        chunks = _split(obligations, jobs)
+        ctx = multiprocessing.get_context("spawn")
+        pool = ctx.Pool(jobs - 1, initializer=_worker_init, initargs=(os.getpid(),))
+        try:
+            pending = [pool.apply_async(_run_chunk, (spec_ref, self.timeout_ms, self.seed, ch))
+                       for ch in chunks[1:] if ch]
+            self._run_local(chunks[0], emit)
+            for p in pending:
+                for r in p.get():
+                    emit(r)
+            pool.close()
+        except BaseException:
+            # Interrupted, terminated or failed: the workers' chunks are abandoned, not
+            # waited for, and no worker outlives the run.
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
 
     def _run_local(self, obligations: Sequence[Obligation],
                    emit: Callable[[Result], None]) -> None:
@@ -193,6 +221,9 @@ class Prover:
         s = z3.Solver(ctx=ctx if ctx is not None else self.enc.ctx)
         s.set("random_seed", self.seed)
         s.set("timeout", self.timeout_ms)
+        # z3's own Ctrl-C handler would turn SIGINT into an `unknown` answer and swallow
+        # it; see model/interrupt.py for how signals reach us instead.
+        s.set("ctrl_c", False)
         if proof:
             # Proofs need only E-matching; model-based instantiation would chase models
             # of the quantified invariants until the timeout. States come from the
@@ -235,20 +266,39 @@ class Prover:
         return out
 
     # -- initiation ------------------------------------------------------------------
-    def _initial_witness(self) -> Witness | str | None:
+    def _initial_witness(self) -> tuple[Witness | None, str]:
+        """A state satisfying the initial conditions, or None and why there is none:
+        ``"empty"`` when z3 proved that no state satisfies them, otherwise what went wrong
+        (a timeout is not evidence that the conditions are contradictory)."""
         if self._initial is None:
-            self._initial = (self._search_state(extra=[], initial=True, minimise=False),)
-        return self._initial[0]
+            w = self._search_state(extra=[], initial=True, minimise=False)
+            if isinstance(w, Witness):
+                self._initial = (w, "")
+            else:
+                s = self._solver()
+                s.add(*self.enc.background())
+                s.add(*(self.enc.term(e, self.enc.pre, None) for e in self.spec.initial))
+                r, _dt, why = self._check(s)
+                if r == z3.unsat:
+                    self._initial = (None, "empty")
+                else:
+                    self._initial = (None, (
+                        f"z3 answered {r} ({why or 'no reason'}) about the initial conditions "
+                        "and the bounded search found no state satisfying them"
+                        + (f"; {w}" if w else "")))
+        return self._initial
 
     def _initial_exists(self, ob: Obligation) -> Result:
         t = time.perf_counter()
-        w = self._initial_witness()
+        w, why = self._initial_witness()
         spent = time.perf_counter() - t
-        if isinstance(w, Witness):
+        if w is not None:
             return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}")
-        return Result(ob, Verdict.VACUOUS, spent, detail=(
-            "no state satisfies the initial conditions, so initiation would hold vacuously"
-            + (f" ({w})" if w else "")))
+        if why == "empty":
+            return Result(ob, Verdict.VACUOUS, spent, detail=(
+                "no state satisfies the initial conditions, so initiation would hold "
+                "vacuously"))
+        return Result(ob, Verdict.UNKNOWN, spent, detail=why)
 
     def _initiation(self, ob: Obligation) -> Result:
         inv = self.spec.rules[ob.rule]
@@ -257,10 +307,14 @@ class Prover:
         s.add(*(self.enc.term(e, self.enc.pre, None) for e in self.spec.initial))
         r, dt, why = self._check(s, z3.Not(self.enc.term(inv.formula, self.enc.pre, None)))
         if r == z3.unsat:
-            if not isinstance(self._initial_witness(), Witness):
+            w, empty = self._initial_witness()
+            if w is not None:
+                return Result(ob, Verdict.PROVED, dt)
+            if empty == "empty":
                 return Result(ob, Verdict.VACUOUS, dt, detail="holds only because no state "
                               "satisfies the initial conditions")
-            return Result(ob, Verdict.PROVED, dt)
+            return Result(ob, Verdict.UNKNOWN, dt, detail="z3 proved it, but it is not known "
+                          f"that any state satisfies the initial conditions ({empty})")
         return self._refute_or_unknown(ob, dt, why, lambda: self._search_state(
             extra=[_T(inv.formula)], initial=True), inv)
 
@@ -509,6 +563,21 @@ def _split(obligations: Sequence[Obligation], jobs: int) -> list[list[Obligation
         chunks[i].extend(obs)
         load[i] += cost(obs)
     return chunks
+
+
+def _worker_init(parent: int) -> None:
+    """Worker-process set-up: the parent decides what a Ctrl-C means (it ends the run and
+    terminates the workers), and on Linux a worker dies with its parent, however the
+    parent ends (even SIGKILL)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _run_chunk(spec_ref: str, timeout_ms: int, seed: int,

@@ -57,8 +57,9 @@ def test_unknown_rule_is_exit_2_with_a_suggestion(capsys: pytest.CaptureFixture[
 
 def test_bad_numbers_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prove", "--timeout", "0"]) == 2
-    assert "--timeout and --jobs must be positive" in capsys.readouterr().err
+    assert "argument --timeout: '0' is not a whole number from 1" in capsys.readouterr().err
     assert main(["prove", "--timeout", "soon"]) == 2
+    assert "argument --timeout: 'soon' is not a whole number" in capsys.readouterr().err
 
 
 def test_unwritable_output_is_a_usage_error(capsys: pytest.CaptureFixture[str],

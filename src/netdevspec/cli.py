@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -17,6 +19,12 @@ if TYPE_CHECKING:
     from netdevspec.model import Report
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+# As shells report a process ended by a signal: 128 + the signal's number.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+_MAX_UNSIGNED = 2**32 - 1  # z3's seeds and time limits are 32-bit unsigned
+_WHY_SEED = "z3 takes its seeds as 32-bit unsigned numbers"
+_WHY_TIMEOUT = "a zero budget proves nothing, and z3 takes 32-bit unsigned milliseconds"
+_WHY_JOBS = "one process at least"
 
 _EXIT_CODES = """\
 exit codes:
@@ -24,6 +32,7 @@ exit codes:
   1  an obligation REFUTED or VACUOUS (a rule is broken or holds only vacuously)
   2  usage or internal error (bad option, unknown rule or operation, malformed spec)
   3  inconclusive: an obligation is UNKNOWN (z3 timed out or gave up), none refuted
+  130  interrupted (Ctrl-C), 143 terminated (SIGTERM): no report is written
 """
 _EXIT_RULES = """\
 exit codes:
@@ -51,6 +60,24 @@ exit codes:
 """
 
 
+def _whole(lo: int, hi: int, why: str) -> Any:
+    """An argparse type: a whole number from ``lo`` to ``hi``, else a usage error (exit 2)
+    saying what is wrong, ``why`` the range, and what to do."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number from {lo} to {hi} ({why}); pass one in that "
+                "range")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="netdevspec",
@@ -71,10 +98,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="only obligations about this rule (repeatable)")
     prove.add_argument("--operation", action="append", default=[], metavar="NAME",
                        help="only obligations about this operation (repeatable)")
-    prove.add_argument("--timeout", type=int, default=10_000, metavar="MS",
+    prove.add_argument("--timeout", type=_whole(1, _MAX_UNSIGNED, _WHY_TIMEOUT), default=10_000,
+                       metavar="MS",
                        help="z3 time limit per query in milliseconds (default 10000)")
-    prove.add_argument("--seed", type=int, default=0, help="z3 random seed (default 0)")
-    prove.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+    prove.add_argument("--seed", type=_whole(0, _MAX_UNSIGNED, _WHY_SEED), default=0,
+                       help=f"z3 random seed, 0 to {_MAX_UNSIGNED} (default 0)")
+    prove.add_argument("--jobs", type=_whole(1, 256, _WHY_JOBS),
+                       default=min(2, os.cpu_count() or 1), metavar="N",
                        help="worker processes (default: 2, or 1 on a one-core machine)")
     prove.add_argument("--output", type=Path, metavar="FILE",
                        help="write the report here instead of standard output")
@@ -182,13 +212,9 @@ def _prove(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from netdevspec.model import Prover
+    from netdevspec.model import Prover, Result, Verdict
     from netdevspec.spec import SPEC, SPEC_REF
 
-    if args.timeout <= 0 or args.jobs <= 0:
-        raise UsageError(f"--timeout and --jobs must be positive (got {args.timeout}, "
-                         f"{args.jobs})", "a zero budget proves nothing",
-                         "pass a positive number")
     prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed)
     plan = prover.plan(args.rule, args.operation)
     if not plan:
@@ -197,12 +223,33 @@ def _prove(args: argparse.Namespace) -> int:
                          "widen the selection")
     err = Console(stderr=True)
     show = err.is_terminal and not args.no_progress
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  disable=not show, transient=True) as progress:
-        task = progress.add_task("proving", total=len(plan))
-        report = prover.run(plan, on_result=lambda r: progress.advance(task),
-                            jobs=args.jobs, spec_ref=SPEC_REF)
+    decided: list[Result] = []
+
+    def done(r: Result) -> None:
+        decided.append(r)
+        progress.advance(task)
+
+    # SIGTERM unwinds like Ctrl-C, so that the workers are terminated on the way out.
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                      disable=not show, transient=True) as progress:
+            task = progress.add_task("proving", total=len(plan))
+            report = prover.run(plan, on_result=done, jobs=args.jobs, spec_ref=SPEC_REF)
+    except (KeyboardInterrupt, _Terminated) as e:
+        what = "interrupted" if isinstance(e, KeyboardInterrupt) else "terminated"
+        counts = ", ".join(f"{sum(r.verdict is v for r in decided)} {v.value}"
+                           for v in Verdict)
+        print(f"netdevspec: {what} after {len(decided)} of {len(plan)} obligations "
+              f"({counts}); the other {len(plan) - len(decided)} were not decided, so no "
+              "report was written and nothing is proved. Run `netdevspec prove` again to "
+              "the end.", file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(e, KeyboardInterrupt) else EXIT_TERMINATED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_term)
     out: TextIO
     with _open(args.output) as out:
         if args.format == "json":
@@ -211,6 +258,14 @@ def _prove(args: argparse.Namespace) -> int:
         else:
             _prove_text(report, out)
     return report.exit_code
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread by SIGTERM, so that the run unwinds and cleans up."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 class _open:
