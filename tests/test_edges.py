@@ -58,7 +58,8 @@ def test_a_timeout_while_looking_for_the_initial_state_is_unknown_not_vacuous(
     rep = p.run([Obligation(Kind.NONVACUITY, rule=INITIAL_STATE)])
     (r,) = rep.results
     assert r.verdict is Verdict.UNKNOWN
-    assert "z3 answered unknown (timeout) about the initial conditions" in r.detail
+    assert ("z3 answered unknown (the time limit (--timeout) ran out) about the initial "
+            "conditions") in r.detail
     assert rep.exit_code == 3
 
 

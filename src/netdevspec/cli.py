@@ -110,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="write the report here instead of standard output")
     prove.add_argument("--no-progress", action="store_true",
                        help="no progress bar even on a terminal")
+    prove.add_argument("--deps", action="store_true",
+                       help="also record what each proof used (minimised unsat cores) and "
+                       "list the rules no proof rests on; slower (several extra queries per "
+                       "proof)")
+    prove.add_argument("--explain", metavar="OBLIGATION",
+                       help="prove only this obligation (an ID such as "
+                       "consecution:skb_put.ok:skb.geometry) and show what its proof rests "
+                       "on")
 
     check = sub.add_parser(
         "check", help="check a driver model against the spec, rule by rule",
@@ -215,12 +223,23 @@ def _prove(args: argparse.Namespace) -> int:
     from netdevspec.model import Prover, Result, Verdict
     from netdevspec.spec import SPEC, SPEC_REF
 
-    prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed)
-    plan = prover.plan(args.rule, args.operation)
-    if not plan:
-        raise UsageError("the selection matches no obligation",
-                         "--rule and --operation are combined with 'and'",
-                         "widen the selection")
+    prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed,
+                    dependencies=args.deps or args.explain is not None)
+    if args.explain is not None:
+        if args.rule or args.operation:
+            raise UsageError("--explain cannot be combined with --rule or --operation",
+                             "it names one obligation already", "drop --rule/--operation")
+        plan = [ob for ob in prover.plan() if ob.id == args.explain]
+        if not plan:
+            import difflib
+
+            close = difflib.get_close_matches(args.explain, [o.id for o in prover.plan()], 3)
+            raise UsageError(f"no obligation {args.explain!r}",
+                             "--explain takes an obligation ID as the JSON report lists it",
+                             f"did you mean {', '.join(close)}?" if close else
+                             "run `netdevspec prove --format json` to see the IDs")
+    else:
+        plan = prover.plan(args.rule, args.operation)
     err = Console(stderr=True)
     show = err.is_terminal and not args.no_progress
     decided: list[Result] = []
@@ -255,6 +274,8 @@ def _prove(args: argparse.Namespace) -> int:
         if args.format == "json":
             json.dump(report.to_json(), out, indent=2)
             out.write("\n")
+        elif args.explain is not None:
+            _explain_text(report, out)
         else:
             _prove_text(report, out)
     return report.exit_code
@@ -307,6 +328,44 @@ def _prove_text(report: Report, out: TextIO) -> None:
               "(the case cannot change what the invariant reads)\n")
     out.write(f"median {report.median_seconds * 1000:.1f} ms per obligation, "
               f"{report.wall_seconds:.2f} s wall; z3 {report.z3_version}, seed {report.seed}\n")
+    if report.has_dependencies:
+        unused = report.unused_rules()
+        out.write(f"{len(unused)} rules no proof of this run rests on"
+                  + (": " + ", ".join(unused) if unused else "") + "\n")
+
+
+def _explain_text(report: Report, out: TextIO) -> None:
+    from netdevspec.spec import SPEC
+
+    (r,) = report.results
+    how = f" by {r.method.value}" if r.method is not None else ""
+    out.write(f"{r.obligation.id}: {r.verdict.value}{how} ({r.seconds * 1000:.1f} ms)\n")
+    out.write(f"claim: {r.obligation.describe()}\n")
+    if r.detail:
+        out.write(f"{r.detail}\n")
+    if r.counterexample is not None:
+        out.write(r.counterexample.render() + "\n")
+    d = r.rests_on
+    if d is None:
+        if r.verdict.value == "PROVED":
+            out.write("a concrete state is the evidence; no solver proof to take apart\n")
+        return
+    if d.minimal:
+        out.write("rests on (a minimal unsat core: without any one of these the proof fails):\n")
+    else:
+        out.write("rests on (everything the proof assumed: z3 could not repeat the proof with "
+                  "named assumptions, so this is not minimised):\n")
+    rows = [("invariant", x) for x in d.invariants]
+    rows += [("obligation", x) for x in d.obligations]
+    rows += [("guarantee", x) for x in d.guarantees]
+    for kind, rid in rows:
+        out.write(f"  {kind:10} {rid:30} {SPEC.rules[rid].statement}\n")
+    if d.guard:
+        out.write(f"  {'guard':10} of {r.obligation.case}\n")
+    for i in d.initial:
+        out.write(f"  {'initial':10} condition #{i}\n")
+    if not rows and not d.guard and not d.initial:
+        out.write("  nothing: the claim holds by itself\n")
 
 
 _BUNDLED = ("netdevspec.reference.drivers.dummy:FACTORY",
