@@ -23,10 +23,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["interruptible", "register"]
+__all__ = ["interruptible", "received", "register"]
 
 _LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
 _LOCK = threading.Lock()
+_RECEIVED: list[int] = []
+
+
+def received() -> int | None:
+    """The first signal that arrived during the last :func:`interruptible` block, if any.
+
+    The exception a signal handler raises can surface wrapped (ctypes turns an exception
+    raised while it converts arguments into ``ctypes.ArgumentError``); this says what
+    really happened.
+    """
+    return _RECEIVED[0] if _RECEIVED else None
 
 
 def register(ctx: Any) -> None:
@@ -47,10 +58,12 @@ def interruptible() -> Iterator[None]:
     """While active, a signal interrupts the running z3 query at once.
 
     Does nothing outside the main thread (only the main thread receives signals).
+    On exit, :func:`received` tells which signal, if any, arrived.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _RECEIVED.clear()
     r, w = os.pipe()
     os.set_blocking(w, False)
     try:
@@ -69,6 +82,7 @@ def interruptible() -> Iterator[None]:
                 return
             if not data:
                 return
+            _RECEIVED.extend(data)  # the wakeup fd carries each signal's number
             _interrupt_all()
 
     t = threading.Thread(target=watch, name="netdevspec-signal-watch", daemon=True)

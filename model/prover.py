@@ -23,7 +23,7 @@ from typing import Any
 
 import z3
 from netdevspec.model.encode import BoundedEncoder, Encoder, State
-from netdevspec.model.interrupt import interruptible
+from netdevspec.model.interrupt import interruptible, register
 from netdevspec.model.results import (
     Counterexample,
     Dependencies,
@@ -255,11 +255,11 @@ class Prover:
         s.set("ctrl_c", False)
         return s
 
-    def _proof_solver(self, method: Method) -> Any:
-        """A fresh solver for one stage of one proof: nothing carries over from earlier
-        queries. Its budget is counted in z3 resource units, which do not depend on the
-        machine or its load; the time limit is only a safety net."""
-        s = z3.SimpleSolver(ctx=self.enc.ctx)
+    def _proof_solver(self, method: Method, ctx: Any) -> Any:
+        """A solver for one stage of one proof, in the proof's own context. Its budget is
+        counted in z3 resource units, which do not depend on the machine or its load; the
+        time limit is only a safety net."""
+        s = z3.SimpleSolver(ctx=ctx)
         s.set("random_seed", self.seed)
         s.set("timeout", self.timeout_ms)
         s.set("ctrl_c", False)
@@ -271,6 +271,23 @@ class Prover:
         else:
             s.set("rlimit", RETRY_RLIMIT)
         return s
+
+    def _fresh(self, q: _Query, hyps: tuple[str, ...], extra: Sequence[Any] = ()) -> Any:
+        """A new z3 context holding the query's terms, copied in a fixed order.
+
+        z3's heuristics see term identifiers and reuse internal state, so a query
+        decided in the encoder's long-lived context could depend on what was asked
+        before it there. In a context of its own, a proof sees only its own terms, in the
+        same order whatever was proved before, in whichever process."""
+        ctx = z3.Context()
+        register(ctx)
+        v = z3.AstVector(ctx=self.enc.ctx)
+        for t in (*self.enc.background(), *(self._inv_term(h) for h in hyps),
+                  *(t for _, t in q.facts), *extra):
+            v.push(t)
+        if q.goal is not None:
+            v.push(q.goal)
+        return v.translate(ctx)
 
     def _stages(self, q: _Query) -> list[tuple[Method, tuple[str, ...]]]:
         stages: list[tuple[Method, tuple[str, ...]]] = []
@@ -289,11 +306,9 @@ class Prover:
         r: Any = z3.unknown
         why = ""
         for method, hyps in self._stages(q):
-            s = self._proof_solver(method)
-            s.add(*self.enc.background(), *(self._inv_term(h) for h in hyps))
-            s.add(*(t for _, t in q.facts))
-            if q.goal is not None:
-                s.add(q.goal)
+            terms = self._fresh(q, hyps)
+            s = self._proof_solver(method, terms.ctx)
+            s.add(*terms)
             t = time.perf_counter()
             r = s.check()
             spent += time.perf_counter() - t
@@ -309,25 +324,34 @@ class Prover:
         makes z3 fail, the minimisation starts from everything the proof assumed; the
         result is marked not minimal only if even that could not be checked again."""
         named = [*((f"invariant {h}", self._inv_term(h)) for h in a.invariants), *q.facts]
+        # One context of its own for the whole extraction (see _fresh): the named terms,
+        # then the goal and the background, then the literals that name them.
+        n = len(named)
+        copied = self._fresh(_Query((), (), (), (), q.goal), (),
+                             [t for _, t in named] + self._tracks[:n])
+        ctx = copied.ctx
+        terms = [copied[i] for i in range(len(copied))]
+        bg = len(self.enc.background())
+        base = terms[:bg] + terms[bg + 2 * n:]  # background and goal
+        items = list(zip([label for label, _ in named], terms[bg:bg + n], strict=True))
+        lits = terms[bg + n:bg + 2 * n]
 
-        def unsat(items: list[tuple[str, Any]], core: bool) -> tuple[bool, list[str]]:
-            s = self._proof_solver(a.method)
-            s.add(*self.enc.background())
-            if q.goal is not None:
-                s.add(q.goal)
+        def unsat(chosen: list[tuple[str, Any]], core: bool) -> tuple[bool, list[str]]:
+            s = self._proof_solver(a.method, ctx)
+            s.add(*base)
             if core:
-                for (_, term), lit in zip(items, self._tracks, strict=False):
+                for (_, term), lit in zip(chosen, lits, strict=False):
                     s.assert_and_track(term, lit)
             else:
-                s.add(*(t for _, t in items))
+                s.add(*(t for _, t in chosen))
             if s.check() != z3.unsat:
                 return False, []
             if not core:
                 return True, []
-            ids = {lit.get_id(): label for (label, _), lit in zip(items, self._tracks,
-                                                                   strict=False)}
+            ids = {lit.get_id(): label for (label, _), lit in zip(chosen, lits, strict=False)}
             return True, [ids[x.get_id()] for x in s.unsat_core()]
 
+        named = items
         ok, core = unsat(named, core=True)
         # Naming the assumptions can change z3's search; if the named query fails, start
         # the minimisation from everything the proof assumed.

@@ -221,6 +221,7 @@ def _prove(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from netdevspec.model import Prover, Result, Verdict
+    from netdevspec.model.interrupt import received
     from netdevspec.spec import SPEC, SPEC_REF
 
     prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed,
@@ -257,15 +258,21 @@ def _prove(args: argparse.Namespace) -> int:
                       disable=not show, transient=True) as progress:
             task = progress.add_task("proving", total=len(plan))
             report = prover.run(plan, on_result=done, jobs=args.jobs, spec_ref=SPEC_REF)
-    except (KeyboardInterrupt, _Terminated) as e:
-        what = "interrupted" if isinstance(e, KeyboardInterrupt) else "terminated"
+    except BaseException as e:
+        # A handler's exception can surface wrapped (ctypes.ArgumentError), so ask what
+        # arrived rather than trusting the exception's type.
+        sig = received()
+        if sig is None and not isinstance(e, KeyboardInterrupt | _Terminated):
+            raise
+        interrupted = sig == signal.SIGINT or (sig is None and isinstance(e, KeyboardInterrupt))
+        what = "interrupted" if interrupted else "terminated"
         counts = ", ".join(f"{sum(r.verdict is v for r in decided)} {v.value}"
                            for v in Verdict)
         print(f"netdevspec: {what} after {len(decided)} of {len(plan)} obligations "
               f"({counts}); the other {len(plan) - len(decided)} were not decided, so no "
               "report was written and nothing is proved. Run `netdevspec prove` again to "
               "the end.", file=sys.stderr)
-        return EXIT_INTERRUPTED if isinstance(e, KeyboardInterrupt) else EXIT_TERMINATED
+        return EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, old_term)
