@@ -92,3 +92,30 @@ def test_python_dash_m_runs_the_cli() -> None:
     p = subprocess.run([sys.executable, "-m", "netdevspec", "--help"], capture_output=True,
                        text=True, check=False)
     assert p.returncode == 0 and "exit codes:" in p.stdout
+
+
+@pytest.mark.slow
+def test_explain_shows_what_a_proof_rests_on(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--explain", "consecution:skb_put.ok:skb.geometry"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("consecution:skb_put.ok:skb.geometry: PROVED by e-matching (")
+    assert "rests on (a minimal unsat core: without any one of these the proof fails):" in out
+    assert "  invariant  skb.geometry " in out
+    assert "  obligation skb.put.bounds " in out and "skb_put(b, n) needs tail + n ≤ end" in out
+    assert "  guarantee  skb.put.effect " in out
+
+
+def test_explain_names_the_closest_obligations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--explain", "consecution:skb_put.ok:skb.geometri"]) == 2
+    err = capsys.readouterr().err
+    assert "no obligation 'consecution:skb_put.ok:skb.geometri'" in err
+    assert "did you mean consecution:skb_put.ok:skb.geometry" in err
+    assert main(["prove", "--explain", "frame:skb_put.ok", "--rule", "skb.geometry"]) == 2
+    assert "--explain cannot be combined with --rule or --operation" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_deps_lists_the_rules_no_proof_rests_on(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--operation", "skb_pull", "--deps", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert " rules no proof of this run rests on: " in out
