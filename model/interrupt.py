@@ -23,11 +23,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["interruptible", "received", "register"]
+__all__ = ["Interrupted", "check", "interruptible", "received", "register"]
 
 _LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
 _LOCK = threading.Lock()
 _RECEIVED: list[int] = []
+
+
+class Interrupted(BaseException):
+    """A signal arrived while :func:`interruptible` was active.
+
+    Raised even when the signal handler's own exception was lost: Python ignores
+    exceptions raised in finalisers (z3's objects release their C handles in
+    ``__del__``), so a ``KeyboardInterrupt`` can vanish and the run would go on.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def check() -> None:
+    """Raise :class:`Interrupted` if a signal has arrived in the current block."""
+    if _RECEIVED:
+        raise Interrupted(_RECEIVED[0])
 
 
 def received() -> int | None:
@@ -58,7 +77,8 @@ def interruptible() -> Iterator[None]:
     """While active, a signal interrupts the running z3 query at once.
 
     Does nothing outside the main thread (only the main thread receives signals).
-    On exit, :func:`received` tells which signal, if any, arrived.
+    On exit, :func:`received` tells which signal, if any, arrived, and if one did
+    and no exception is on its way out, :class:`Interrupted` is raised.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -94,3 +114,4 @@ def interruptible() -> Iterator[None]:
         os.close(w)  # the watcher reads end-of-file and stops
         t.join()
         os.close(r)
+    check()  # a signal whose handler's exception was lost still ends the block

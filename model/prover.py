@@ -23,6 +23,7 @@ from typing import Any
 
 import z3
 from netdevspec.model.encode import BoundedEncoder, Encoder, State
+from netdevspec.model.interrupt import check as check_signals
 from netdevspec.model.interrupt import interruptible, register
 from netdevspec.model.results import (
     Counterexample,
@@ -177,6 +178,10 @@ class Prover:
         With ``jobs > 1`` and ``spec_ref`` (``"module:attribute"`` naming this spec, so a
         worker process can import it), cases are shared out among ``jobs`` processes.
         Verdicts do not depend on the split; witness values may.
+
+        A signal (Ctrl-C, or SIGTERM with a handler that raises) interrupts the running
+        z3 query at once (see :mod:`netdevspec.model.interrupt`); its exception
+        propagates, the worker processes are terminated, and no report is made.
         """
         t0 = time.perf_counter()
         results: list[Result] = []
@@ -214,7 +219,14 @@ class Prover:
                        for ch in chunks[1:] if ch]
             self._run_local(chunks[0], emit)
             for p in pending:
-                for r in p.get():
+                while True:
+                    try:
+                        chunk = p.get(0.2)
+                        break
+                    except multiprocessing.TimeoutError:
+                        check_signals()
+                check_signals()
+                for r in chunk:
                     emit(r)
             pool.close()
         except BaseException:
@@ -229,20 +241,26 @@ class Prover:
                    emit: Callable[[Result], None]) -> None:
         self._prebuild()
 
+        def done(r: Result) -> None:
+            # A signal whose exception was lost (raised in a finaliser) must still stop
+            # the run before another result is counted.
+            check_signals()
+            emit(r)
+
         by_case: dict[str, list[Obligation]] = {}
         for ob in obligations:
             if ob.kind is Kind.NONVACUITY and ob.rule == INITIAL_STATE:
-                emit(self._initial_exists(ob))
+                done(self._initial_exists(ob))
             elif ob.kind is Kind.INITIATION:
-                emit(self._initiation(ob))
+                done(self._initiation(ob))
             elif ob.kind is Kind.SCENARIO:
-                emit(self._scenario(ob))
+                done(self._scenario(ob))
             else:
                 by_case.setdefault(ob.case, []).append(ob)
         for cid, obs in by_case.items():
             op, c = self.spec.cases[cid]
             for r in self._case(op, c, obs):
-                emit(r)
+                done(r)
 
     # -- solver plumbing -------------------------------------------------------------
     def _solver(self, ctx: Any) -> Any:
@@ -298,8 +316,8 @@ class Prover:
         return stages
 
     def _decide(self, q: _Query) -> _Answer:
-        """Decide a query in stages, each on a fresh solver: E-matching with the claim's
-        own invariant, then with the invariants that read what the claim reads, then
+        """Decide a query in stages, each in a z3 context of its own: E-matching with the
+        claim's own invariant, then with the invariants that read what the claim reads, then
         model-based instantiation with every invariant allowed. Only ``unsat`` counts as
         a proof; the last stage's answer is returned otherwise."""
         spent = 0.0

@@ -221,7 +221,7 @@ def _prove(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from netdevspec.model import Prover, Result, Verdict
-    from netdevspec.model.interrupt import received
+    from netdevspec.model.interrupt import Interrupted, received
     from netdevspec.spec import SPEC, SPEC_REF
 
     prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed,
@@ -261,7 +261,7 @@ def _prove(args: argparse.Namespace) -> int:
     except BaseException as e:
         # A handler's exception can surface wrapped (ctypes.ArgumentError), so ask what
         # arrived rather than trusting the exception's type.
-        sig = received()
+        sig = e.signum if isinstance(e, Interrupted) else received()
         if sig is None and not isinstance(e, KeyboardInterrupt | _Terminated):
             raise
         interrupted = sig == signal.SIGINT or (sig is None and isinstance(e, KeyboardInterrupt))
