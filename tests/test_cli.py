@@ -62,6 +62,12 @@ def test_bad_numbers_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> Non
     assert "argument --timeout: 'soon' is not a whole number" in capsys.readouterr().err
 
 
+def test_an_empty_selection_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # skb_headroom has no obligation about IRQ lines.
+    assert main(["prove", "--operation", "skb_headroom", "--rule", "res.irq.exclusive"]) == 2
+    assert "the selection matches no obligation" in capsys.readouterr().err
+
+
 def test_unwritable_output_is_a_usage_error(capsys: pytest.CaptureFixture[str],
                                             tmp_path: Path) -> None:
     target = tmp_path / "missing-dir" / "r.json"

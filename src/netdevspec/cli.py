@@ -241,6 +241,10 @@ def _prove(args: argparse.Namespace) -> int:
                              "run `netdevspec prove --format json` to see the IDs")
     else:
         plan = prover.plan(args.rule, args.operation)
+        if not plan:
+            raise UsageError("the selection matches no obligation",
+                             "--rule and --operation are combined with 'and'",
+                             "widen the selection")
     err = Console(stderr=True)
     show = err.is_terminal and not args.no_progress
     decided: list[Result] = []
