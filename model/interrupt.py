@@ -28,6 +28,7 @@ __all__ = ["Interrupted", "check", "interruptible", "received", "register"]
 _LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
 _LOCK = threading.Lock()
 _RECEIVED: list[int] = []
+_ACTIVE: list[bool] = [False]  # a main-thread block is running
 
 
 class Interrupted(BaseException):
@@ -44,8 +45,9 @@ class Interrupted(BaseException):
 
 
 def check() -> None:
-    """Raise :class:`Interrupted` if a signal has arrived in the current block."""
-    if _RECEIVED:
+    """Raise :class:`Interrupted` if a signal has arrived in the running block (a no-op
+    when none is running, e.g. in another thread)."""
+    if _ACTIVE[0] and _RECEIVED:
         raise Interrupted(_RECEIVED[0])
 
 
@@ -107,11 +109,14 @@ def interruptible() -> Iterator[None]:
 
     t = threading.Thread(target=watch, name="netdevspec-signal-watch", daemon=True)
     t.start()
+    _ACTIVE[0] = True
     try:
         yield
     finally:
+        _ACTIVE[0] = False
         signal.set_wakeup_fd(old)
         os.close(w)  # the watcher reads end-of-file and stops
         t.join()
         os.close(r)
-    check()  # a signal whose handler's exception was lost still ends the block
+    if _RECEIVED:  # a signal whose handler's exception was lost still ends the block
+        raise Interrupted(_RECEIVED[0])

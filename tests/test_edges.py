@@ -120,6 +120,13 @@ def test_a_signal_whose_exception_was_lost_still_ends_the_run(
     finally:
         signal.signal(signal.SIGINT, old)
     assert info.value.signum == signal.SIGINT
+    # The record belongs to that block: a later run in another thread is not stopped.
+    out: list[object] = []
+    t = threading.Thread(target=lambda: out.append(
+        Prover(SPEC).run([Obligation(Kind.INITIATION, rule="skb.geometry")]).exit_code))
+    t.start()
+    t.join()
+    assert out == [0]
 
 
 def received_now() -> int | None:
