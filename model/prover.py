@@ -206,6 +206,8 @@ class Prover:
             timeout_ms=self.timeout_ms,
             frame_preserved=self.preserved_by_frame(obligations),
             rules=tuple(self.spec.rules),
+            rlimits={Method.E_MATCHING.value: EMATCH_RLIMIT,
+                     Method.MODEL_BASED.value: RETRY_RLIMIT},
         )
 
     def _run_parallel(self, obligations: Sequence[Obligation], emit: Callable[[Result], None],

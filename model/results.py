@@ -23,7 +23,7 @@ __all__ = [
 
 REPORT_VERSION = 2
 """Version 2 added each result's ``method`` and ``rests_on``, and the report's
-``dependencies`` (with ``--deps``)."""
+``rlimit``, ``summary.methods`` and ``dependencies`` (with ``--deps``)."""
 
 
 def report_schema() -> dict[str, Any]:
@@ -252,6 +252,8 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     rules: tuple[str, ...] = ()
     """Every rule ID of the spec (for the rules no proof rests on)."""
+    rlimits: dict[str, int] = field(default_factory=dict)
+    """The z3 resource budget of each proof stage, by method (``e-matching``, ...)."""
 
     def count(self, verdict: Verdict) -> int:
         """How many results have this verdict."""
@@ -302,6 +304,7 @@ class Report:
             "z3_version": self.z3_version,
             "seed": self.seed,
             "timeout_ms": self.timeout_ms,
+            "rlimit": dict(self.rlimits),
             "wall_seconds": round(self.wall_seconds, 6),
             "summary": {
                 "obligations": len(self.results),

@@ -48,6 +48,9 @@ def test_report_json_matches_its_schema(full_report: Report) -> None:
     doc = full_report.to_json()
     jsonschema.validate(doc, report_schema())
     assert doc["summary"]["PROVED"] == len(full_report.results)
+    from netdevspec.model.prover import EMATCH_RLIMIT, RETRY_RLIMIT
+
+    assert doc["rlimit"] == {"e-matching": EMATCH_RLIMIT, "model-based": RETRY_RLIMIT}
 
 
 def test_skb_put_without_its_bound_is_refuted_with_a_readable_counterexample() -> None:
