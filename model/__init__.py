@@ -4,7 +4,9 @@ from netdevspec.model.prover import Prover, Witness
 from netdevspec.model.results import (
     REPORT_VERSION,
     Counterexample,
+    Dependencies,
     Kind,
+    Method,
     Obligation,
     Report,
     Result,
@@ -14,7 +16,9 @@ from netdevspec.model.results import (
 __all__ = [
     "REPORT_VERSION",
     "Counterexample",
+    "Dependencies",
     "Kind",
+    "Method",
     "Obligation",
     "Prover",
     "Report",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import z3
+from netdevspec.model.interrupt import register
 from netdevspec.spec.logic import Expr, Sort, SortKind, StateSym
 from netdevspec.spec.rules import Case, Frame, Spec
 
@@ -36,6 +37,7 @@ class Encoder:
         # A context of its own: terms, ids and model choices do not depend on what else
         # the process did, so a run is reproducible however many provers ran before it.
         self.ctx = z3.Context()
+        register(self.ctx)  # a signal interrupts this context's queries at once
         self._sorts: dict[str, Any] = {}
         self.nulls: dict[str, Any] = {}
         self.consts: dict[tuple[str, str], Any] = {}

@@ -13,15 +13,28 @@ import ctypes
 import difflib
 import importlib
 import multiprocessing
+import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import z3
 from netdevspec.model.encode import BoundedEncoder, Encoder, State
-from netdevspec.model.results import Counterexample, Kind, Obligation, Report, Result, Verdict
+from netdevspec.model.interrupt import check as check_signals
+from netdevspec.model.interrupt import interruptible, register
+from netdevspec.model.results import (
+    Counterexample,
+    Dependencies,
+    Kind,
+    Method,
+    Obligation,
+    Report,
+    Result,
+    Verdict,
+)
 from netdevspec.spec.logic import (
     And,
     ConcreteState,
@@ -36,15 +49,23 @@ from z3 import z3core
 
 from netdevspec.errors import UsageError
 
-__all__ = ["INITIAL_STATE", "Prover", "Witness"]
+__all__ = ["EMATCH_RLIMIT", "INITIAL_STATE", "MAX_UNSIGNED", "RETRY_RLIMIT", "Prover", "Witness"]
+
+MAX_UNSIGNED = 2**32 - 1
+"""The largest seed or time limit z3 accepts (its parameters are 32-bit unsigned)."""
 
 INITIAL_STATE = "initial-state"
 """The rule name of the obligation that some state satisfies the initial conditions."""
 
 # Universe sizes tried for states, and integer windows (small non-negative first).
 _SIZES = (1, 2, 3)
-# Budget of the model-based retry after E-matching gave up.
-_RETRY_MS = 2_000
+EMATCH_RLIMIT = 5_000_000
+"""Budget of each E-matching query, in z3 resource units (``rlimit``). Counted in units
+rather than seconds, a verdict does not depend on the machine or its load; proofs of the
+bundled spec use well under a tenth of it (docs/benchmarks.md)."""
+
+RETRY_RLIMIT = 5_000_000
+"""Budget of the model-based retry when E-matching gave up, in z3 resource units."""
 _LEVELS: tuple[tuple[int, int] | None, ...] = ((0, 4), (0, 16), (-4, 70), None)
 # Witnesses are not shown to people, so they skip the tightest windows (bounds still
 # help z3: without any, some queries take minutes).
@@ -63,7 +84,19 @@ class Witness:
 class Prover:
     """Proves a spec's obligations with z3. Library code: never prints or exits."""
 
-    def __init__(self, spec: Spec, *, timeout_ms: int = 10_000, seed: int = 0):
+    def __init__(self, spec: Spec, *, timeout_ms: int = 10_000, seed: int = 0,
+                 dependencies: bool = False):
+        """``dependencies``: also record, for each PROVED obligation, what its proof used
+        (minimised unsat cores; several extra queries per proof, so off by default).
+
+        Raises :class:`UsageError` for a seed or time limit z3 cannot take."""
+        for name, value, lo in (("seed", seed, 0), ("timeout_ms", timeout_ms, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or not (
+                    lo <= value <= MAX_UNSIGNED):
+                raise UsageError(f"{name} must be a whole number from {lo} to {MAX_UNSIGNED} "
+                                 f"(got {value!r})", "z3 takes it as a 32-bit unsigned "
+                                 "number; anything else would be ignored or wrapped around",
+                                 f"pass a {name} in that range")
         self.spec = spec
         self.timeout_ms = timeout_ms
         self.seed = seed
@@ -72,7 +105,14 @@ class Prover:
         self.enc = Encoder(spec)
         self._inv_pre: list[Any] | None = None
         self._bounded_cache: dict[int, tuple[BoundedEncoder, Any]] = {}
-        self._initial: tuple[Witness | str | None] | None = None
+        self._initial: tuple[Witness | None, str] | None = None
+        self.dependencies = dependencies
+        self._inv_index = {inv.id: i for i, inv in enumerate(spec.invariants)}
+        self._every = tuple(inv.id for inv in spec.invariants)
+        self._cases: dict[str, _CaseTerms] = {}
+        self._init_goals: dict[str, Any] = {}
+        self._tracks: list[Any] = []
+        self._built = False
 
     # -- planning --------------------------------------------------------------------
     def plan(self, rules: Iterable[str] = (), operations: Iterable[str] = ()) -> list[Obligation]:
@@ -138,6 +178,10 @@ class Prover:
         With ``jobs > 1`` and ``spec_ref`` (``"module:attribute"`` naming this spec, so a
         worker process can import it), cases are shared out among ``jobs`` processes.
         Verdicts do not depend on the split; witness values may.
+
+        A signal (Ctrl-C, or SIGTERM with a handler that raises) interrupts the running
+        z3 query at once (see :mod:`netdevspec.model.interrupt`); its exception
+        propagates, the worker processes are terminated, and no report is made.
         """
         t0 = time.perf_counter()
         results: list[Result] = []
@@ -147,18 +191,11 @@ class Prover:
             if on_result is not None:
                 on_result(r)
 
-        if jobs > 1 and spec_ref is not None:
-            chunks = _split(obligations, jobs)
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
-                futures = [pool.submit(_run_chunk, spec_ref, self.timeout_ms, self.seed, ch)
-                           for ch in chunks[1:] if ch]
-                self._run_local(chunks[0], emit)
-                for f in as_completed(futures):
-                    for r in f.result():
-                        emit(r)
-        else:
-            self._run_local(obligations, emit)
+        with interruptible():
+            if jobs > 1 and spec_ref is not None:
+                self._run_parallel(obligations, emit, jobs, spec_ref)
+            else:
+                self._run_local(obligations, emit)
         order = {ob.id: i for i, ob in enumerate(obligations)}
         results.sort(key=lambda r: order[r.obligation.id])
         return Report(
@@ -168,58 +205,195 @@ class Prover:
             seed=self.seed,
             timeout_ms=self.timeout_ms,
             frame_preserved=self.preserved_by_frame(obligations),
+            rules=tuple(self.spec.rules),
+            rlimits={Method.E_MATCHING.value: EMATCH_RLIMIT,
+                     Method.MODEL_BASED.value: RETRY_RLIMIT},
         )
+
+    def _run_parallel(self, obligations: Sequence[Obligation], emit: Callable[[Result], None],
+                      jobs: int, spec_ref: str) -> None:
+        chunks = _split(obligations, jobs)
+        ctx = multiprocessing.get_context("spawn")
+        pool = ctx.Pool(jobs - 1, initializer=_worker_init, initargs=(os.getpid(),))
+        try:
+            pending = [pool.apply_async(_run_chunk, (spec_ref, self.timeout_ms, self.seed,
+                                                     self.dependencies, ch))
+                       for ch in chunks[1:] if ch]
+            self._run_local(chunks[0], emit)
+            for p in pending:
+                while True:
+                    try:
+                        chunk = p.get(0.2)
+                        break
+                    except multiprocessing.TimeoutError:
+                        check_signals()
+                check_signals()
+                for r in chunk:
+                    emit(r)
+            pool.close()
+        except BaseException:
+            # Interrupted, terminated or failed: the workers' chunks are abandoned, not
+            # waited for, and no worker outlives the run.
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
 
     def _run_local(self, obligations: Sequence[Obligation],
                    emit: Callable[[Result], None]) -> None:
+        self._prebuild()
+
+        def done(r: Result) -> None:
+            # A signal whose exception was lost (raised in a finaliser) must still stop
+            # the run before another result is counted.
+            check_signals()
+            emit(r)
 
         by_case: dict[str, list[Obligation]] = {}
         for ob in obligations:
             if ob.kind is Kind.NONVACUITY and ob.rule == INITIAL_STATE:
-                emit(self._initial_exists(ob))
+                done(self._initial_exists(ob))
             elif ob.kind is Kind.INITIATION:
-                emit(self._initiation(ob))
+                done(self._initiation(ob))
             elif ob.kind is Kind.SCENARIO:
-                emit(self._scenario(ob))
+                done(self._scenario(ob))
             else:
                 by_case.setdefault(ob.case, []).append(ob)
         for cid, obs in by_case.items():
             op, c = self.spec.cases[cid]
             for r in self._case(op, c, obs):
-                emit(r)
+                done(r)
 
     # -- solver plumbing -------------------------------------------------------------
-    def _solver(self, proof: bool = True, ctx: Any = None) -> Any:
-        s = z3.Solver(ctx=ctx if ctx is not None else self.enc.ctx)
+    def _solver(self, ctx: Any) -> Any:
+        """A long-lived solver for the bounded search (finding states, not proofs)."""
+        s = z3.Solver(ctx=ctx)
         s.set("random_seed", self.seed)
         s.set("timeout", self.timeout_ms)
-        if proof:
-            # Proofs need only E-matching; model-based instantiation would chase models
-            # of the quantified invariants until the timeout. States come from the
-            # bounded search instead.
-            s.set("smt.mbqi", False)
+        # z3's own Ctrl-C handler would turn SIGINT into an `unknown` answer and swallow
+        # it; see model/interrupt.py for how signals reach us instead.
+        s.set("ctrl_c", False)
         return s
 
-    def _check(self, s: Any, *extra: Any) -> tuple[Any, float, str]:
-        """Check ``s`` plus ``extra`` in a scope. E-matching first; if it gives up, the same
-        query once more with model-based instantiation (either way, unsat is a proof)."""
-        s.push()
-        try:
-            for e in extra:
-                s.add(e)
+    def _proof_solver(self, method: Method, ctx: Any) -> Any:
+        """A solver for one stage of one proof, in the proof's own context. Its budget is
+        counted in z3 resource units, which do not depend on the machine or its load; the
+        time limit is only a safety net."""
+        s = z3.SimpleSolver(ctx=ctx)
+        s.set("random_seed", self.seed)
+        s.set("timeout", self.timeout_ms)
+        s.set("ctrl_c", False)
+        if method is Method.E_MATCHING:
+            # E-matching only: model-based instantiation would chase models of the
+            # quantified invariants. States come from the bounded search instead.
+            s.set("smt.mbqi", False)
+            s.set("rlimit", EMATCH_RLIMIT)
+        else:
+            s.set("rlimit", RETRY_RLIMIT)
+        return s
+
+    def _fresh(self, q: _Query, hyps: tuple[str, ...], extra: Sequence[Any] = ()) -> Any:
+        """A new z3 context holding the query's terms, copied in a fixed order.
+
+        z3's heuristics see term identifiers and reuse internal state, so a query
+        decided in the encoder's long-lived context could depend on what was asked
+        before it there. In a context of its own, a proof sees only its own terms, in the
+        same order whatever was proved before, in whichever process."""
+        ctx = z3.Context()
+        register(ctx)
+        v = z3.AstVector(ctx=self.enc.ctx)
+        for t in (*self.enc.background(), *(self._inv_term(h) for h in hyps),
+                  *(t for _, t in q.facts), *extra):
+            v.push(t)
+        if q.goal is not None:
+            v.push(q.goal)
+        return v.translate(ctx)
+
+    def _stages(self, q: _Query) -> list[tuple[Method, tuple[str, ...]]]:
+        stages: list[tuple[Method, tuple[str, ...]]] = []
+        if q.own != q.near:
+            stages.append((Method.E_MATCHING, q.own))
+        stages.append((Method.E_MATCHING, q.near))
+        stages.append((Method.MODEL_BASED, q.every))
+        return stages
+
+    def _decide(self, q: _Query) -> _Answer:
+        """Decide a query in stages, each in a z3 context of its own: E-matching with the
+        claim's own invariant, then with the invariants that read what the claim reads, then
+        model-based instantiation with every invariant allowed. Only ``unsat`` counts as
+        a proof; the last stage's answer is returned otherwise."""
+        spent = 0.0
+        r: Any = z3.unknown
+        why = ""
+        for method, hyps in self._stages(q):
+            terms = self._fresh(q, hyps)
+            s = self._proof_solver(method, terms.ctx)
+            s.add(*terms)
             t = time.perf_counter()
             r = s.check()
+            spent += time.perf_counter() - t
+            if r == z3.unsat:
+                return _Answer(r, method, "", spent, hyps)
             why = s.reason_unknown() if r == z3.unknown else ""
-            if r == z3.unknown:
-                s2 = self._solver(proof=False, ctx=s.ctx)
-                s2.set("timeout", min(self.timeout_ms, _RETRY_MS))
-                s2.add(*s.assertions())
-                r = s2.check()
-                why = s2.reason_unknown() if r == z3.unknown else why
-            dt = time.perf_counter() - t
-        finally:
-            s.pop()
-        return r, dt, why
+        return _Answer(r, Method.MODEL_BASED, _why(why) if r == z3.unknown else "", spent, ())
+
+    def _rests_on(self, q: _Query, a: _Answer) -> Dependencies:
+        """What the proof of ``q`` used: an unsat core over the named hypotheses and
+        facts of the stage that proved it, made irreducible by dropping one element at a
+        time (each check on a fresh solver, in a fixed order). If naming the assumptions
+        makes z3 fail, the minimisation starts from everything the proof assumed; the
+        result is marked not minimal only if even that could not be checked again."""
+        named = [*((f"invariant {h}", self._inv_term(h)) for h in a.invariants), *q.facts]
+        # One context of its own for the whole extraction (see _fresh): the named terms,
+        # then the goal and the background, then the literals that name them.
+        n = len(named)
+        copied = self._fresh(_Query((), (), (), (), q.goal), (),
+                             [t for _, t in named] + self._tracks[:n])
+        ctx = copied.ctx
+        terms = [copied[i] for i in range(len(copied))]
+        bg = len(self.enc.background())
+        base = terms[:bg] + terms[bg + 2 * n:]  # background and goal
+        items = list(zip([label for label, _ in named], terms[bg:bg + n], strict=True))
+        lits = terms[bg + n:bg + 2 * n]
+
+        def unsat(chosen: list[tuple[str, Any]], core: bool) -> tuple[bool, list[str]]:
+            s = self._proof_solver(a.method, ctx)
+            s.add(*base)
+            if core:
+                for (_, term), lit in zip(chosen, lits, strict=False):
+                    s.assert_and_track(term, lit)
+            else:
+                s.add(*(t for _, t in chosen))
+            if s.check() != z3.unsat:
+                return False, []
+            if not core:
+                return True, []
+            ids = {lit.get_id(): label for (label, _), lit in zip(chosen, lits, strict=False)}
+            return True, [ids[x.get_id()] for x in s.unsat_core()]
+
+        named = items
+        ok, core = unsat(named, core=True)
+        # Naming the assumptions can change z3's search; if the named query fails, start
+        # the minimisation from everything the proof assumed.
+        keep = [x for x in named if x[0] in core] if ok else list(named)
+        for item in list(keep):
+            trial = [x for x in keep if x is not item]
+            if unsat(trial, core=False)[0]:
+                keep = trial
+        minimal = ok or unsat(keep, core=False)[0]
+        return Dependencies.of([label for label, _ in keep], minimal=minimal)
+
+    def _proved(self, ob: Obligation, q: _Query, a: _Answer, detail: str = "") -> Result:
+        deps = self._rests_on(q, a) if self.dependencies else None
+        return Result(ob, Verdict.PROVED, a.seconds, detail=detail, method=a.method,
+                      rests_on=deps)
+
+    def _inv_term(self, rule_id: str) -> Any:
+        return self.invariants_pre()[self._inv_index[rule_id]]
+
+    def _near(self, syms: frozenset[StateSym]) -> tuple[str, ...]:
+        """The invariants that read a symbol in ``syms``, in spec order."""
+        return tuple(i.id for i in self.spec.invariants if i.reads & syms)
 
     def invariants_pre(self) -> list[Any]:
         """Every invariant over the pre-state (built once)."""
@@ -234,60 +408,132 @@ class Prover:
         out += [enc.term(u.formula, enc.pre, post) for u in c.guarantees]
         return out
 
+    def _encode_case(self, op: Operation, c: Case) -> _CaseTerms:
+        """The unbounded terms of a case, built once per case."""
+        hit = self._cases.get(c.id)
+        if hit is None:
+            enc = self.enc
+            post, _ = enc.post_state(c, "")
+            facts = [("guard", enc.term(c.guard, enc.pre, None))]
+            facts += [(f"obligation {u.rule.id}", enc.term(u.formula, enc.pre, None))
+                      for u in c.assumed(op)]
+            facts += [(f"guarantee {u.rule.id}", enc.term(u.formula, enc.pre, post))
+                      for u in c.guarantees]
+            syms = symbols_of(c.guard)
+            for u in (*c.assumed(op), *c.guarantees):
+                syms |= symbols_of(u.formula)
+            goals = {i.id: z3.Not(enc.term(i.formula, post, None))
+                     for i in self.spec.invariants if i.reads & c.writes}
+            claims = [enc.term(cl, enc.pre, post) for cl in frame_claims(c)]
+            frame_goal = z3.Not(z3.And(*claims)) if claims else None
+            hit = _CaseTerms(post, tuple(facts), frozenset(syms), goals, frame_goal)
+            self._cases[c.id] = hit
+        return hit
+
+    def _prebuild(self) -> None:
+        """Build every term of the proofs in one fixed order (the spec's), whatever the
+        selection, the order of the obligations or their split among processes: z3's
+        heuristics see term identifiers, and these are then the same in every run."""
+        if self._built:
+            return
+        self._built = True
+        self.enc.background()
+        self.invariants_pre()
+        for e in self.spec.initial:
+            self.enc.term(e, self.enc.pre, None)
+        for inv in self.spec.invariants:
+            self._initiation_goal(inv)
+        most = len(self.spec.initial)
+        for op in self.spec.operations:
+            for c in op.cases:
+                most = max(most, len(self._encode_case(op, c).facts))
+        # The literals that name assumptions in unsat cores, made before any is used.
+        self._tracks = [z3.Bool(f"track!{i}", self.enc.ctx)
+                        for i in range(most + len(self.spec.invariants))]
+
     # -- initiation ------------------------------------------------------------------
-    def _initial_witness(self) -> Witness | str | None:
+    def _initial_query(self, goal: Any | None) -> _Query:
+        facts = tuple((f"initial condition #{i}", self.enc.term(e, self.enc.pre, None))
+                      for i, e in enumerate(self.spec.initial))
+        # Initiation assumes no invariant: the initial conditions alone must imply it.
+        return _Query(facts, (), (), (), goal)
+
+    def _initiation_goal(self, inv: Rule) -> Any:
+        hit = self._init_goals.get(inv.id)
+        if hit is None:
+            hit = z3.Not(self.enc.term(inv.formula, self.enc.pre, None))
+            self._init_goals[inv.id] = hit
+        return hit
+
+    def _initial_witness(self) -> tuple[Witness | None, str]:
+        """A state satisfying the initial conditions, or None and why there is none:
+        ``"empty"`` when z3 proved that no state satisfies them, otherwise what went wrong
+        (a timeout is not evidence that the conditions are contradictory)."""
         if self._initial is None:
-            self._initial = (self._search_state(extra=[], initial=True, minimise=False),)
-        return self._initial[0]
+            w = self._search_state(extra=[], initial=True, minimise=False)
+            if isinstance(w, Witness):
+                self._initial = (w, "")
+            else:
+                a = self._decide(self._initial_query(None))
+                if a.result == z3.unsat:
+                    self._initial = (None, "empty")
+                else:
+                    self._initial = (None, (
+                        f"z3 answered {a.result} ({a.why or 'it found a model'}) about the "
+                        "initial conditions "
+                        "and the bounded search found no state satisfying them"
+                        + (f"; {w}" if w else "")))
+        return self._initial
 
     def _initial_exists(self, ob: Obligation) -> Result:
         t = time.perf_counter()
-        w = self._initial_witness()
+        w, why = self._initial_witness()
         spent = time.perf_counter() - t
-        if isinstance(w, Witness):
-            return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}")
-        return Result(ob, Verdict.VACUOUS, spent, detail=(
-            "no state satisfies the initial conditions, so initiation would hold vacuously"
-            + (f" ({w})" if w else "")))
+        if w is not None:
+            return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}",
+                          method=Method.WITNESS)
+        if why == "empty":
+            return Result(ob, Verdict.VACUOUS, spent, detail=(
+                "no state satisfies the initial conditions, so initiation would hold "
+                "vacuously"))
+        return Result(ob, Verdict.UNKNOWN, spent, detail=why)
 
     def _initiation(self, ob: Obligation) -> Result:
         inv = self.spec.rules[ob.rule]
-        s = self._solver()
-        s.add(*self.enc.background())
-        s.add(*(self.enc.term(e, self.enc.pre, None) for e in self.spec.initial))
-        r, dt, why = self._check(s, z3.Not(self.enc.term(inv.formula, self.enc.pre, None)))
-        if r == z3.unsat:
-            if not isinstance(self._initial_witness(), Witness):
-                return Result(ob, Verdict.VACUOUS, dt, detail="holds only because no state "
-                              "satisfies the initial conditions")
-            return Result(ob, Verdict.PROVED, dt)
-        return self._refute_or_unknown(ob, dt, why, lambda: self._search_state(
+        q = self._initial_query(self._initiation_goal(inv))
+        a = self._decide(q)
+        if a.result == z3.unsat:
+            w, empty = self._initial_witness()
+            if w is not None:
+                return self._proved(ob, q, a)
+            if empty == "empty":
+                return Result(ob, Verdict.VACUOUS, a.seconds, detail="holds only because no "
+                              "state satisfies the initial conditions")
+            return Result(ob, Verdict.UNKNOWN, a.seconds, detail="z3 proved it, but it is not "
+                          f"known that any state satisfies the initial conditions ({empty})")
+        return self._refute_or_unknown(ob, a.seconds, a.why, lambda: self._search_state(
             extra=[_T(inv.formula)], initial=True), inv)
 
     # -- per case --------------------------------------------------------------------
     def _case(self, op: Operation, c: Case, obs: list[Obligation]) -> list[Result]:
         out: list[Result] = []
-        post, _ = self.enc.post_state(c, "")
-        terms = self._case_terms(self.enc, op, c, post)
-        s = self._solver()
-        s.add(*self.enc.background(), *self.invariants_pre())
-        s.add(*terms)
+        ct = self._encode_case(op, c)
         vacuous = False
         nv = [o for o in obs if o.kind is Kind.NONVACUITY]
         if nv or any(o.kind is Kind.CONSECUTION for o in obs):
             res = self._nonvacuity(nv[0] if nv else Obligation(Kind.NONVACUITY, case=c.id,
-                                                               operation=op.name), op, c, s)
+                                                               operation=op.name), op, c, ct)
             vacuous = res.verdict is Verdict.VACUOUS
             if nv:
                 out.append(res)
         for ob in obs:
             if ob.kind is Kind.CONSECUTION:
-                out.append(self._consecution(ob, op, c, s, post, vacuous))
+                out.append(self._consecution(ob, op, c, ct, vacuous))
             elif ob.kind is Kind.FRAME:
-                out.append(self._frame(ob, op, c, s, post))
+                out.append(self._frame(ob, op, c, ct))
         return out
 
-    def _nonvacuity(self, ob: Obligation, op: Operation, c: Case, s: Any) -> Result:
+    def _nonvacuity(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms) -> Result:
         t = time.perf_counter()
         build = self.spec.witnesses.get(c.id)
         if build is not None:
@@ -299,47 +545,53 @@ class Prover:
             if not why:
                 return Result(ob, Verdict.PROVED, time.perf_counter() - t, detail=(
                     "concrete witness from spec/witnesses.py, checked by the concrete "
-                    f"interpreter ({_sizes(pre)})"))
+                    f"interpreter ({_sizes(pre)})"), method=Method.WITNESS)
             return Result(ob, Verdict.UNKNOWN, time.perf_counter() - t, detail=(
                 f"the witness built for this case does not enable it: {why}"))
         # Witnesses are evidence, not something a person reads: no minimising.
         w = self._search_case(op, c, target=None, minimise=False)
         if isinstance(w, Witness):
             return Result(ob, Verdict.PROVED, time.perf_counter() - t,
-                          detail="witness: " + _env_str(w.env))
-        r, _dt, why = self._check(s)
+                          detail="witness: " + _env_str(w.env), method=Method.WITNESS)
+        near = self._near(ct.syms)
+        a = self._decide(_Query(ct.facts, near, near, self._every, None))
         spent = time.perf_counter() - t
-        if r == z3.unsat:
+        if a.result == z3.unsat:
             return Result(ob, Verdict.VACUOUS, spent,
                           detail="no state satisfying the invariants enables this case: its "
                           "guard, obligations and guarantees contradict them")
         return Result(ob, Verdict.UNKNOWN, spent, detail=(
-            f"z3 answered {r} ({why or 'no reason'}) and the bounded search found no state"
+            f"z3 answered {a.result} ({a.why or 'it found a model'}) and the bounded search "
+            "found no state"
             + (f"; {w}" if isinstance(w, str) else "")))
 
-    def _consecution(self, ob: Obligation, op: Operation, c: Case, s: Any, post: State,
+    def _consecution(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms,
                      vacuous: bool) -> Result:
         inv = self.spec.rules[ob.rule]
-        r, dt, why = self._check(s, z3.Not(self.enc.term(inv.formula, post, None)))
-        if r == z3.unsat:
+        q = _Query(ct.facts, (inv.id,), self._near(ct.syms | inv.reads), self._every,
+                   ct.goals[inv.id])
+        a = self._decide(q)
+        if a.result == z3.unsat:
             if vacuous:
-                return Result(ob, Verdict.VACUOUS, dt, detail="holds only because the case "
-                              "is never enabled under the invariants")
-            return Result(ob, Verdict.PROVED, dt)
+                return Result(ob, Verdict.VACUOUS, a.seconds, detail="holds only because the "
+                              "case is never enabled under the invariants")
+            return self._proved(ob, q, a)
         return self._refute_or_unknown(
-            ob, dt, why, lambda: self._search_case(op, c, target=inv), inv, op, c)
+            ob, a.seconds, a.why, lambda: self._search_case(op, c, target=inv), inv, op, c)
 
-    def _frame(self, ob: Obligation, op: Operation, c: Case, s: Any, post: State) -> Result:
-        claims = [self.enc.term(cl, self.enc.pre, post) for cl in frame_claims(c)]
-        if not claims:
+    def _frame(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms) -> Result:
+        if ct.frame_goal is None:
             return Result(ob, Verdict.PROVED, 0.0, detail="every post-state read is of a "
-                          "whole-symbol frame")
-        r, dt, why = self._check(s, z3.Not(z3.And(*claims)))
-        if r == z3.unsat:
-            return Result(ob, Verdict.PROVED, dt)
+                          "whole-symbol frame", method=Method.SYNTACTIC,
+                          rests_on=Dependencies.of([], minimal=True)
+                          if self.dependencies else None)
+        q = _Query(ct.facts, (), self._near(ct.syms), self._every, ct.frame_goal)
+        a = self._decide(q)
+        if a.result == z3.unsat:
+            return self._proved(ob, q, a)
         return self._refute_or_unknown(
-            ob, dt, why, lambda: self._search_case(op, c, target=frame_rule(op, c),
-                                                   two_state=True),
+            ob, a.seconds, a.why, lambda: self._search_case(op, c, target=frame_rule(op, c),
+                                                            two_state=True),
             frame_rule(op, c), op, c)
 
     def _scenario(self, ob: Obligation) -> Result:
@@ -348,7 +600,8 @@ class Prover:
         w = self._search_state(extra=[sc.formula], initial=False, minimise=False)
         spent = time.perf_counter() - t
         if isinstance(w, Witness):
-            return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}")
+            return Result(ob, Verdict.PROVED, spent, detail=f"witness with {_sizes(w.pre)}",
+                          method=Method.WITNESS)
         return Result(ob, Verdict.UNKNOWN, spent, detail=(
             "the bounded search found no state with up to 3 entities per sort; the invariants "
             "may be too strong" + (f" ({w})" if w else "")))
@@ -373,7 +626,7 @@ class Prover:
         if hit is None:
             b = BoundedEncoder(self.spec, size, window=size + 1)
             terms = [b.term(i.formula, b.pre, None) for i in self.spec.invariants]
-            s = self._solver(proof=False, ctx=b.ctx)
+            s = self._solver(b.ctx)
             s.add(*b.background(), *b.side, *terms)
             _make_windows(b, s)
             hit = (b, s)
@@ -458,7 +711,7 @@ class Prover:
         for size in _SIZES:
             if initial:
                 b = BoundedEncoder(self.spec, size, window=size + 1)
-                s = self._solver(proof=False, ctx=b.ctx)
+                s = self._solver(b.ctx)
                 s.add(*b.background(), *(b.term(e, b.pre, None) for e in self.spec.initial))
                 s.add(*b.side)
                 _make_windows(b, s)
@@ -511,14 +764,78 @@ def _split(obligations: Sequence[Obligation], jobs: int) -> list[list[Obligation
     return chunks
 
 
-def _run_chunk(spec_ref: str, timeout_ms: int, seed: int,
+def _worker_init(parent: int) -> None:
+    """Worker-process set-up: the parent decides what a Ctrl-C means (it ends the run and
+    terminates the workers), and on Linux a worker dies with its parent, however the
+    parent ends (even SIGKILL)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _run_chunk(spec_ref: str, timeout_ms: int, seed: int, dependencies: bool,
                obligations: list[Obligation]) -> list[Result]:
     """Worker-process entry: import the spec by reference and check a chunk."""
     module, _, attr = spec_ref.partition(":")
     spec = getattr(importlib.import_module(module), attr)
     out: list[Result] = []
-    Prover(spec, timeout_ms=timeout_ms, seed=seed)._run_local(obligations, out.append)
+    Prover(spec, timeout_ms=timeout_ms, seed=seed,
+           dependencies=dependencies)._run_local(obligations, out.append)
     return out
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One claim for the unbounded solver.
+
+    ``facts`` are labelled terms always assumed (the case's guard, obligations and
+    guarantees, or the initial conditions); ``own``, ``near`` and ``every`` are the
+    invariants (by ID) assumed in the successive stages; ``goal`` is the negated claim
+    (``None``: is the rest satisfiable at all?).
+    """
+
+    facts: tuple[tuple[str, Any], ...]
+    own: tuple[str, ...]
+    near: tuple[str, ...]
+    every: tuple[str, ...]
+    goal: Any | None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """z3's answer to a query, the stage that gave it, and what that stage assumed."""
+
+    result: Any
+    method: Method
+    why: str
+    seconds: float
+    invariants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _CaseTerms:
+    """The unbounded terms of one case, built once."""
+
+    post: State
+    facts: tuple[tuple[str, Any], ...]
+    syms: frozenset[StateSym]
+    goals: dict[str, Any]  # invariant ID -> its negation over the post-state
+    frame_goal: Any | None  # the negated frame claims (None: nothing to check)
+
+
+def _why(reason: str) -> str:
+    """z3's reason for ``unknown``, in words (a spent rlimit is reported as 'canceled')."""
+    if reason == "canceled":
+        return "its resource budget (rlimit) ran out"
+    if reason == "timeout":
+        return "the time limit (--timeout) ran out"
+    return reason or "no reason given"
 
 
 class _T:

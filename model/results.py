@@ -11,7 +11,9 @@ from typing import Any
 __all__ = [
     "REPORT_VERSION",
     "Counterexample",
+    "Dependencies",
     "Kind",
+    "Method",
     "Obligation",
     "Report",
     "Result",
@@ -19,7 +21,9 @@ __all__ = [
     "report_schema",
 ]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""Version 2 added each result's ``method`` and ``rests_on``, and the report's
+``rlimit``, ``summary.methods`` and ``dependencies`` (with ``--deps``)."""
 
 
 def report_schema() -> dict[str, Any]:
@@ -48,6 +52,69 @@ class Kind(Enum):
     NONVACUITY = "non-vacuity"
     FRAME = "frame"
     SCENARIO = "scenario"
+
+
+class Method(Enum):
+    """How a PROVED verdict was reached."""
+
+    E_MATCHING = "e-matching"
+    """z3 answered unsat with quantifiers instantiated by E-matching only."""
+    MODEL_BASED = "model-based"
+    """z3 answered unsat in the retry with model-based quantifier instantiation."""
+    WITNESS = "witness"
+    """A concrete state, re-checked by the concrete interpreter (non-vacuity, scenarios)."""
+    SYNTACTIC = "syntactic"
+    """No query was needed (a frame obligation whose reads are all of whole symbols)."""
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What one proof used: the invariants it assumed, the caller obligations and kernel
+    guarantees of the case (by rule ID), the case's guard, the initial conditions (by
+    index). ``minimal``: an irreducible unsat core (dropping any one element breaks the
+    proof); otherwise everything the proof assumed."""
+
+    invariants: tuple[str, ...] = ()
+    obligations: tuple[str, ...] = ()
+    guarantees: tuple[str, ...] = ()
+    guard: bool = False
+    initial: tuple[int, ...] = ()
+    minimal: bool = True
+
+    @staticmethod
+    def of(labels: list[str], minimal: bool) -> Dependencies:
+        """From the prover's labels (``invariant ID``, ``obligation ID``, ``guarantee ID``,
+        ``guard``, ``initial condition #N``)."""
+        groups: dict[str, set[str]] = {"invariant": set(), "obligation": set(),
+                                       "guarantee": set(), "initial": set()}
+        guard = False
+        for label in labels:
+            if label == "guard":
+                guard = True
+                continue
+            kind, _, rest = label.partition(" ")
+            if kind == "initial":
+                rest = rest.rpartition("#")[2]
+            groups[kind].add(rest)
+        return Dependencies(
+            invariants=tuple(sorted(groups["invariant"])),
+            obligations=tuple(sorted(groups["obligation"])),
+            guarantees=tuple(sorted(groups["guarantee"])),
+            guard=guard,
+            initial=tuple(sorted(int(x) for x in groups["initial"])),
+            minimal=minimal,
+        )
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule ID the proof used (invariants, obligations, guarantees)."""
+        return (*self.invariants, *self.obligations, *self.guarantees)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"invariants": list(self.invariants), "obligations": list(self.obligations),
+                "guarantees": list(self.guarantees), "guard": self.guard,
+                "initial_conditions": list(self.initial), "minimal": self.minimal}
 
 
 @dataclass(frozen=True)
@@ -151,6 +218,8 @@ class Result:
     seconds: float
     detail: str = ""
     counterexample: Counterexample | None = None
+    method: Method | None = None
+    rests_on: Dependencies | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -165,6 +234,8 @@ class Result:
             "seconds": round(self.seconds, 6),
             "detail": self.detail or None,
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
+            "method": self.method.value if self.method else None,
+            "rests_on": self.rests_on.to_json() if self.rests_on else None,
         }
 
 
@@ -179,10 +250,37 @@ class Report:
     timeout_ms: int
     frame_preserved: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()
+    """Every rule ID of the spec (for the rules no proof rests on)."""
+    rlimits: dict[str, int] = field(default_factory=dict)
+    """The z3 resource budget of each proof stage, by method (``e-matching``, ...)."""
 
     def count(self, verdict: Verdict) -> int:
         """How many results have this verdict."""
         return sum(1 for r in self.results if r.verdict is verdict)
+
+    def count_method(self, method: Method) -> int:
+        """How many PROVED results were reached this way."""
+        return sum(1 for r in self.results if r.method is method)
+
+    @property
+    def has_dependencies(self) -> bool:
+        """Whether the run recorded what the proofs used (``--deps``)."""
+        return any(r.rests_on is not None for r in self.results)
+
+    def rests_on(self) -> dict[str, list[str]]:
+        """For each rule ID, the PROVED obligations whose proofs used it (in run order);
+        every rule of the spec is a key, so a rule no proof used maps to ``[]``."""
+        out: dict[str, list[str]] = {rid: [] for rid in self.rules}
+        for r in self.results:
+            if r.rests_on is not None:
+                for rid in r.rests_on.rules:
+                    out.setdefault(rid, []).append(r.obligation.id)
+        return out
+
+    def unused_rules(self) -> list[str]:
+        """The rules no proof of this run rests on (in spec order)."""
+        return [rid for rid, obs in self.rests_on().items() if not obs]
 
     @property
     def median_seconds(self) -> float:
@@ -206,12 +304,18 @@ class Report:
             "z3_version": self.z3_version,
             "seed": self.seed,
             "timeout_ms": self.timeout_ms,
+            "rlimit": dict(self.rlimits),
             "wall_seconds": round(self.wall_seconds, 6),
             "summary": {
                 "obligations": len(self.results),
                 **{v.value: self.count(v) for v in Verdict},
                 "median_seconds": round(self.median_seconds, 6),
                 "preserved_by_frame": self.frame_preserved,
+                "methods": {m.value: self.count_method(m) for m in Method},
             },
             "results": [r.to_json() for r in self.results],
+            "dependencies": {
+                "rests_on": self.rests_on(),
+                "unused_rules": self.unused_rules(),
+            } if self.has_dependencies else None,
         }

@@ -57,8 +57,15 @@ def test_unknown_rule_is_exit_2_with_a_suggestion(capsys: pytest.CaptureFixture[
 
 def test_bad_numbers_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prove", "--timeout", "0"]) == 2
-    assert "--timeout and --jobs must be positive" in capsys.readouterr().err
+    assert "argument --timeout: '0' is not a whole number from 1" in capsys.readouterr().err
     assert main(["prove", "--timeout", "soon"]) == 2
+    assert "argument --timeout: 'soon' is not a whole number" in capsys.readouterr().err
+
+
+def test_an_empty_selection_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # skb_headroom has no obligation about IRQ lines.
+    assert main(["prove", "--operation", "skb_headroom", "--rule", "res.irq.exclusive"]) == 2
+    assert "the selection matches no obligation" in capsys.readouterr().err
 
 
 def test_unwritable_output_is_a_usage_error(capsys: pytest.CaptureFixture[str],
@@ -98,3 +105,30 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"netdevspec {__version__}\n"
+
+
+@pytest.mark.slow
+def test_explain_shows_what_a_proof_rests_on(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--explain", "consecution:skb_put.ok:skb.geometry"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("consecution:skb_put.ok:skb.geometry: PROVED by e-matching (")
+    assert "rests on (a minimal unsat core: without any one of these the proof fails):" in out
+    assert "  invariant  skb.geometry " in out
+    assert "  obligation skb.put.bounds " in out and "skb_put(b, n) needs tail + n ≤ end" in out
+    assert "  guarantee  skb.put.effect " in out
+
+
+def test_explain_names_the_closest_obligations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--explain", "consecution:skb_put.ok:skb.geometri"]) == 2
+    err = capsys.readouterr().err
+    assert "no obligation 'consecution:skb_put.ok:skb.geometri'" in err
+    assert "did you mean consecution:skb_put.ok:skb.geometry" in err
+    assert main(["prove", "--explain", "frame:skb_put.ok", "--rule", "skb.geometry"]) == 2
+    assert "--explain cannot be combined with --rule or --operation" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_deps_lists_the_rules_no_proof_rests_on(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--operation", "skb_pull", "--deps", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert " rules no proof of this run rests on: " in out

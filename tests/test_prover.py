@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 import z3
-from netdevspec.model import Kind, Prover, Report, Verdict
+from netdevspec.model import Kind, Method, Prover, Report, Verdict
 from netdevspec.model.results import report_schema
 from netdevspec.spec import SPEC, Spec
 from netdevspec.spec._build import cite, guarantee, invariant
@@ -48,6 +48,9 @@ def test_report_json_matches_its_schema(full_report: Report) -> None:
     doc = full_report.to_json()
     jsonschema.validate(doc, report_schema())
     assert doc["summary"]["PROVED"] == len(full_report.results)
+    from netdevspec.model.prover import EMATCH_RLIMIT, RETRY_RLIMIT
+
+    assert doc["rlimit"] == {"e-matching": EMATCH_RLIMIT, "model-based": RETRY_RLIMIT}
 
 
 def test_skb_put_without_its_bound_is_refuted_with_a_readable_counterexample() -> None:
@@ -200,3 +203,95 @@ def test_contradictory_initial_conditions_make_initiation_vacuous() -> None:
     assert result(rep, "non-vacuity:initial-state").verdict is Verdict.VACUOUS
     inits = [r for r in rep.results if r.obligation.kind is Kind.INITIATION]
     assert inits and all(r.verdict is Verdict.VACUOUS for r in inits)
+
+
+def test_every_proof_says_how_it_was_reached(full_report: Report) -> None:
+    for r in full_report.results:
+        kind = r.obligation.kind
+        if kind in (Kind.INITIATION, Kind.CONSECUTION):
+            assert r.method in (Method.E_MATCHING, Method.MODEL_BASED), r.obligation.id
+        elif kind is Kind.SCENARIO or r.obligation.kind is Kind.NONVACUITY:
+            assert r.method is Method.WITNESS, r.obligation.id
+        else:
+            assert r.method in (Method.E_MATCHING, Method.MODEL_BASED, Method.SYNTACTIC)
+    methods = full_report.to_json()["summary"]["methods"]
+    assert sum(methods.values()) == len(full_report.results)
+
+
+ORDER_OPS = ["free_irq", "request_irq", "kfree_skb", "skb_queue_tail", "register_netdev"]
+
+
+def test_verdicts_do_not_depend_on_order_or_jobs(full_report: Report) -> None:
+    from netdevspec.spec import SPEC_REF
+
+    def verdicts(rep: Report) -> dict[str, tuple[Verdict, Any]]:
+        return {r.obligation.id: (r.verdict, r.method) for r in rep.results}
+
+    p = Prover(SPEC)
+    plan = p.plan(operations=ORDER_OPS)
+    forward = verdicts(p.run(plan))
+    backward = verdicts(Prover(SPEC).run(plan[::-1]))
+    split = verdicts(Prover(SPEC).run(plan, jobs=2, spec_ref=SPEC_REF))
+    whole = verdicts(full_report)  # the whole plan, two processes
+    assert forward == backward == split
+    assert forward == {k: whole[k] for k in forward}
+
+
+def test_proof_budgets_are_resource_units_not_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netdevspec.model import prover
+
+    sel = {"operations": ["skb_put"], "rules": ["skb.geometry"]}
+    ob = "consecution:skb_put.ok:skb.geometry"
+    # E-matching given no budget at all: the model-based retry proves it.
+    monkeypatch.setattr(prover, "EMATCH_RLIMIT", 1)
+    r = result(run(SPEC, **sel), ob)
+    assert (r.verdict, r.method) == (Verdict.PROVED, Method.MODEL_BASED)
+    # Neither given a budget: UNKNOWN, saying why, never PROVED.
+    monkeypatch.setattr(prover, "RETRY_RLIMIT", 1)
+    r = result(run(SPEC, **sel), ob)
+    assert r.verdict is Verdict.UNKNOWN
+    assert "z3 could not prove it (its resource budget (rlimit) ran out)" in r.detail
+
+
+def test_a_proof_rests_on_the_invariant_it_needs() -> None:
+    ob = "consecution:kfree_skb.ok:skb.clone.refs"
+    p = Prover(SPEC, dependencies=True)
+    rep = p.run([o for o in p.plan(operations=["kfree_skb"]) if o.id == ob])
+    (r,) = rep.results
+    assert r.verdict is Verdict.PROVED and r.rests_on is not None and r.rests_on.minimal
+    # Freeing a buffer drops its area's count by one; that this count is right needs
+    # the invariant tying each live buffer's reference to its area.
+    assert {"skb.clone.refs", "skb.clone.area"} <= set(r.rests_on.invariants)
+    assert "skb.free.release" in r.rests_on.guarantees
+    # And without that invariant the claim is refuted, with a counterexample.
+    spec = dataclasses.replace(SPEC, invariants=tuple(
+        i for i in SPEC.invariants if i.id != "skb.clone.area"))
+    p2 = Prover(spec)
+    r2 = p2.run([o for o in p2.plan(operations=["kfree_skb"]) if o.id == ob]).results[0]
+    assert r2.verdict is Verdict.REFUTED and r2.counterexample is not None
+
+
+def test_dependencies_are_published_and_unused_rules_listed() -> None:
+    # A guarantee no proof needs: nothing reads it, so it is listed as unused.
+    op = SPEC.operation("skb_put")
+    ok = op.case("skb_put.ok")
+    idle = guarantee("skb.put.idle", "the length stays non-negative", (b,),
+                     skb_len.post(b) >= 0, cite(("SKB-4", "[K] skbuff.h")))
+    spec = SPEC.with_operation(op.with_case(dataclasses.replace(
+        ok, guarantees=(*ok.guarantees, idle))))
+    p = Prover(spec, dependencies=True)
+    rep = p.run(p.plan(operations=["skb_put"]))
+    doc = rep.to_json()
+    jsonschema.validate(doc, report_schema())
+    geo = result(rep, "consecution:skb_put.ok:skb.geometry").rests_on
+    assert geo is not None
+    assert "skb.geometry" in geo.invariants and "skb.put.bounds" in geo.obligations
+    assert "skb.put.idle" in rep.unused_rules()
+    assert doc["dependencies"]["rests_on"]["skb.geometry"]
+    assert "consecution:skb_put.ok:skb.geometry" in doc["dependencies"]["rests_on"][
+        "skb.put.bounds"]
+    assert doc["dependencies"]["unused_rules"] == rep.unused_rules()
+    # Without --deps nothing is extracted and the report says so with null.
+    plain = run(spec, operations=["skb_put"]).to_json()
+    assert plain["dependencies"] is None
+    assert all(r["rests_on"] is None for r in plain["results"])

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from netdevspec.model import Report
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+# As shells report a process ended by a signal: 128 + the signal's number.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+_MAX_UNSIGNED = 2**32 - 1  # z3's seeds and time limits are 32-bit unsigned
+_WHY_SEED = "z3 takes its seeds as 32-bit unsigned numbers"
+_WHY_TIMEOUT = "a zero budget proves nothing, and z3 takes 32-bit unsigned milliseconds"
+_WHY_JOBS = "one process at least"
 
 _EXIT_CODES = """\
 exit codes:
@@ -29,6 +35,7 @@ exit codes:
   1  an obligation REFUTED or VACUOUS (a rule is broken or holds only vacuously)
   2  usage or internal error (bad option, unknown rule or operation, malformed spec)
   3  inconclusive: an obligation is UNKNOWN (z3 timed out or gave up), none refuted
+  130  interrupted (Ctrl-C), 143 terminated (SIGTERM): no report is written
 """
 _EXIT_RULES = """\
 exit codes:
@@ -57,6 +64,24 @@ exit codes:
 """
 
 
+def _whole(lo: int, hi: int, why: str) -> Any:
+    """An argparse type: a whole number from ``lo`` to ``hi``, else a usage error (exit 2)
+    saying what is wrong, ``why`` the range, and what to do."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number from {lo} to {hi} ({why}); pass one in that "
+                "range")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="netdevspec",
@@ -78,15 +103,26 @@ def _parser() -> argparse.ArgumentParser:
                        help="only obligations about this rule (repeatable)")
     prove.add_argument("--operation", action="append", default=[], metavar="NAME",
                        help="only obligations about this operation (repeatable)")
-    prove.add_argument("--timeout", type=int, default=10_000, metavar="MS",
+    prove.add_argument("--timeout", type=_whole(1, _MAX_UNSIGNED, _WHY_TIMEOUT), default=10_000,
+                       metavar="MS",
                        help="z3 time limit per query in milliseconds (default 10000)")
-    prove.add_argument("--seed", type=int, default=0, help="z3 random seed (default 0)")
-    prove.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+    prove.add_argument("--seed", type=_whole(0, _MAX_UNSIGNED, _WHY_SEED), default=0,
+                       help=f"z3 random seed, 0 to {_MAX_UNSIGNED} (default 0)")
+    prove.add_argument("--jobs", type=_whole(1, 256, _WHY_JOBS),
+                       default=min(2, os.cpu_count() or 1), metavar="N",
                        help="worker processes (default: 2, or 1 on a one-core machine)")
     prove.add_argument("--output", type=Path, metavar="FILE",
                        help="write the report here instead of standard output")
     prove.add_argument("--no-progress", action="store_true",
                        help="no progress bar even on a terminal")
+    prove.add_argument("--deps", action="store_true",
+                       help="also record what each proof used (minimised unsat cores) and "
+                       "list the rules no proof rests on; slower (several extra queries per "
+                       "proof)")
+    prove.add_argument("--explain", metavar="OBLIGATION",
+                       help="prove only this obligation (an ID such as "
+                       "consecution:skb_put.ok:skb.geometry) and show what its proof rests "
+                       "on")
 
     check = sub.add_parser(
         "check", help="check a driver model against the spec, rule by rule",
@@ -206,35 +242,84 @@ def _prove(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from netdevspec.model import Prover
+    from netdevspec.model import Prover, Result, Verdict
+    from netdevspec.model.interrupt import Interrupted, received
     from netdevspec.spec import SPEC, SPEC_REF
 
-    if args.timeout <= 0 or args.jobs <= 0:
-        raise UsageError(f"--timeout and --jobs must be positive (got {args.timeout}, "
-                         f"{args.jobs})", "a zero budget proves nothing",
-                         "pass a positive number")
-    prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed)
-    plan = prover.plan(args.rule, args.operation)
-    if not plan:
-        raise UsageError("the selection matches no obligation",
-                         "--rule and --operation are combined with 'and'",
-                         "widen the selection")
+    prover = Prover(SPEC, timeout_ms=args.timeout, seed=args.seed,
+                    dependencies=args.deps or args.explain is not None)
+    if args.explain is not None:
+        if args.rule or args.operation:
+            raise UsageError("--explain cannot be combined with --rule or --operation",
+                             "it names one obligation already", "drop --rule/--operation")
+        plan = [ob for ob in prover.plan() if ob.id == args.explain]
+        if not plan:
+            import difflib
+
+            close = difflib.get_close_matches(args.explain, [o.id for o in prover.plan()], 3)
+            raise UsageError(f"no obligation {args.explain!r}",
+                             "--explain takes an obligation ID as the JSON report lists it",
+                             f"did you mean {', '.join(close)}?" if close else
+                             "run `netdevspec prove --format json` to see the IDs")
+    else:
+        plan = prover.plan(args.rule, args.operation)
+        if not plan:
+            raise UsageError("the selection matches no obligation",
+                             "--rule and --operation are combined with 'and'",
+                             "widen the selection")
     err = Console(stderr=True)
     show = err.is_terminal and not args.no_progress
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  disable=not show, transient=True) as progress:
-        task = progress.add_task("proving", total=len(plan))
-        report = prover.run(plan, on_result=lambda r: progress.advance(task),
-                            jobs=args.jobs, spec_ref=SPEC_REF)
+    decided: list[Result] = []
+
+    def done(r: Result) -> None:
+        decided.append(r)
+        progress.advance(task)
+
+    # SIGTERM unwinds like Ctrl-C, so that the workers are terminated on the way out.
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                      disable=not show, transient=True) as progress:
+            task = progress.add_task("proving", total=len(plan))
+            report = prover.run(plan, on_result=done, jobs=args.jobs, spec_ref=SPEC_REF)
+    except BaseException as e:
+        # A handler's exception can surface wrapped (ctypes.ArgumentError), so ask what
+        # arrived rather than trusting the exception's type.
+        sig = e.signum if isinstance(e, Interrupted) else received()
+        if sig is None and not isinstance(e, KeyboardInterrupt | _Terminated):
+            raise
+        interrupted = sig == signal.SIGINT or (sig is None and isinstance(e, KeyboardInterrupt))
+        what = "interrupted" if interrupted else "terminated"
+        counts = ", ".join(f"{sum(r.verdict is v for r in decided)} {v.value}"
+                           for v in Verdict)
+        print(f"netdevspec: {what} after {len(decided)} of {len(plan)} obligations "
+              f"({counts}); the other {len(plan) - len(decided)} were not decided, so no "
+              "report was written and nothing is proved. Run `netdevspec prove` again to "
+              "the end.", file=sys.stderr)
+        return EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_term)
     out: TextIO
     with _open(args.output) as out:
         if args.format == "json":
             json.dump(report.to_json(), out, indent=2)
             out.write("\n")
+        elif args.explain is not None:
+            _explain_text(report, out)
         else:
             _prove_text(report, out)
     return report.exit_code
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread by SIGTERM, so that the run unwinds and cleans up."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 class _open:
@@ -292,6 +377,44 @@ def _prove_text(report: Report, out: TextIO) -> None:
               "(the case cannot change what the invariant reads)\n")
     out.write(f"median {report.median_seconds * 1000:.1f} ms per obligation, "
               f"{report.wall_seconds:.2f} s wall; z3 {report.z3_version}, seed {report.seed}\n")
+    if report.has_dependencies:
+        unused = report.unused_rules()
+        out.write(f"{len(unused)} rules no proof of this run rests on"
+                  + (": " + ", ".join(unused) if unused else "") + "\n")
+
+
+def _explain_text(report: Report, out: TextIO) -> None:
+    from netdevspec.spec import SPEC
+
+    (r,) = report.results
+    how = f" by {r.method.value}" if r.method is not None else ""
+    out.write(f"{r.obligation.id}: {r.verdict.value}{how} ({r.seconds * 1000:.1f} ms)\n")
+    out.write(f"claim: {r.obligation.describe()}\n")
+    if r.detail:
+        out.write(f"{r.detail}\n")
+    if r.counterexample is not None:
+        out.write(r.counterexample.render() + "\n")
+    d = r.rests_on
+    if d is None:
+        if r.verdict.value == "PROVED":
+            out.write("a concrete state is the evidence; no solver proof to take apart\n")
+        return
+    if d.minimal:
+        out.write("rests on (a minimal unsat core: without any one of these the proof fails):\n")
+    else:
+        out.write("rests on (everything the proof assumed: z3 could not repeat the proof with "
+                  "named assumptions, so this is not minimised):\n")
+    rows = [("invariant", x) for x in d.invariants]
+    rows += [("obligation", x) for x in d.obligations]
+    rows += [("guarantee", x) for x in d.guarantees]
+    for kind, rid in rows:
+        out.write(f"  {kind:10} {rid:30} {SPEC.rules[rid].statement}\n")
+    if d.guard:
+        out.write(f"  {'guard':10} of {r.obligation.case}\n")
+    for i in d.initial:
+        out.write(f"  {'initial':10} condition #{i}\n")
+    if not rows and not d.guard and not d.initial:
+        out.write("  nothing: the claim holds by itself\n")
 
 
 _BUNDLED = ("netdevspec.reference.drivers.dummy:FACTORY",
