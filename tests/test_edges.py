@@ -167,6 +167,14 @@ def _wait_until(cond: Any, seconds: float) -> bool:
     return bool(cond())
 
 
+def _maps_z3(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as f:
+            return "libz3" in f.read()
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig, code, word, jobs", [
@@ -184,6 +192,8 @@ def test_a_signal_ends_prove_without_a_report_and_without_workers(
         # and the first queries run), then signal only the main process.
         want = 2 if jobs == "2" else 0
         assert _wait_until(lambda: len(_children(proc.pid)) >= want, 120)
+        # z3 is loaded once the command is running (not while Python starts up).
+        assert _wait_until(lambda: _maps_z3(proc.pid), 120)
         time.sleep(1.0)
         kids = _children(proc.pid)
         proc.send_signal(sig)

@@ -206,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # SIGTERM unwinds like Ctrl-C from here on (each command may install its own handler
+    # for its own clean-up); one that arrives before a command's own handling ends the run
+    # with 130/143 and a message, never a traceback.
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
     try:
         if args.command == "prove":
             return _prove(args)
@@ -231,11 +236,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except (KeyboardInterrupt, _Terminated) as e:
+        interrupted = isinstance(e, KeyboardInterrupt)
+        print(f"netdevspec: {'interrupted' if interrupted else 'terminated'} after 0 "
+              "obligations or scenarios, before any result: they were not decided, so no "
+              "report was written and nothing is proved or checked", file=sys.stderr)
+        return 128 + (signal.SIGINT if interrupted else signal.SIGTERM)
     except Exception as e:  # a bug of netdevspec's: never a traceback, never exit 1
         print(f"netdevspec: internal error: {type(e).__name__}: {e}\n"
               "This is a bug in netdevspec, not in your driver. Please report it with the "
               "command line you ran and this message.", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_term)
 
 
 def _prove(args: argparse.Namespace) -> int:
@@ -560,6 +574,7 @@ def _write_traces(path: Path, factories: list[tuple[str, Any]], reports: list[Ch
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from netdevspec.conformance.boundary import DriverStartFailed
     from netdevspec.conformance.check import parse_ref
     from netdevspec.conformance.trace import load_replay, replay
 
@@ -569,7 +584,13 @@ def _replay(args: argparse.Namespace) -> int:
     if args.driver:
         parse_ref(args.driver)
     differ = 0
-    for res in replay(scenarios, driver=args.driver, trust_driver=args.trust_driver):
+    try:
+        results = list(replay(scenarios, driver=args.driver, trust_driver=args.trust_driver))
+    except DriverStartFailed as e:
+        raise UsageError(f"the driver could not be loaded to replay the trace: {e.message}",
+                         "replay runs the trace's scenarios with that driver again",
+                         "fix the driver's module, or pass another with --driver") from None
+    for res in results:
         t = res.scenario
         if res.identical:
             print(f"identical  {t.driver} {t.name!r} ({len(t.events)} events)")

@@ -356,18 +356,38 @@ def test_a_trace_replay_accepts_runs_within_its_bounds() -> None:
 
 
 # -- importing what a trace names -----------------------------------------------------------
-SNEAKY = ("import pathlib\n"
-          "pathlib.Path(__file__).with_name('imported').write_text('yes')\n"
+# The module marks its import with a file, where it may write one: in the checker's
+# process it could; in a driver's confined process the write is refused (and ignored
+# here), so a replay that ran it shows the import instead.
+SNEAKY = ("import contextlib, pathlib\n"
+          "with contextlib.suppress(OSError):\n"
+          "    pathlib.Path(__file__).with_name('imported').write_text('yes')\n"
           "from netdevspec.reference.drivers.dummy import FACTORY\n")
 
 
+STARTED: list[str] = []
+
+
 def _sneaky_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str) -> Path:
+    """A trace naming a driver module that marks its import; every fork server started
+    for a replay is recorded in :data:`STARTED` (the driver is imported only there)."""
+    from netdevspec.conformance.boundary import DriverHost
+
+    real = DriverHost.start
+
+    def start(self: DriverHost) -> None:
+        STARTED.append(self.ref)
+        real(self)
+
+    STARTED.clear()
+    monkeypatch.setattr(DriverHost, "start", start)
     (tmp_path / f"{module}.py").write_text(SNEAKY, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     _, t = record(dummy.FACTORY, f"{module}:FACTORY", STEPS, name="s")
     path = tmp_path / "t.jsonl"
     with path.open("w", encoding="utf-8") as out:
         write_scenario(out, t)
+    STARTED.clear()
     return path
 
 
@@ -384,6 +404,7 @@ def test_replay_imports_no_driver_a_trace_names_without_confirmation(
                    "or --trust-driver to import every driver the trace names.\n")
     assert "sneaky_unconfirmed" not in sys.modules
     assert not (tmp_path / "imported").exists()
+    assert STARTED == []  # no process was started to import it either
     with pytest.raises(UsageError, match="without your confirmation"):
         list(replay(read_trace(path)))
     # Named on the command line: that driver is imported, not the trace's.
@@ -397,8 +418,11 @@ def test_trust_driver_imports_the_driver_the_trace_names(
     path = _sneaky_trace(tmp_path, monkeypatch, "sneaky_trusted")
     monkeypatch.delitem(sys.modules, "sneaky_trusted", raising=False)
     assert main(["replay", str(path), "--trust-driver"]) == 0
-    assert (tmp_path / "imported").read_text() == "yes"
+    # Imported, and run, in the driver's own processes only: never in this one.
     assert "1 of 1 scenarios replayed identically" in capsys.readouterr().out
+    assert STARTED == ["sneaky_trusted:FACTORY"]
+    assert "sneaky_trusted" not in sys.modules
+    assert not (tmp_path / "imported").exists()
 
 
 def test_a_malformed_trace_is_refused_before_its_driver_is_imported(
@@ -408,6 +432,7 @@ def test_a_malformed_trace_is_refused_before_its_driver_is_imported(
                     encoding="utf-8")
     assert main(["replay", str(path), "--trust-driver"]) == 2
     assert not (tmp_path / "imported").exists()
+    assert STARTED == []
 
 
 def test_the_bundled_drivers_replay_without_confirmation(tmp_path: Path) -> None:
