@@ -42,4 +42,5 @@ def test_sphinx_docs_build_without_warnings(tmp_path: Path) -> None:
                         str(ROOT / "docs"), str(tmp_path / "html")],
                        capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert (tmp_path / "html" / "rules.html").exists()
+    for page in ("rules/index", "rules/skb", "rules/drv", "rules/operations", "rules/bugs"):
+        assert (tmp_path / "html" / f"{page}.html").exists(), page
