@@ -20,10 +20,11 @@ from importlib import resources
 from pathlib import Path
 
 from netdevspec.spec import SPEC, Rule, Spec, render
+from netdevspec.spec.facts import Facts, SourceRef
 from netdevspec.spec.rules import Case, Citation, Operation, RuleKind, Use
 
-__all__ = ["FAMILIES", "Bug", "Context", "fact_items", "family_of", "load_bugs", "pages",
-           "source_link", "tests_naming"]
+__all__ = ["FACT_FAMILIES", "FAMILIES", "Bug", "Context", "citers", "fact_items", "family_of",
+           "load_bugs", "pages", "source_link", "tests_naming"]
 
 #: Rule families in reading order: ID prefix -> page title. A prefix not listed here
 #: still gets a page (titled by its prefix), after these.
@@ -119,10 +120,13 @@ class Context:
     extra_rules: tuple[Rule, ...] = ()
     tests: Mapping[str, list[str]] = field(default_factory=dict)
     bugs: tuple[Bug, ...] = ()
-    #: ``"path function"`` (as a citation names it) -> its line in 2.0.1.
-    source_lines: Mapping[str, int] = field(default_factory=dict)
-    #: The api-facts items that have an entry on the facts page.
-    facts: frozenset[str] = frozenset()
+    #: The facts the rules cite (their page, the 2.0.1 line table); None: no facts page.
+    facts: Facts | None = None
+
+    @property
+    def source_lines(self) -> Mapping[str, int]:
+        """``"path function"`` (as a citation names it) -> its line in 2.0.1."""
+        return self.facts.lines if self.facts else {}
 
     @property
     def all_rules(self) -> dict[str, Rule]:
@@ -181,7 +185,14 @@ def _sentence(text: str) -> str:
 
 
 def _cite(c: Citation, ctx: Context) -> str:
-    item = f":fact:`{c.item}`" if c.item in ctx.facts else f"``{c.item}``"
+    fact = ctx.facts.facts.get(c.item) if ctx.facts else None
+    if fact is None:
+        return f"``{c.item}``: {source_link(c.source, ctx.source_lines)}"
+    item = f":fact:`{c.item}` ({_esc(fact.title)})"
+    if c.source.startswith(("[A1]", "[A2]")):
+        key = c.source[1:3]
+        words = f": “{_esc(fact.quote)}”" if fact.quote else ""
+        return f"{item}: the article ({key}){words}"
     return f"{item}: {source_link(c.source, ctx.source_lines)}"
 
 
@@ -329,7 +340,8 @@ def _index_page(ctx: Context, families: list[str]) -> str:
             "documentation is built; a rule's ID links to its entry anywhere in these pages "
             "(``{rule}`skb.put.bounds``` in MyST).", ""]
     out += [".. toctree::", "   :maxdepth: 1", ""]
-    out += [f"   {fam}" for fam in families] + ["   operations", "   bugs", ""]
+    out += [f"   {fam}" for fam in families] + ["   operations", "   bugs"]
+    out += ["   facts", ""] if ctx.facts is not None else [""]
     out += _title("State vocabulary", "-")
     out += [".. list-table::", "   :header-rows: 1", "", "   * - symbol", "     - signature",
             "     - meaning", "     - initially"]
@@ -354,6 +366,75 @@ def _index_page(ctx: Context, families: list[str]) -> str:
                 f"- question: {_esc(d.question)}", f"- choice: {_esc(d.choice)}",
                 f"- reason: {_esc(d.reason)}",
                 "- rests on: " + "; ".join(_cite(c, ctx) for c in d.citations), ""]
+    return "\n".join(out)
+
+
+#: api-facts families, in order: prefix -> heading.
+FACT_FAMILIES: dict[str, str] = {
+    "REG": "Device registration and naming", "FLD": "Device structure fields",
+    "RES": "Resource ownership: IRQ, I/O region, DMA", "SKB": "sk_buff geometry and functions",
+    "Q": "Buffer queues", "CB": "Device callbacks and the transmit path",
+    "FLG": "Interface flags", "RX": "The receive path", "MOD": "Modules",
+    "ART": "The article's principles", "HAZ": "Hazards and discrepancies",
+}
+
+
+def _source_ref(ref: SourceRef, facts: Facts) -> str:
+    if ref.key in ("A1", "A2"):
+        return f"`the article ({ref.key}) <{facts.url(ref)}>`__"
+    if ref.key == "K":
+        return source_link(f"[K] {ref.where}", facts.lines)
+    label = f"{ref.key} {ref.where}".strip()
+    return f"`{_esc_link(label)} <{facts.url(ref)}>`__"
+
+
+def citers(ctx: Context, item: str) -> dict[str, list[str]]:
+    """What cites an api-facts item: rule IDs, operation names and decision IDs."""
+    return {
+        "rules": [r.id for r in ctx.all_rules.values()
+                  if any(c.item == item for c in r.citations)],
+        "operations": [op.name for op in ctx.spec.operations
+                       if any(c.item == item for c in op.citations)],
+        "decisions": [d.id for d in ctx.spec.decisions
+                      if any(c.item == item for c in d.citations)],
+    }
+
+
+def _facts_page(ctx: Context) -> str:
+    assert ctx.facts is not None
+    facts = ctx.facts
+    sections = {s.id: s for s in facts.sections}
+    out = [".. This page is generated from spec/facts.toml (netdevspec.docgen).", ""]
+    out += _title("The facts the rules rest on")
+    out += ["Each item states, in our words, what the article (Alan Cox, *Network Buffers "
+            "and Memory Management*, Linux Journal 1996) and the Linux 2.0.1 source establish. "
+            "Every citation of a rule names one of these items. Quotations from the article "
+            "are marked; the article's second half is lost, so for the device half the 2.0.1 "
+            "source, which the article describes, stands in. Source keys:", ""]
+    for key, src in facts.sources.items():
+        out += [f"- **{key}**: `{_esc_link(src['title'])} <{src['url']}>`__"]
+    out += [""]
+    for fam, heading in FACT_FAMILIES.items():
+        items = [f for f in facts.facts.values() if f.id.partition("-")[0] == fam]
+        if not items:
+            continue
+        out += _title(f"{heading} ({fam})", "-")
+        for f in items:
+            sec = sections[f.section]
+            out += [f".. fact:: {f.id}", "", f"   **{_esc(f.title)}**. {_sentence(f.text)}", ""]
+            if f.quote:
+                out += [f"   The article ({sec.source}, *{_esc(sec.title)}*): “{_esc(f.quote)}”",
+                        ""]
+            out += [f"   - article section: *{_esc(sec.title)}*"]
+            out += ["   - sources: " + ", ".join(_source_ref(r, facts) for r in f.sources)]
+            who = citers(ctx, f.id)
+            refs = ([f":rule:`{x}`" for x in who["rules"]]
+                    + [f":operation:`{x}`" for x in who["operations"]]
+                    + [f":ref:`{x}`" for x in who["decisions"]])
+            out += ["   - cited by: " + (", ".join(refs) or "nothing")]
+            if f.id in ctx.spec.left_out:
+                out += [f"   - not a rule because: {_esc(ctx.spec.left_out[f.id])}"]
+            out += [""]
     return "\n".join(out)
 
 
@@ -383,6 +464,8 @@ def pages(ctx: Context) -> dict[str, str]:
     families += sorted(f for f in by_family if f not in FAMILIES)
     out = {"index": _index_page(ctx, families), "operations": _operations_page(ctx),
            "bugs": _bugs_page(ctx)}
+    if ctx.facts is not None:
+        out["facts"] = _facts_page(ctx)
     for fam in families:
         out[fam] = _family_page(fam, by_family[fam], ctx, readers)
     return out

@@ -39,10 +39,12 @@ def context(tests_dir: Path) -> docgen.Context:
     """Everything the pages are generated from: the spec, the driver rules, tests, bugs."""
     from netdevspec.conformance.model_rules import MODEL_RULES
     from netdevspec.spec import SPEC
+    from netdevspec.spec.facts import FACTS
 
     ids = [*SPEC.rules, *(r.id for r in MODEL_RULES)]
     return docgen.Context(spec=SPEC, extra_rules=MODEL_RULES,
-                          tests=docgen.tests_naming(ids, tests_dir), bugs=docgen.load_bugs())
+                          tests=docgen.tests_naming(ids, tests_dir), bugs=docgen.load_bugs(),
+                          facts=FACTS)
 
 
 def generate(srcdir: Path, tests_dir: Path) -> list[Path]:
