@@ -22,9 +22,10 @@ from pathlib import Path
 from netdevspec.spec import SPEC, Rule, Spec, render
 from netdevspec.spec.facts import Facts, SourceRef
 from netdevspec.spec.rules import Case, Citation, Operation, RuleKind, Use
+from netdevspec.traceability import ACCEPTED_GAPS, PROVED_BY, Row, item_gaps, matrix, rule_gaps
 
 __all__ = ["FACT_FAMILIES", "FAMILIES", "Bug", "Context", "citers", "fact_items", "family_of",
-           "load_bugs", "pages", "source_link", "tests_naming"]
+           "load_bugs", "pages", "source_link", "tests_naming", "trace_rows"]
 
 #: Rule families in reading order: ID prefix -> page title. A prefix not listed here
 #: still gets a page (titled by its prefix), after these.
@@ -122,6 +123,8 @@ class Context:
     bugs: tuple[Bug, ...] = ()
     #: The facts the rules cite (their page, the 2.0.1 line table); None: no facts page.
     facts: Facts | None = None
+    #: The proof obligations about each rule (IDs), from the prover's plan.
+    obligations: Mapping[str, list[str]] = field(default_factory=dict)
 
     @property
     def source_lines(self) -> Mapping[str, int]:
@@ -246,6 +249,14 @@ def _rule_entry(r: Rule, ctx: Context, readers: _Readers) -> list[str]:
     out += [f"{i}**Read by**", ""]
     out += [f"{i}- operations: " + ("; ".join(ops) if ops else "none (checked in every state)"
                                     if r.kind is RuleKind.INVARIANT else f"{i}- operations: none")]
+    obs = ctx.obligations.get(r.id, [])
+    if obs:
+        kinds: dict[str, int] = defaultdict(int)
+        for o in obs:
+            kinds[o.split(":", 1)[0]] += 1
+        out += [f"{i}- proof obligations: {len(obs)} ("
+                + ", ".join(f"{n} {k}" for k, n in kinds.items())
+                + f"), all proved by ``netdevspec prove`` and ``{PROVED_BY}``"]
     out += [f"{i}- tests: " + (", ".join(f"``{t}``" for t in tests) if tests else "none names it")]
     out += [f"{i}- catalogue bugs that must break it: "
             + (", ".join(f":bug:`{b.id}`" for b in must) if must else "none")]
@@ -341,7 +352,7 @@ def _index_page(ctx: Context, families: list[str]) -> str:
             "(``{rule}`skb.put.bounds``` in MyST).", ""]
     out += [".. toctree::", "   :maxdepth: 1", ""]
     out += [f"   {fam}" for fam in families] + ["   operations", "   bugs"]
-    out += ["   facts", ""] if ctx.facts is not None else [""]
+    out += ["   facts", "   traceability", ""] if ctx.facts is not None else [""]
     out += _title("State vocabulary", "-")
     out += [".. list-table::", "   :header-rows: 1", "", "   * - symbol", "     - signature",
             "     - meaning", "     - initially"]
@@ -438,6 +449,58 @@ def _facts_page(ctx: Context) -> str:
     return "\n".join(out)
 
 
+def trace_rows(ctx: Context) -> list[Row]:
+    """The traceability matrix of this context (see :mod:`netdevspec.traceability`)."""
+    assert ctx.facts is not None
+    bugs: dict[str, list[str]] = defaultdict(list)
+    for b in ctx.bugs:
+        bugs[b.expected_rule].append(b.id)
+    citing = {fid: citers(ctx, fid) for fid in ctx.facts.facts}
+    return matrix(ctx.spec, ctx.all_rules, ctx.facts, citing, ctx.obligations, ctx.tests, bugs)
+
+
+def _trace_page(ctx: Context) -> str:
+    rows = trace_rows(ctx)
+    out = [".. This page is generated (netdevspec.docgen, netdevspec.traceability).", ""]
+    out += _title("Traceability matrix")
+    out += ["From each section of the article to the api-facts items it states, the rules "
+            "that rest on each item, the proof obligations about those rules (all proved by "
+            f"``netdevspec prove`` and by ``{PROVED_BY}``), the tests that name the rules and "
+            "the catalogue bugs that must break them. Counts of obligations and tests are "
+            "over all the item's rules; follow a rule to see its own. Sections marked *text "
+            "lost* are the article's device half, which survives only as the 2.0.1 source "
+            "it describes.", ""]
+    gaps = item_gaps(rows)
+    rgaps = rule_gaps(list(ctx.all_rules), ctx.obligations, ctx.tests)
+    out += ["**Gaps.** " + (f"{len(gaps)} items no rule, operation or decision cites (each "
+                           "with its reason in the last column); " if gaps else "No item "
+                           "is uncited; ")
+            + (f"{len(rgaps)} rules no test names and no obligation is about: "
+               + ", ".join(f":rule:`{r}` ({_esc(ACCEPTED_GAPS.get(r, 'not accepted'))})"
+                           for r in rgaps) + "." if rgaps else
+               "every rule is named by a test or proved."), ""]
+    out += [".. list-table::", "   :header-rows: 1", "   :class: trace-matrix", "",
+            "   * - article section", "     - item", "     - rules", "     - obligations",
+            "     - tests", "     - bugs"]
+    covered = {row.section.id for row in rows}
+    for sec in ctx.facts.sections if ctx.facts else ():
+        if sec.id not in covered:  # a section that states no API fact: say so
+            out += [f"   * - {_esc(sec.title)} ({sec.source})", "     - —",
+                    "     - no item: the section introduces the design, it states no rule",
+                    "     - —", "     - —", "     - —"]
+    for row in rows:
+        refs = ([f":rule:`{x}`" for x in row.rules]
+                + [f":operation:`{x}`" for x in row.operations]
+                + [f":ref:`{x}`" for x in row.decisions])
+        cover = ", ".join(refs) if refs else f"**gap**: {_esc(row.left_out or 'no reason')}"
+        tests = f"{len(row.tests)}" if row.tests else "—"
+        out += [f"   * - {_esc(row.section.title)} ({row.section.source})",
+                f"     - :fact:`{row.fact.id}` {_esc(row.fact.title)}", f"     - {cover}",
+                f"     - {row.obligations or '—'}", f"     - {tests}",
+                "     - " + (", ".join(f":bug:`{b}`" for b in row.bugs) or "—")]
+    return "\n".join([*out, ""])
+
+
 def _bugs_page(ctx: Context) -> str:
     out = [".. This page is generated from reference/buggy/manifest.json (netdevspec.docgen).",
            ""]
@@ -466,6 +529,7 @@ def pages(ctx: Context) -> dict[str, str]:
            "bugs": _bugs_page(ctx)}
     if ctx.facts is not None:
         out["facts"] = _facts_page(ctx)
+        out["traceability"] = _trace_page(ctx)
     for fam in families:
         out[fam] = _family_page(fam, by_family[fam], ctx, readers)
     return out

@@ -24,6 +24,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from netdevspec import docgen
+from netdevspec.traceability import obligations_by_rule
 
 __all__ = ["OBJECT_TYPES", "generate", "setup"]
 
@@ -44,7 +45,7 @@ def context(tests_dir: Path) -> docgen.Context:
     ids = [*SPEC.rules, *(r.id for r in MODEL_RULES)]
     return docgen.Context(spec=SPEC, extra_rules=MODEL_RULES,
                           tests=docgen.tests_naming(ids, tests_dir), bugs=docgen.load_bugs(),
-                          facts=FACTS)
+                          facts=FACTS, obligations=obligations_by_rule(SPEC))
 
 
 def generate(srcdir: Path, tests_dir: Path) -> list[Path]:
