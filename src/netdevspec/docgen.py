@@ -123,6 +123,8 @@ class Context:
     bugs: tuple[Bug, ...] = ()
     #: The facts the rules cite (their page, the 2.0.1 line table); None: no facts page.
     facts: Facts | None = None
+    #: The generated pictures (file names in ``figures/`` beside the pages).
+    figures: frozenset[str] = frozenset()
     #: The proof obligations about each rule (IDs), from the prover's plan.
     obligations: Mapping[str, list[str]] = field(default_factory=dict)
 
@@ -305,6 +307,29 @@ def _operation_entry(op: Operation, ctx: Context) -> list[str]:
     return out
 
 
+#: The pictures, by family page: file name, alternative text and caption.
+FIGURES: dict[str, tuple[str, str, str]] = {
+    "skb": ("skb-geometry.svg", "an sk_buff's head, data, tail and end after each call",
+            "A buffer's geometry after each call, as the reference kernel left it "
+            "(netdevspec.pictures runs the calls): skb.geometry holds in every row; "
+            "skb_push and skb_put grow the data into the headroom and the tailroom."),
+    "mod": ("module-phases.svg", "the phases of a module and the cases that move it",
+            "mod.phase, read off the operations: an arrow is a case whose guard or caller "
+            "obligations fix the phase before and whose guarantees fix it after."),
+    "dev": ("device-phases.svg", "the phases of a device and the cases that move it",
+            "dev.phase, read off the operations the same way: a device is inside at most "
+            "one of its callbacks at a time."),
+}
+
+
+def _figure(fam: str, ctx: Context) -> list[str]:
+    if fam not in FIGURES or FIGURES[fam][0] not in ctx.figures:
+        return []
+    name, alt, caption = FIGURES[fam]
+    return [f".. figure:: figures/{name}", f"   :alt: {alt}", "   :width: 100%", "",
+            f"   {_esc(caption)}", ""]
+
+
 def _family_page(fam: str, rules: list[Rule], ctx: Context, readers: _Readers) -> str:
     title = FAMILIES.get(fam, f"The {fam}.* rules")
     out = [".. This page is generated from the rule objects (netdevspec.docgen).", ""]
@@ -315,6 +340,7 @@ def _family_page(fam: str, rules: list[Rule], ctx: Context, readers: _Readers) -
     out += [f"{len(rules)} rules: " + ", ".join(f"{n} {_plural(k)}" for k, n in kinds.items())
             + ". Formulas write ``f(x)`` for the state before a call and ``f′(x)`` for the "
             "state after it.", ""]
+    out += _figure(fam, ctx)
     if fam == "drv":
         out += ["These rules are about a driver model as running Python code. They are not "
                 "part of the proved spec: the conformance harness observes each failure "

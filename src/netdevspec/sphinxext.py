@@ -6,8 +6,9 @@
   index entry, a search entry and a cross-reference role (``{rule}`skb.put.bounds``` in
   MyST, ``:rule:`skb.put.bounds``` in reST); a reference to an ID that has no entry is
   a warning, so ``sphinx -W`` fails on it;
-- the pages of :func:`netdevspec.docgen.pages`, written into ``rules/`` of the source
-  folder when the build starts (that folder is generated: never edit or commit it).
+- the pages of :func:`netdevspec.docgen.pages` and the pictures of
+  :func:`netdevspec.pictures.figures`, written into ``rules/`` of the source folder when
+  the build starts (that folder is generated: never edit or commit it).
 
 Config values: ``netdevspec_tests_dir`` (the folder scanned for tests that name a rule;
 default ``../tests`` beside the documentation's source folder).
@@ -15,6 +16,7 @@ default ``../tests`` beside the documentation's source folder).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +56,20 @@ def generate(srcdir: Path, tests_dir: Path) -> list[Path]:
     A file whose content is unchanged is not rewritten, so an incremental build does
     not read it again.
     """
+    from netdevspec.pictures import figures
+    from netdevspec.spec import SPEC
+
     out_dir = srcdir / GENERATED
-    out_dir.mkdir(exist_ok=True)
-    generated = docgen.pages(context(tests_dir))
+    (out_dir / "figures").mkdir(parents=True, exist_ok=True)
     changed = []
+    pictures = figures(SPEC)
+    for name, svg in pictures.items():
+        path = out_dir / "figures" / name
+        if not path.exists() or path.read_text(encoding="utf-8") != svg:
+            path.write_text(svg, encoding="utf-8")
+            changed.append(path)
+    ctx = dataclasses.replace(context(tests_dir), figures=frozenset(pictures))
+    generated = docgen.pages(ctx)
     for name, text in generated.items():
         path = out_dir / f"{name}.rst"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
