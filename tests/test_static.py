@@ -38,11 +38,12 @@ def test_mypy_strict_on_the_package_as_installed(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def built_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The documentation, built once with -W (warnings are errors)."""
+    """The documentation, built once by `netdevspec docs` (Sphinx with -W: warnings fail)."""
     out = tmp_path_factory.mktemp("docs") / "html"
-    p = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
-                        str(ROOT / "docs"), str(out)], capture_output=True, text=True, check=False)
+    p = subprocess.run([sys.executable, "-m", "netdevspec", "docs", str(out), "--source",
+                        str(ROOT / "docs")], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
+    assert f"built {out / 'index.html'}" in p.stdout
     return out
 
 

@@ -249,8 +249,15 @@ def _rule_entry(r: Rule, ctx: Context, readers: _Readers) -> list[str]:
     must = [b for b in ctx.bugs if b.expected_rule == r.id]
     may = [b for b in ctx.bugs if r.id in b.also_acceptable]
     out += [f"{i}**Read by**", ""]
-    out += [f"{i}- operations: " + ("; ".join(ops) if ops else "none (checked in every state)"
-                                    if r.kind is RuleKind.INVARIANT else f"{i}- operations: none")]
+    if ops:
+        used = "; ".join(ops)
+    elif r.kind is RuleKind.INVARIANT:
+        used = "every case that writes what it reads must preserve it (its consecution obligations)"
+    elif r.id.startswith("drv."):
+        used = "every call into the driver (the harness watches each one)"
+    else:
+        used = "none"
+    out += [f"{i}- operations: {used}"]
     obs = ctx.obligations.get(r.id, [])
     if obs:
         kinds: dict[str, int] = defaultdict(int)

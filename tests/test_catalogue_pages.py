@@ -24,6 +24,8 @@ def test_every_rule_has_one_entry_on_its_family_page(pages: dict[str, str]) -> N
     for rid in [*SPEC.rules, *(r.id for r in MODEL_RULES)]:
         page = pages[docgen.family_of(rid)]
         assert page.count(f"\n.. rule:: {rid}\n") == 1, rid
+    for page in pages.values():
+        assert "- operations: \n" not in page and "operations:    - " not in page
     assert "drv" in pages  # the driver-model rules are in the catalogue too
 
 
