@@ -189,6 +189,12 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
+def _capital(text: str) -> str:
+    """A sentence's first word capitalised, unless it is an identifier (``skb_put``)."""
+    word = text.split(" ", 1)[0]
+    return text[0].upper() + text[1:] if word.isalpha() and word.islower() else text
+
+
 def _cite(c: Citation, ctx: Context) -> str:
     fact = ctx.facts.facts.get(c.item) if ctx.facts else None
     if fact is None:
@@ -282,7 +288,8 @@ def _use(u: Use) -> str:
 def _case_entry(c: Case) -> list[str]:
     i = "   "
     ret = f" Returns {_esc(c.ret)}." if c.ret else ""
-    out = [f".. case:: {c.id}", "", f"{i}{_sentence(c.statement)}{ret}", "", f"{i}Guard:", ""]
+    out = [f".. case:: {c.id}", "", f"{i}{_capital(_sentence(c.statement))}{ret}", "",
+           f"{i}Guard:", ""]
     out += _code(render(c.guard), i)
     if c.obligations:
         out += [f"{i}- extra caller obligations: " + ", ".join(_use(u) for u in c.obligations)]
@@ -298,7 +305,7 @@ def _case_entry(c: Case) -> list[str]:
 
 def _operation_entry(op: Operation, ctx: Context) -> list[str]:
     i = "   "
-    out = [f".. operation:: {op.name}", "", f"{i}{_sentence(op.statement)}", ""]
+    out = [f".. operation:: {op.name}", "", f"{i}{_capital(_sentence(op.statement))}", ""]
     if op.signature:
         out += [f"{i}:C: ``{op.signature}``"]
     params = ", ".join(f"``{p.name}: {p.sort}``" for p in op.params)
