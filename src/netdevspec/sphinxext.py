@@ -17,6 +17,7 @@ default ``../tests`` beside the documentation's source folder).
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,20 @@ def context(tests_dir: Path) -> docgen.Context:
                           facts=FACTS, obligations=obligations_by_rule(SPEC))
 
 
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless it is there already; True when written.
+
+    The file is replaced whole (write beside it, then rename), so a build running at
+    the same time in the same checkout never reads half a page.
+    """
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
 def generate(srcdir: Path, tests_dir: Path) -> list[Path]:
     """Write the generated pages into ``srcdir/rules``; returns the files that changed.
 
@@ -65,15 +80,13 @@ def generate(srcdir: Path, tests_dir: Path) -> list[Path]:
     pictures = figures(SPEC)
     for name, svg in pictures.items():
         path = out_dir / "figures" / name
-        if not path.exists() or path.read_text(encoding="utf-8") != svg:
-            path.write_text(svg, encoding="utf-8")
+        if _write_if_changed(path, svg):
             changed.append(path)
     ctx = dataclasses.replace(context(tests_dir), figures=frozenset(pictures))
     generated = docgen.pages(ctx)
     for name, text in generated.items():
         path = out_dir / f"{name}.rst"
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        if _write_if_changed(path, text):
             changed.append(path)
     for stale in out_dir.glob("*.rst"):  # a family that no longer exists
         if stale.stem not in generated:
