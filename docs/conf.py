@@ -7,8 +7,10 @@ project = "netdevspec"
 author = "the netdevspec authors"
 copyright = "netdevspec authors"
 
-extensions = ["myst_parser"]
-source_suffix = {".md": "markdown"}
+# netdevspec.sphinxext writes the rule catalogue (rules/*.rst, reStructuredText) from the
+# rule objects when the build starts.
+extensions = ["myst_parser", "netdevspec.sphinxext"]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build"]
 

@@ -516,7 +516,9 @@ def render(e: Expr, parent: int = 0) -> str:
         inner = e.args[0]
         if inner.op == "eq":
             return wrap(f"{render(inner.args[0], 5)} ≠ {render(inner.args[1], 5)}")
-        return wrap("¬" + render(inner, prec))
+        # ¬ binds tighter than any infix operator, so a negated comparison or
+        # connective needs its parentheses: ¬(1 < x), never ¬1 < x.
+        return wrap("¬" + render(inner, _PREC["mul"]))
     if op in ("and", "or"):
         if not e.args:
             return "true" if op == "and" else "false"

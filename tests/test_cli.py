@@ -85,13 +85,18 @@ def test_rules_listing_matches_the_golden_file(capsys: pytest.CaptureFixture[str
         "`netdevspec rules > tests/golden/rules.txt`")
 
 
-def test_docs_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    stale = tmp_path / "rules.md"
-    stale.write_text("old\n")
-    assert main(["docs", "--check", "--output", str(stale)]) == 1
-    assert "is out of date" in capsys.readouterr().err
-    assert main(["docs", "--output", str(stale)]) == 0
-    assert main(["docs", "--check", "--output", str(stale)]) == 0
+def test_docs_without_sources_is_a_usage_error(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["docs", str(tmp_path / "html"), "--source", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no documentation sources at" in err and "pass --source" in err
+    assert not (tmp_path / "html").exists()
+
+
+def test_docs_needs_an_output_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    # Never into the current directory by default.
+    assert main(["docs"]) == 2
+    assert "OUTDIR" in capsys.readouterr().err
 
 
 def test_python_dash_m_runs_the_cli() -> None:

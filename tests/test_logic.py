@@ -137,3 +137,9 @@ def test_concrete_arithmetic_matches_python(a: int, b: int, c: bool) -> None:
     assert evaluate(va + vb - 3 * va, ConcreteState(), None, env) == a + b - 3 * a
     assert evaluate(Ite(vc, va, vb), ConcreteState(), None, env) == (a if c else b)
     assert evaluate(Or(va < vb, va == vb), ConcreteState(), None, env) == (a <= b)
+
+
+def test_render_keeps_the_parentheses_of_a_negated_comparison() -> None:
+    from netdevspec.spec import SPEC, render
+
+    assert render(SPEC.rules["skb.clone.readonly"].formula) == "¬(1 < blk.refs(skb.block(b)))"

@@ -36,10 +36,27 @@ def test_mypy_strict_on_the_package_as_installed(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stdout + p.stderr
 
 
-@pytest.mark.slow
-def test_sphinx_docs_build_without_warnings(tmp_path: Path) -> None:
-    p = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
-                        str(ROOT / "docs"), str(tmp_path / "html")],
-                       capture_output=True, text=True, check=False)
+@pytest.fixture(scope="module")
+def built_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation, built once by `netdevspec docs` (Sphinx with -W: warnings fail)."""
+    out = tmp_path_factory.mktemp("docs") / "html"
+    p = subprocess.run([sys.executable, "-m", "netdevspec", "docs", str(out), "--source",
+                        str(ROOT / "docs")], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert (tmp_path / "html" / "rules.html").exists()
+    assert f"built {out / 'index.html'}" in p.stdout
+    return out
+
+
+@pytest.mark.slow
+def test_sphinx_docs_build_without_warnings(built_html: Path) -> None:
+    for page in ("rules/index", "rules/skb", "rules/drv", "rules/operations", "rules/bugs",
+                 "rules/facts", "rules/traceability"):
+        assert (built_html / f"{page}.html").exists(), page
+
+
+@pytest.mark.slow
+def test_every_internal_link_anchor_and_picture_of_the_site_resolves(built_html: Path) -> None:
+    from netdevspec.linkcheck import check_site
+
+    broken = check_site(built_html)
+    assert broken == [], "\n".join(map(str, broken))

@@ -58,9 +58,10 @@ exit codes:
 """
 _EXIT_DOCS = """\
 exit codes:
-  0  the catalogue was written (or, with --check, is up to date)
-  1  with --check: FILE differs from what the rule objects generate
-  2  usage or internal error
+  0  the HTML documentation was built into OUTDIR
+  1  the build found a problem (Sphinx warnings are errors: a reference without a
+     target, a malformed page); nothing is guaranteed about OUTDIR
+  2  usage or internal error (no documentation sources, Sphinx not installed)
 """
 
 
@@ -186,13 +187,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="text (default): one line per rule and operation; json: with "
                        "formulas and citations")
 
-    docs = sub.add_parser("docs", help="write the rule catalogue (docs/rules.md)",
+    docs = sub.add_parser("docs", help="build the HTML documentation (rule catalogue included)",
+                          description="Build the documentation with Sphinx, warnings as "
+                          "errors. The rule catalogue is generated from the rule objects "
+                          "during the build.",
                           formatter_class=argparse.RawDescriptionHelpFormatter,
                           epilog=_EXIT_DOCS)
-    docs.add_argument("--output", type=Path, default=Path("docs/rules.md"), metavar="FILE",
-                      help="where the catalogue goes (default docs/rules.md)")
-    docs.add_argument("--check", action="store_true",
-                      help="exit 1 if FILE is not what the rule objects generate")
+    docs.add_argument("outdir", type=Path, metavar="OUTDIR",
+                      help="the folder the HTML goes to (created if missing)")
+    docs.add_argument("--source", type=Path, metavar="DIR",
+                      help="the documentation sources (default: docs/ of the checkout "
+                      "netdevspec is installed from)")
     return p
 
 
@@ -663,20 +668,23 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from netdevspec.catalogue_doc import catalogue_markdown
-
-    text = catalogue_markdown()
-    if args.check:
-        try:
-            current = args.output.read_text(encoding="utf-8")
-        except OSError:
-            current = None
-        if current != text:
-            print(f"{args.output} is out of date: run `netdevspec docs --output "
-                  f"{args.output}` and commit it", file=sys.stderr)
-            return EXIT_VIOLATION
-        return EXIT_OK
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
+    source: Path = args.source or Path(__file__).resolve().parents[2] / "docs"
+    if not (source / "conf.py").is_file():
+        raise UsageError(f"no documentation sources at {source} (no conf.py there)",
+                         "the sources are in the docs/ folder of a netdevspec checkout, "
+                         "which an installed copy does not include",
+                         "pass --source pointing at a checkout's docs/ folder")
+    try:
+        from sphinx.cmd.build import build_main
+    except ImportError as e:
+        raise UsageError("Sphinx is not installed", f"importing it failed: {e}",
+                         "install the documentation extras: pip install 'netdevspec[docs]'"
+                         ) from e
+    code = build_main(["-W", "--keep-going", "-q", "-b", "html", str(source),
+                       str(args.outdir)])
+    if code != 0:
+        print(f"netdevspec: the documentation build failed (Sphinx exit {code}); the "
+              "warnings above say where", file=sys.stderr)
+        return EXIT_VIOLATION
+    print(f"built {args.outdir / 'index.html'}")
     return EXIT_OK
