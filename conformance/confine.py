@@ -139,10 +139,10 @@ def confine() -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False
-    # seccomp(2) with SECCOMP_FILTER_FLAG_SPEC_ALLOW: by default Linux turns on its
+    # seccomp(2) with SECCOMP_FILTER_FLAG_SPEC_ALLOW: where Linux is set to turn on its
     # speculation mitigations for a process with a filter (spec_store_bypass_disable=
-    # seccomp), which made every crossing of the boundary several times slower. This
-    # filter defends the checker from the driver, not against side channels.
+    # seccomp), they would slow the driver's process down; this filter defends the
+    # checker from the driver's calls, not against side channels. prctl(2) otherwise.
     if libc.syscall(_SECCOMP_NR[platform.machine()], _SECCOMP_SET_MODE_FILTER,
                     _SECCOMP_FILTER_FLAG_SPEC_ALLOW, ctypes.byref(fprog)) == 0:
         return True
