@@ -25,14 +25,17 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# The workload bench_buffers times, run on both kernels (it reads only their public API).
+from bench_buffers import loops
+
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = (64, 128, 256, 512, 1514)
 PER_ROUND = 2_000  # loops of 8 operations
 
 
@@ -52,25 +55,6 @@ def export(rev: str, into: Path) -> ModuleType:
                       encoding="utf-8")
     sys.path.insert(0, str(into))
     return importlib.import_module("netdevspec_base.reference")
-
-
-def loops(k: Any, q: Any, n: int) -> float:
-    """``n`` loops of bench_buffers' workload; the wall time in seconds."""
-    alloc, dev_alloc = k.alloc_skb, k.dev_alloc_skb
-    reserve, put, push, pull = k.skb_reserve, k.skb_put, k.skb_push, k.skb_pull
-    queue_tail, dequeue, free = k.skb_queue_tail, k.skb_dequeue, k.kfree_skb
-    t0 = time.perf_counter()
-    for i in range(n):
-        size = SIZES[i % 5]
-        skb = alloc(size + 32) if i & 1 else dev_alloc(size + 16)
-        reserve(skb, 16)
-        put(skb, size)
-        push(skb, 14)
-        pull(skb, 14)
-        skb.free = 1
-        queue_tail(q, skb)
-        free(dequeue(q), 0)
-    return time.perf_counter() - t0
 
 
 def setup(ref: ModuleType, as_module: bool) -> tuple[Any, Any]:
