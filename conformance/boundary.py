@@ -33,6 +33,7 @@ import difflib
 import functools
 import math
 import os
+import re
 import signal
 import socket
 import sys
@@ -269,7 +270,7 @@ class DriverHost:
                                  "function")
             where = _where(extra)
             raise DriverStartFailed("drv.callback.raised", f"importing the driver module "
-                                    f"{mod} raised {text}{where}")
+                                    f"{mod} raised {_stable(str(text))}{where}")
         raise DriverStartFailed("drv.process", "the driver's fork server answered "
                                 f"{str(reply)[:80]} instead of starting")
 
@@ -839,7 +840,7 @@ class DriverProcess:
                 return self.dec(msg[1])
             elif kind == "exc" and len(msg) == 6:
                 self.apply(msg[4], msg[5])
-                name, text, frames = str(msg[1])[:80], str(msg[2])[:500], msg[3]
+                name, text, frames = str(msg[1])[:80], _stable(str(msg[2])[:500]), msg[3]
                 raise DriverRaised(name, text, _frames(frames))
             elif kind == "api" and len(msg) == 2:
                 if self.monitor is not None:
@@ -906,6 +907,15 @@ def _frames(raw: Any) -> list[tuple[str, int, str]]:
             if isinstance(f, list) and len(f) == 3 and type(f[1]) is int:
                 out.append((str(f[0])[:300], f[1], str(f[2])[:120]))
     return out
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _stable(text: str) -> str:
+    """The driver's own text (an exception's repr) without memory addresses (an object's
+    default repr names one), so that a report is the same run to run."""
+    return _ADDRESS.sub("", text)
 
 
 def _source(where: Any) -> str:

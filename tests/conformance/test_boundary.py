@@ -52,8 +52,9 @@ def test_hostile_model_is_a_finding_under_its_rule(model: Any) -> None:
     assert set(_children()) <= before, "a driver process was left behind"
 
 
-def test_tampering_cannot_hide_a_bug_or_forge_a_pass() -> None:
-    """The base bug alone, for comparison: the tampering models fail exactly it."""
+def test_the_tampering_models_base_bug_fails_on_its_own() -> None:
+    """The control for the tampering models: their base bug, untouched, fails the rule
+    each of them must still fail."""
     rep = check_driver(hostile.XmitNeverFrees, "base", examples=0)
     assert _verdicts(rep)[hostile.BASE_RULE] == "FAIL"
 
@@ -409,3 +410,11 @@ def test_a_misspelt_factory_gets_a_did_you_mean(capsys: pytest.CaptureFixture[st
 
     assert main(["check", "netdevspec.reference.drivers.dummy:FACTOR"]) == 2
     assert "did you mean netdevspec.reference.drivers.dummy:FACTORY?" in capsys.readouterr().err
+
+
+def test_a_drivers_exception_text_carries_no_memory_address() -> None:
+    """An exception whose repr names an object by its address is reported without it."""
+    from netdevspec.conformance.boundary import _stable
+
+    text = "TypeError('bad <hostile._Weird object at 0x7f3a12bc4d90> here')"
+    assert _stable(text) == "TypeError('bad <hostile._Weird object> here')"
