@@ -32,6 +32,7 @@ import contextlib
 import difflib
 import functools
 import math
+import operator
 import os
 import re
 import signal
@@ -427,6 +428,9 @@ class DriverProcess:
         self.shadow: dict[int, dict[str, Any]] = {}
         self.devices: dict[int, Device] = {}
         self._mention: list[Any] = []
+        #: Per device, its fields as last synced (a plain snapshot, compared before any
+        #: encoding: most crossings change no device) and the structures they mention.
+        self._dev_seen: dict[int, tuple[list[Any], list[Any]]] = {}
 
     # -- life ----------------------------------------------------------------------------------
     def build(self, instance: int, params: dict[str, int]) -> tuple[str, Any, Any]:
@@ -554,7 +558,17 @@ class DriverProcess:
                 if ident in done:
                     continue
                 done.add(ident)
-                kind, now = self.fields_of(obj)
+                if type(obj) is Device:
+                    snap = _dev_snapshot(obj)
+                    seen = self._dev_seen.get(ident)
+                    if seen is not None and seen[0] == snap:
+                        self._mention += seen[1]  # their own fields may have changed
+                        continue
+                    mark = len(self._mention)
+                    kind, now = self.fields_of(obj)
+                    self._dev_seen[ident] = (snap, self._mention[mark:])
+                else:
+                    kind, now = self.fields_of(obj)
                 old = self.shadow.get(ident)
                 if old is None:
                     self.shadow[ident] = now
@@ -678,6 +692,7 @@ class DriverProcess:
             if obj is None:
                 raise self._broken(f"a write to a structure #{ident} it was never given")
             shadow = self.shadow.setdefault(ident, {})
+            self._dev_seen.pop(ident, None)  # the shadow changes: compare in full next time
             t = type(obj)
             if t is Device and mon is not None and ident not in fresh:
                 mon.see_device(obj)  # its fields before this write are the baseline
@@ -875,6 +890,21 @@ class DriverProcess:
         out = self.enc(result)
         self._send(["rv", out, self.sync(devices=name in _device_calls()),
                     self.kernel.jiffies])
+
+
+_DEV_GET = operator.attrgetter(*DEV_SYNCED)
+_DEV_MUTABLE = tuple(i for i, f in enumerate(DEV_SYNCED) if f in ("broadcast", "dev_addr",
+                                                                 "mc_list", "buffs"))
+
+
+def _dev_snapshot(d: Device) -> list[Any]:
+    """A device's synced fields as plain values (byte arrays and lists copied), for an
+    equality test that needs no encoding."""
+    raw = list(_DEV_GET(d))
+    for i in _DEV_MUTABLE:
+        v = raw[i]
+        raw[i] = bytes(v) if isinstance(v, (bytes, bytearray)) else tuple(v)
+    return raw
 
 
 @functools.cache

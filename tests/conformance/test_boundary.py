@@ -418,3 +418,28 @@ def test_a_drivers_exception_text_carries_no_memory_address() -> None:
 
     text = "TypeError('bad <hostile._Weird object at 0x7f3a12bc4d90> here')"
     assert _stable(text) == "TypeError('bad <hostile._Weird object> here')"
+
+
+class _ResetsMtu(dummy.Dummy):
+    """dummy whose open writes dev->mtu and then has ether_setup put it back: the kernel's
+    value equals the one the driver's copy held before the write."""
+
+    def dummy_open(self, dev: Any) -> int:
+        h = self._h
+        h.ether_setup(dev)  # the device as the checker last sent it: ether_setup's
+        dev.mtu = 100
+        h.ether_setup(dev)  # ... and the same again
+        h.printk(f"mtu after ether_setup {dev.mtu}")
+        return super().dummy_open(dev)
+
+
+def test_a_field_the_kernel_puts_back_after_a_driver_write_reaches_the_driver() -> None:
+    """The checker skips unchanged devices by comparing them with their state at the last
+    crossing; a driver's own write must undo that shortcut, or the driver would keep the
+    value the kernel has just overwritten."""
+    host = _host(_ResetsMtu)
+    try:
+        h = run_scenario(_ResetsMtu, [step("insmod", i=0), step("up", i=0)], host=host)
+    finally:
+        host.close()
+    assert "mtu after ether_setup 1500" in h.kernel.log, h.kernel.log[-5:]
