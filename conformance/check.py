@@ -11,10 +11,13 @@ Verdicts:
 - FAIL: a finding.
 - NOT_APPLICABLE: the scenarios never exercised the rule.
 - UNRESOLVED: the rule could not be evaluated where it applied.
+- WAIVED: a FAIL the user accepts, with the reason they gave (``netdevspec check``'s
+  waivers; see :mod:`netdevspec.config`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import tempfile
@@ -42,11 +45,22 @@ from netdevspec.conformance.monitor import Finding
 from netdevspec.spec import SPEC
 from netdevspec.spec.rules import Rule, RuleKind
 
+from netdevspec.config import Selection, Waiver
 from netdevspec.errors import UsageError
 
-__all__ = ["CheckReport", "RuleResult", "check_driver", "load_factory", "parse_ref",
-           "report_from_json",
-           "report_schema", "rule_by_id", "scenarios", "shrink"]
+__all__ = [
+    "CheckReport",
+    "RuleResult",
+    "check_driver",
+    "load_factory",
+    "parse_ref",
+    "report_from_json",
+    "report_schema",
+    "rule_by_id",
+    "scenarios",
+    "select_and_waive",
+    "shrink",
+]
 
 REPORT_VERSION = 1
 
@@ -132,6 +146,8 @@ class RuleResult:
     program: str = ""
     #: The steps of the scenario shown (what ``program`` replays).
     steps: list[Step] = field(default_factory=list)
+    #: Why the user accepts this rule's finding (verdict WAIVED); empty otherwise.
+    waiver: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the report schema's ``rule``)."""
@@ -140,7 +156,8 @@ class RuleResult:
                 "evaluations": self.evaluations, "failures": self.failures,
                 "citations": [str(c) for c in self.rule.citations],
                 "finding": None if self.finding is None else self.finding.to_json(),
-                "scenario": self.scenario, "program": self.program}
+                "scenario": self.scenario, "program": self.program,
+                **({"waiver": self.waiver} if self.waiver else {})}
 
 
 @dataclass
@@ -168,7 +185,8 @@ class CheckReport:
         return [r for r in self.rules if r.verdict == "FAIL"]
 
     def exit_code(self) -> int:
-        """0 when nothing failed, 1 on a finding, 3 when only UNRESOLVED rules remain."""
+        """0 when nothing failed, 1 on a finding, 3 when only UNRESOLVED rules remain (a
+        WAIVED finding does not count)."""
         c = self.counts()
         if c["FAIL"]:
             return 1
@@ -229,8 +247,29 @@ def report_from_json(d: dict[str, Any]) -> CheckReport:
             f["where"], f["module"], tuple(f["state"].items()), f["picture"],
             f.get("location", ""))
         rep.rules.append(RuleResult(rule_by_id(r["id"]), r["verdict"], r["evaluations"],
-                                    r["failures"], finding, r["scenario"], r["program"]))
+                                    r["failures"], finding, r["scenario"], r["program"],
+                                    waiver=r.get("waiver", "")))
     return rep
+
+
+def select_and_waive(report: CheckReport, chosen: Selection | None,
+                     waivers: Sequence[Waiver]) -> tuple[CheckReport, list[Waiver]]:
+    """``report`` with only the rules ``chosen`` selects, and each FAIL a waiver covers
+    reported WAIVED with the waiver's reason (never PASS); and the waivers that waived
+    nothing (their rule did not fail), for a note to the user."""
+    used: set[Waiver] = set()
+    rules = []
+    for r in report.rules:
+        if chosen is not None and not chosen.wants(r.rule.id):
+            continue
+        w = next((w for w in waivers if w.covers(report.driver, r.rule.id)), None)
+        if w is not None and r.verdict == "FAIL":
+            used.add(w)
+            r = dataclasses.replace(r, verdict="WAIVED", waiver=w.reason)
+        rules.append(r)
+    out = dataclasses.replace(report, rules=rules)
+    return out, [w for w in waivers if w not in used
+                 and (w.driver is None or w.driver == report.driver)]
 
 
 def judged_rules() -> list[Rule]:
@@ -359,10 +398,16 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
             first.setdefault(f.rule, (f, name, list(steps)))
         return seen
 
+    judged = len(judged_rules())
+
+    def tell(what: str) -> None:
+        if progress is not None:
+            progress(f"{what}; {report.scenarios_run + probes[0]} scenarios run, "
+                     f"{len(evaluations)} of {judged} rules reached")
+
     try:
         for name, steps in fixed_scenarios().items():
-            if progress is not None:
-                progress(f"fixed scenario: {name}")
+            tell(f"fixed scenario {name}")
             for rid in absorb(name, steps):
                 # Show the shortest part of the fixed scenario that still breaks the rule
                 # (not for a time or memory limit: each trial would cost the whole limit).
@@ -390,6 +435,8 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
                 if hangs[0] >= _HANGS:
                     raise _Stop
                 probes[0] += 1
+                if probes[0] % 10 == 0:
+                    tell(f"random scenarios, round {r + 1} ({examples} per round)")
                 h = run(steps)
                 evaluations.update(h.monitor.exercised)
                 failures.update(f.rule for f in h.monitor.findings if f.rule in known)
@@ -410,8 +457,7 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
         for r in range(8 if examples > 0 else 0):
             if hangs[0] >= _HANGS:
                 break
-            if progress is not None:
-                progress(f"random scenarios, round {r + 1}")
+            tell(f"random scenarios, round {r + 1} ({examples} per round)")
             got = one_round(r)
             if got is None:
                 break

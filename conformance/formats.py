@@ -79,7 +79,7 @@ def _construct(where: str) -> tuple[str, str] | None:
 
 
 _OUTCOMES = {"PASS": "passed", "FAIL": "failure", "NOT_APPLICABLE": "skipped",
-             "UNRESOLVED": "error"}
+             "UNRESOLVED": "error", "WAIVED": "skipped"}
 
 
 def _outcome(verdict: str) -> str:
@@ -131,7 +131,8 @@ def _junit_suite(report: CheckReport) -> ET.Element:
                                             "type": _xml(r.rule.kind.value)}
                           ).text = _xml(_failure_text(report, r))
         elif outcome == "skipped":
-            ET.SubElement(case, "skipped", {"message": _SKIPPED})
+            ET.SubElement(case, "skipped", {"message": _xml(f"waived: {r.waiver}")
+                                            if r.verdict == "WAIVED" else _SKIPPED})
         elif outcome == "error":
             message = _UNRESOLVED if r.verdict == "UNRESOLVED" else (
                 f"unknown verdict {r.verdict!r}")
@@ -257,9 +258,9 @@ def _sarif_run(report: CheckReport) -> dict[str, Any]:
     index = {r.rule.id: i for i, r in enumerate(report.rules)}
     logical = _LogicalLocations(report.driver)
     source = driver_source(report.driver)
-    results = [_sarif_result(report, r, index[r.rule.id], logical)
-               for r in report.rules if r.verdict == "FAIL"]
-    failed = [r for r in report.rules if r.verdict == "FAIL"]
+    # A waived finding stays a result, suppressed with the user's reason (SARIF 3.35).
+    failed = [r for r in report.rules if r.verdict in ("FAIL", "WAIVED")]
+    results = [_sarif_result(report, r, index[r.rule.id], logical) for r in failed]
     for res, r in zip(results, failed, strict=True):
         # GitHub code scanning needs a file for each result: the driver's line that made
         # the offending call, else the factory's.
@@ -327,5 +328,8 @@ def _sarif_result(report: CheckReport, r: RuleResult, rule_index: int,
             "threadFlows": [{"locations": [
                 {"location": {"message": {"text": s}}, "executionOrder": n}
                 for n, s in enumerate(steps, start=1)]}]}]
+    if r.verdict == "WAIVED":
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": r.waiver}]
     result["properties"] = props
     return result

@@ -12,12 +12,13 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from netdevspec import __version__
 from netdevspec.errors import NetdevspecError, UsageError
 
 if TYPE_CHECKING:
+    from netdevspec.config import CheckSettings, Waiver
     from netdevspec.conformance.check import CheckReport
     from netdevspec.model import Report
 
@@ -83,6 +84,20 @@ def _whole(lo: int, hi: int, why: str) -> Any:
     return parse
 
 
+def _output_options(cmd: argparse.ArgumentParser) -> None:
+    """-q/-v, --color and --no-progress, as every command that reports takes them."""
+    level = cmd.add_mutually_exclusive_group()
+    level.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1,
+                       default=0, help="the summary only")
+    level.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1,
+                       help="every result, passed ones too")
+    cmd.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="colour the text report: auto (default: on a terminal, unless "
+                     "NO_COLOR is set), always or never")
+    cmd.add_argument("--no-progress", action="store_true",
+                     help="no progress display even on a terminal")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="netdevspec",
@@ -114,8 +129,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="worker processes (default: 2, or 1 on a one-core machine)")
     prove.add_argument("--output", type=Path, metavar="FILE",
                        help="write the report here instead of standard output")
-    prove.add_argument("--no-progress", action="store_true",
-                       help="no progress bar even on a terminal")
+    _output_options(prove)
     prove.add_argument("--deps", action="store_true",
                        help="also record what each proof used (minimised unsat cores) and "
                        "list the rules no proof rests on; slower (several extra queries per "
@@ -135,19 +149,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("drivers", nargs="*", metavar="MODULE:FACTORY",
                        help="the driver factories to check (default: the bundled reference "
                        "drivers)")
-    check.add_argument("--format", choices=("text", "json", "junit", "sarif"), default="text",
+    check.add_argument("--format", choices=("text", "json", "junit", "sarif"),
                        help="text (default), the versioned JSON report, JUnit XML, or SARIF "
                        "2.1.0 (with each failure's scenario as a code flow)")
-    check.add_argument("--examples", type=int, default=200, metavar="N",
+    check.add_argument("--examples", type=int, metavar="N",
                        help="generated scenarios per round (default 200)")
-    check.add_argument("--seed", type=int, default=0, help="scenario seed (default 0)")
-    check.add_argument("--time-limit", type=float, default=2.0, metavar="S",
+    check.add_argument("--seed", type=int, help="scenario seed (default 0)")
+    check.add_argument("--time-limit", type=float, metavar="S",
                        help="seconds each driver callback may run before its process is "
                        "killed and the callback counts as hung (default 2)")
     check.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                        help="an insmod parameter of the driver, given to every instance "
                        "(repeatable; VALUE an int: 5, 0x300)")
-    check.add_argument("--instances", type=int, default=2, metavar="N",
+    check.add_argument("--instances", type=int, metavar="N",
                        help="generated scenarios load up to N driver instances at once "
                        "(1 to 4, default 2)")
     check.add_argument("--output", type=Path, metavar="FILE",
@@ -155,7 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--isolate", action="store_true",
                        help="also run the whole check in a child process with a wall-clock "
                        "limit (every driver runs in processes of its own in any case)")
-    check.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
+    check.add_argument("--memory-limit", type=int, metavar="MB",
                        help="the address-space limit of each driver process, and with "
                        "--isolate of the child (default 2048)")
     check.add_argument("--wall-limit", type=float, default=600.0, metavar="S",
@@ -164,6 +178,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="also record the fixed scenarios and every failing scenario as "
                        "JSON lines (calls, returns, callbacks, findings with the state their "
                        "rule read); `netdevspec replay FILE` runs them again")
+    check.add_argument("--select", action="append", default=[], metavar="RULES",
+                       help="report only these rules: IDs or family prefixes such as skb or "
+                       "res.irq, comma-separated or repeated")
+    check.add_argument("--ignore", action="append", default=[], metavar="RULES",
+                       help="do not report these rules (IDs or family prefixes)")
+    check.add_argument("--waivers", type=Path, metavar="FILE",
+                       help="a TOML file of [[waiver]] tables (rule, reason, optional "
+                       "driver): each finding it covers is reported WAIVED with its reason")
+    check.add_argument("--config", type=Path, metavar="FILE",
+                       help="read [tool.netdevspec] from this file (default: the nearest "
+                       "pyproject.toml with that table, here or above)")
+    check.add_argument("--no-config", action="store_true",
+                       help="read no [tool.netdevspec] table")
+    _output_options(check)
 
     rep = sub.add_parser(
         "replay", help="run the scenarios of a trace again and compare",
@@ -329,7 +357,8 @@ def _prove(args: argparse.Namespace) -> int:
         elif args.explain is not None:
             _explain_text(report, out)
         else:
-            _prove_text(report, out)
+            _prove_text(report, out, verbosity=args.verbosity,
+                        paint=_Paint.For(args.color, out))
     return report.exit_code
 
 
@@ -377,20 +406,26 @@ class _open:
                 self.tmp.unlink()
 
 
-def _prove_text(report: Report, out: TextIO) -> None:
+def _prove_text(report: Report, out: TextIO, *, verbosity: int = 0,
+                paint: _Paint | None = None) -> None:
     from netdevspec.model import Verdict
 
-    for r in report.results:
+    paint = paint or _Paint(False)
+    for r in report.results if verbosity >= 0 else ():
+        word = paint(f"{r.verdict.value:8}", r.verdict.value)
         if r.verdict is Verdict.PROVED:
+            if verbosity > 0:
+                how = f", {r.method.value}" if r.method is not None else ""
+                out.write(f"{word} {r.obligation.id} ({r.seconds * 1000:.1f} ms{how})\n")
             continue
-        out.write(f"{r.verdict.value:8} {r.obligation.id}\n")
+        out.write(f"{word} {r.obligation.id}\n")
         out.write(f"         claim: {r.obligation.describe()}\n")
         if r.detail:
             out.write(f"         {r.detail}\n")
         if r.counterexample is not None:
             for line in r.counterexample.render().splitlines():
                 out.write(f"         {line}\n")
-    counts = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
+    counts = ", ".join(f"{report.count(v)} {paint(v.value)}" for v in Verdict)
     out.write(f"{len(report.results)} obligations: {counts}\n")
     out.write(f"{report.frame_preserved} more (case, invariant) pairs hold by the frame alone "
               "(the case cannot change what the invariant reads)\n")
@@ -441,28 +476,75 @@ _BUNDLED = ("netdevspec.reference.drivers.dummy:FACTORY",
             "netdevspec.reference.drivers.skeleton:FACTORY")
 
 
+def _settings(args: argparse.Namespace, known: list[str]) -> CheckSettings:
+    """The ``[tool.netdevspec]`` settings that apply (none with --no-config)."""
+    from netdevspec.config import CheckSettings, find_pyproject, load_settings
+
+    if args.no_config:
+        if args.config is not None:
+            raise UsageError("--config and --no-config cannot be combined",
+                             "one reads a settings file, the other reads none", "keep one")
+        return CheckSettings()
+    path = args.config if args.config is not None else find_pyproject(Path.cwd())
+    if path is None:
+        return CheckSettings()
+    if not path.is_file():
+        raise UsageError(f"--config {path}: no such file", "the settings are read from it",
+                         "name an existing pyproject.toml")
+    return load_settings(path, known)
+
+
+def _pick(given: Any, configured: Any, default: Any) -> Any:
+    """The command line's value, else the configured one, else the default."""
+    return given if given is not None else configured if configured is not None else default
+
+
 def _check(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.text import Text
 
-    from netdevspec.conformance.check import check_driver, parse_ref
+    from netdevspec.config import load_waivers, selection
+    from netdevspec.conformance.check import (
+        check_driver,
+        judged_rules,
+        parse_ref,
+        select_and_waive,
+    )
 
-    if args.examples < 0:
-        raise UsageError(f"--examples must not be negative (got {args.examples})",
+    known = [r.id for r in judged_rules()]
+    conf = _settings(args, known)
+    examples: int = _pick(args.examples, conf.examples, 200)
+    seed: int = _pick(args.seed, conf.seed, 0)
+    time_limit: float = _pick(args.time_limit, conf.time_limit, 2.0)
+    instances: int = _pick(args.instances, conf.instances, 2)
+    memory_limit: int = _pick(args.memory_limit, conf.memory_limit, 2048)
+    fmt: str = _pick(args.format, conf.format, "text")
+    if examples < 0:
+        raise UsageError(f"--examples must not be negative (got {examples})",
                          "it counts generated scenarios", "pass 0 or more")
-    if not (math.isfinite(args.time_limit) and args.time_limit > 0):
+    if not (math.isfinite(time_limit) and time_limit > 0):
         raise UsageError(f"--time-limit must be a positive number of seconds (got "
-                         f"{args.time_limit})", "it bounds each callback of the driver, "
+                         f"{time_limit})", "it bounds each callback of the driver, "
                          "which is killed past it", "pass e.g. --time-limit 2")
-    refs = args.drivers or list(_BUNDLED)
+    refs = args.drivers or list(conf.drivers or _BUNDLED)
     if args.isolate and args.trace is not None:
         raise UsageError("--trace and --isolate cannot be combined",
                          "the isolated check runs in a child process that records no trace",
                          "record the trace without --isolate")
-    if args.memory_limit <= 0 or not (math.isfinite(args.wall_limit) and args.wall_limit > 0):
+    if memory_limit <= 0 or not (math.isfinite(args.wall_limit) and args.wall_limit > 0):
         raise UsageError(f"--memory-limit and --wall-limit must be positive (got "
-                         f"{args.memory_limit}, {args.wall_limit})",
+                         f"{memory_limit}, {args.wall_limit})",
                          "they bound the driver's processes", "pass positive numbers")
-    params = _params(args.param)
+    params = {**(conf.params or {}), **_params(args.param)}
+    select = args.select or list(conf.select or ())
+    ignore = args.ignore or list(conf.ignore or ())
+    chosen = selection(select, ignore, known) if select or ignore else None
+    waivers = conf.waivers
+    if args.waivers is not None:
+        if not args.waivers.is_file():
+            raise UsageError(f"--waivers {args.waivers}: no such file",
+                             "the waivers are read from it", "name an existing TOML file")
+        waivers += load_waivers(args.waivers, known)
     # The driver is imported only in its own processes, never in this one.
     for ref in refs:
         parse_ref(ref)  # the form only: a usage error before any run
@@ -473,7 +555,7 @@ def _check(args: argparse.Namespace) -> int:
                          "the report and the trace would overwrite each other",
                          "give them different files")
     err = Console(stderr=True)
-    reports = []
+    reports: list[CheckReport] = []
     signalled: list[int] = []
 
     def terminate(signum: int, frame: object) -> None:
@@ -483,25 +565,26 @@ def _check(args: argparse.Namespace) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     old_term = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     try:
-        with err.status("checking", spinner="dots") if err.is_terminal else _null() as status:
+        show_progress = err.is_terminal and not args.no_progress
+        with err.status("checking", spinner="dots") if show_progress else _null() as status:
             if args.isolate:
                 from netdevspec.conformance.isolate import check_isolated
 
                 for ref in refs:
                     if status is not None:
-                        status.update(f"{ref}: checking in a child process")
-                    reports.append(check_isolated(ref, examples=args.examples, seed=args.seed,
-                                                  time_limit=args.time_limit,
-                                                  memory_mb=args.memory_limit,
+                        status.update(Text(f"{ref}: checking in a child process"))
+                    reports.append(check_isolated(ref, examples=examples, seed=seed,
+                                                  time_limit=time_limit,
+                                                  memory_mb=memory_limit,
                                                   wall_seconds=args.wall_limit))
             for ref, factory in factories:
                 def show(msg: str, ref: str = ref) -> None:
-                    if status is not None:
-                        status.update(f"{ref}: {msg}")
-                reports.append(check_driver(factory, ref, examples=args.examples,
-                                            seed_=args.seed, time_limit=args.time_limit,
-                                            memory_mb=args.memory_limit, params=params,
-                                            instances=args.instances, progress=show))
+                    if status is not None:  # Text: a driver's name is never markup
+                        status.update(Text(f"{ref}: {msg}"))
+                reports.append(check_driver(factory, ref, examples=examples,
+                                            seed_=seed, time_limit=time_limit,
+                                            memory_mb=memory_limit, params=params,
+                                            instances=instances, progress=show))
                 if reports[-1].incomplete:
                     break
     except KeyboardInterrupt:
@@ -513,28 +596,47 @@ def _check(args: argparse.Namespace) -> int:
     if interrupted:
         print("netdevspec: interrupted: the report covers the scenarios run so far and is "
               "marked incomplete", file=sys.stderr)
+    judged = [select_and_waive(r, chosen, waivers) for r in reports]
+    shown = [r for r, _ in judged]
     with _open(args.output) as out:
-        if args.format == "json":
-            json.dump({"version": 1, "reports": [r.to_json() for r in reports]}, out,
+        if fmt == "json":
+            json.dump({"version": 1, "reports": [r.to_json() for r in shown]}, out,
                       indent=2)
             out.write("\n")
-        elif args.format == "junit":
+        elif fmt == "junit":
             from netdevspec.conformance.formats import to_junit
 
-            out.write(to_junit(reports))
-        elif args.format == "sarif":
+            out.write(to_junit(shown))
+        elif fmt == "sarif":
             from netdevspec.conformance.formats import to_sarif
 
-            json.dump(to_sarif(reports), out, indent=2)
+            json.dump(to_sarif(shown), out, indent=2)
             out.write("\n")
         else:
-            for r in reports:
-                _check_text(r, out)
+            paint = _Paint.For(args.color, out)
+            for r in shown:
+                _check_text(r, out, verbosity=args.verbosity, paint=paint)
+    if not interrupted:
+        _note_unused_waivers(waivers, reports, judged)
     if interrupted:
         return 128 + (signalled[0] if signalled else signal.SIGINT)
     if args.trace is not None:
-        _write_traces(args.trace, factories, reports, args.time_limit)
-    return max(r.exit_code() for r in reports)
+        _write_traces(args.trace, factories, reports, time_limit)
+    return max(r.exit_code() for r in shown)
+
+
+def _note_unused_waivers(waivers: tuple[Waiver, ...], reports: list[CheckReport],
+                         judged: list[tuple[CheckReport, list[Waiver]]]) -> None:
+    """A note on standard error for each waiver that waived nothing in any report it
+    applies to (as ruff reports an unused ``noqa``)."""
+    for w in waivers:
+        applies = [unused for r, (_, unused) in zip(reports, judged, strict=True)
+                   if w.driver is None or w.driver == r.driver]
+        if applies and all(w in unused for unused in applies):
+            whose = f" of {w.driver}" if w.driver else ""
+            print(f"netdevspec: note: the waiver of {w.rule}{whose} ({w.origin}) waived "
+                  "nothing: the rule did not fail; remove the waiver if the bug is fixed",
+                  file=sys.stderr)
 
 
 def _params(items: list[str]) -> dict[str, int]:
@@ -616,17 +718,57 @@ class _null:
         return None
 
 
-def _check_text(report: CheckReport, out: TextIO) -> None:
+class _Paint:
+    """ANSI colour for the verdict words of a text report, or nothing."""
+
+    _CODES: ClassVar[dict[str, str]] = {
+        "FAIL": "1;31", "REFUTED": "1;31", "VACUOUS": "1;31", "PASS": "32",
+              "PROVED": "32", "WAIVED": "33", "UNRESOLVED": "35", "UNKNOWN": "35",
+              "NOT_APPLICABLE": "2", "INCOMPLETE": "1;33", "source": "1"}
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    @classmethod
+    def For(cls, choice: str, out: TextIO) -> _Paint:
+        """Colour as ``--color`` says; ``auto`` colours a terminal unless ``NO_COLOR`` is
+        set (https://no-color.org) or ``TERM`` is ``dumb``."""
+        if choice != "auto":
+            return cls(choice == "always")
+        try:
+            tty = out.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        return cls(tty and not os.environ.get("NO_COLOR")
+                   and os.environ.get("TERM") != "dumb")
+
+    def __call__(self, text: str, key: str | None = None) -> str:
+        code = self._CODES.get(key or text)
+        return f"\x1b[{code}m{text}\x1b[0m" if self.on and code else text
+
+
+def _check_text(report: CheckReport, out: TextIO, *, verbosity: int = 0,
+                paint: _Paint | None = None) -> None:
+    paint = paint or _Paint(False)
     c = report.counts()
-    out.write(f"{report.driver}: {len(report.rules)} rules: {c['PASS']} PASS, {c['FAIL']} "
-              f"FAIL, {c['NOT_APPLICABLE']} NOT_APPLICABLE, {c['UNRESOLVED']} UNRESOLVED "
+    waived = f", {c['WAIVED']} {paint('WAIVED')}" if c["WAIVED"] else ""
+    out.write(f"{report.driver}: {len(report.rules)} rules: {c['PASS']} {paint('PASS')}, "
+              f"{c['FAIL']} {paint('FAIL')}{waived}, {c['NOT_APPLICABLE']} NOT_APPLICABLE, "
+              f"{c['UNRESOLVED']} {paint('UNRESOLVED')} "
               f"({report.scenarios_run} scenarios, seed {report.seed})\n")
     if report.incomplete:
-        out.write("INCOMPLETE: the check was interrupted; the verdicts cover the scenarios "
-                  "run so far\n")
+        out.write(f"{paint('INCOMPLETE')}: the check was interrupted; the verdicts cover the "
+                  "scenarios run so far\n")
+    if verbosity < 0:
+        return
+    for r in report.rules:
+        if r.verdict == "WAIVED":
+            out.write(f"{paint('WAIVED')} {r.rule.id} ({r.failures} finding(s)): {r.waiver}\n")
+        elif r.verdict == "UNRESOLVED" or (verbosity > 0 and r.verdict != "FAIL"):
+            out.write(f"{paint(r.verdict)} {r.rule.id} ({r.evaluations} evaluation(s))\n")
     for r in report.failed:
         f = r.finding
-        out.write(f"\nFAIL {r.rule.id} ({r.failures} finding(s))\n")
+        out.write(f"\n{paint('FAIL')} {r.rule.id} ({r.failures} finding(s))\n")
         if f is None:  # interrupted before its finding was kept
             continue
         out.write(f"  rule:      {r.rule.statement}\n")
@@ -634,7 +776,7 @@ def _check_text(report: CheckReport, out: TextIO) -> None:
         out.write(f"  found:     {f.message}\n")
         out.write(f"  at:        {f.where} (event {f.event}, module {f.module})\n")
         if f.location:  # as mypy and ruff print it, so editors and terminals link it
-            out.write(f"  source:    {f.location}: the driver's call\n")
+            out.write(f"  source:    {paint(f.location, 'source')}: the driver's call\n")
         if f.state:
             out.write("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state) + "\n")
         if f.picture:

@@ -15,7 +15,7 @@ class NetdevspecError(Exception):
             parts.append(f"Why: {why}.")
         if fix:
             parts.append(f"Fix: {fix}.")
-        super().__init__(" ".join(p if p.endswith(".") else p + "." for p in parts))
+        super().__init__(" ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts))
 
 
 class SpecError(NetdevspecError):
