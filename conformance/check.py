@@ -179,6 +179,21 @@ class CheckReport:
         """How many rules got each verdict."""
         return Counter(r.verdict for r in self.rules)
 
+    def result(self, rule_id: str) -> RuleResult:
+        """The result of rule ``rule_id`` (``report.result("skb.put.bounds").verdict``); a
+        usage error with a suggestion for an ID the report does not hold."""
+        for r in self.rules:
+            if r.rule.id == rule_id:
+                return r
+        import difflib
+
+        ids = [r.rule.id for r in self.rules]
+        close = difflib.get_close_matches(rule_id, ids, 3)
+        raise UsageError(f"the report of {self.driver} has no rule {rule_id!r}",
+                         "it holds the rules the driver is judged by (and selected)",
+                         f"did you mean {' or '.join(close)}?" if close else
+                         "run `netdevspec rules` to list the IDs")
+
     @property
     def failed(self) -> list[RuleResult]:
         """The rules with findings."""

@@ -14,11 +14,14 @@ It provides
   :class:`~netdevspec.conformance.check.CheckReport`;
 * :func:`assert_conforms` (also ``netdevspec_check.assert_conforms``): fails the test with
   every FAIL rule, its finding, where it was found and the program that replays it;
-* the options ``--netdevspec-examples N`` and ``--netdevspec-seed N`` and the ini keys
-  ``netdevspec_examples`` and ``netdevspec_seed``: the defaults of every check in the run;
+* the options ``--netdevspec-examples N``, ``--netdevspec-seed N``,
+  ``--netdevspec-time-limit S``, ``--netdevspec-instances N`` and ``--netdevspec-param
+  NAME=VALUE`` (repeatable), and the ini keys ``netdevspec_examples``, ``netdevspec_seed``,
+  ``netdevspec_time_limit``, ``netdevspec_instances`` and ``netdevspec_params`` (one
+  ``NAME=VALUE`` per line): the defaults of every check in the run;
 * the marker ``@pytest.mark.netdevspec_driver(driver, *, examples=..., seed=...,
-  time_limit=...)``: the driver (and settings) ``netdevspec_check()`` uses when called
-  without one.
+  time_limit=..., params=..., instances=...)``: the driver (and settings)
+  ``netdevspec_check()`` uses when called without one.
 
 A setting given in the call wins over the marker's, the marker's over the command line,
 the command line over the ini file, and the ini file over the built-in defaults (those of
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_EXAMPLES",
+    "DEFAULT_INSTANCES",
     "DEFAULT_SEED",
     "DEFAULT_TIME_LIMIT",
     "DriverChecker",
@@ -58,6 +62,7 @@ __all__ = [
 DEFAULT_EXAMPLES = 200
 DEFAULT_SEED = 0
 DEFAULT_TIME_LIMIT = 2.0
+DEFAULT_INSTANCES = 2
 
 #: The marker's name.
 MARKER = "netdevspec_driver"
@@ -76,7 +81,8 @@ _MAX_WHERE = 200
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--netdevspec-examples``, ``--netdevspec-seed`` and their ini keys."""
+    """``--netdevspec-examples``, ``-seed``, ``-time-limit``, ``-instances``, ``-param`` and
+    their ini keys."""
     group = parser.getgroup("netdevspec", "netdevspec driver conformance")
     group.addoption("--netdevspec-examples", type=int, default=None, metavar="N",
                     dest="netdevspec_examples",
@@ -86,6 +92,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     dest="netdevspec_seed",
                     help="scenario seed for netdevspec_check (default: ini netdevspec_seed, "
                     f"else {DEFAULT_SEED})")
+    group.addoption("--netdevspec-time-limit", type=float, default=None, metavar="S",
+                    dest="netdevspec_time_limit",
+                    help="seconds per driver callback for netdevspec_check (default: ini "
+                    f"netdevspec_time_limit, else {DEFAULT_TIME_LIMIT:g})")
+    group.addoption("--netdevspec-instances", type=int, default=None, metavar="N",
+                    dest="netdevspec_instances",
+                    help="driver instances generated scenarios load at once (default: ini "
+                    f"netdevspec_instances, else {DEFAULT_INSTANCES})")
+    group.addoption("--netdevspec-param", action="append", default=None,
+                    metavar="NAME=VALUE", dest="netdevspec_params",
+                    help="an insmod parameter of the driver checked (repeatable; default: "
+                    "ini netdevspec_params)")
+    parser.addini("netdevspec_time_limit", type="string", default="",
+                  help=f"seconds per driver callback ({DEFAULT_TIME_LIMIT:g})")
+    parser.addini("netdevspec_instances", type="string", default="",
+                  help=f"driver instances loaded at once ({DEFAULT_INSTANCES})")
+    parser.addini("netdevspec_params", type="linelist", default=[],
+                  help="insmod parameters, one NAME=VALUE per line")
     parser.addini("netdevspec_examples", type="string", default="",
                   help=f"generated scenarios per round for netdevspec_check ({DEFAULT_EXAMPLES})")
     parser.addini("netdevspec_seed", type="string", default="",
@@ -96,6 +120,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class _Settings:
     examples: int
     seed: int
+    time_limit: float = DEFAULT_TIME_LIMIT
+    instances: int = DEFAULT_INSTANCES
+    params: tuple[tuple[str, int], ...] = ()
+
+
+def _float_setting(config: pytest.Config, name: str, default: float) -> float:
+    given: object = config.getoption(name, default=None)
+    where = f"--{name.replace('_', '-')}"
+    if given is None:
+        text = str(config.getini(name)).strip()
+        if not text:
+            return default
+        where = f"the ini option {name}"
+        try:
+            given = float(text)
+        except ValueError:
+            raise pytest.UsageError(f"{where} must be a number of seconds, got {text!r}"
+                                    ) from None
+    if not isinstance(given, float | int) or not math.isfinite(given) or given <= 0:
+        raise pytest.UsageError(f"{where} must be a positive number of seconds, got {given!r}")
+    return float(given)
+
+
+def _params_setting(config: pytest.Config) -> tuple[tuple[str, int], ...]:
+    given = config.getoption("netdevspec_params", default=None)
+    where = "--netdevspec-param"
+    if given is None:
+        given, where = list(config.getini("netdevspec_params")), "the ini option netdevspec_params"
+    out: dict[str, int] = {}
+    for item in given:
+        name, sep, value = str(item).partition("=")
+        try:
+            number = int(value.strip(), 0)
+        except ValueError:
+            number = None
+        name = name.strip()
+        if not sep or not name.isidentifier() or number is None:
+            raise pytest.UsageError(f"{where}: {item!r} is not NAME=VALUE with an int VALUE "
+                                    "(e.g. io=0x300)")
+        out[name] = number
+    return tuple(sorted(out.items()))
 
 
 def _setting(config: pytest.Config, name: str, default: int, *, minimum: int | None) -> int:
@@ -120,12 +185,18 @@ def _setting(config: pytest.Config, name: str, default: int, *, minimum: int | N
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and read the defaults (a bad value is a usage error)."""
     config.addinivalue_line(
-        "markers", f"{MARKER}(driver, *, examples=None, seed=None, time_limit=None): the "
+        "markers", f"{MARKER}(driver, *, examples=None, seed=None, time_limit=None, "
+        "params=None, instances=None): the "
         "driver model (a factory or 'module:FACTORY') and settings that netdevspec_check() "
         "uses when called without a driver")
+    instances = _setting(config, "netdevspec_instances", DEFAULT_INSTANCES, minimum=1)
+    if instances > 4:
+        raise pytest.UsageError(f"netdevspec instances must be 1 to 4, got {instances}")
     config.stash[_SETTINGS] = _Settings(
         _setting(config, "netdevspec_examples", DEFAULT_EXAMPLES, minimum=0),
-        _setting(config, "netdevspec_seed", DEFAULT_SEED, minimum=None))
+        _setting(config, "netdevspec_seed", DEFAULT_SEED, minimum=None),
+        _float_setting(config, "netdevspec_time_limit", DEFAULT_TIME_LIMIT),
+        instances, _params_setting(config))
     config.stash[_CACHE] = {}
 
 
@@ -219,6 +290,8 @@ class DriverChecker:
     time_limit: float = DEFAULT_TIME_LIMIT
     driver: str | Factory | None = None
     _cache: dict[_CacheKey, CheckReport] = field(default_factory=dict, repr=False)
+    params: dict[str, int] = field(default_factory=dict)
+    instances: int = DEFAULT_INSTANCES
 
     #: :func:`assert_conforms`, so a test needs no import.
     assert_conforms = staticmethod(assert_conforms)
@@ -263,8 +336,8 @@ class DriverChecker:
         else:
             _usage(f"the driver must be a factory or a 'module:FACTORY' string, got "
                    f"{driver!r}")
-        p = dict(params or {})
-        k = 2 if instances is None else instances
+        p = dict(self.params if params is None else params)
+        k = self.instances if instances is None else instances
         key: _CacheKey = (driver, n, s, float(t), tuple(sorted(p.items())), k)
         try:
             cached = self._cache.get(key)
@@ -280,17 +353,25 @@ class DriverChecker:
         return cached
 
 
+_MARKER_SETTINGS = frozenset({"examples", "seed", "time_limit", "params", "instances"})
+
+
 def _marker_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     marker = request.node.get_closest_marker(MARKER)
     if marker is None:
         return {}
     if len(marker.args) > 1:
         raise pytest.UsageError(f"@pytest.mark.{MARKER} takes one driver, got {marker.args!r}")
-    unknown = set(marker.kwargs) - {"examples", "seed", "time_limit"}
+    unknown = set(marker.kwargs) - _MARKER_SETTINGS
     if unknown:
+        import difflib
+
+        close = [m for u in sorted(unknown)
+                 for m in difflib.get_close_matches(u, sorted(_MARKER_SETTINGS), 1)]
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown setting(s) "
-                                f"{', '.join(sorted(unknown))} (it takes examples, seed, "
-                                "time_limit)")
+                                f"{', '.join(sorted(unknown))} (it takes "
+                                f"{', '.join(sorted(_MARKER_SETTINGS))}){hint}")
     out: dict[str, Any] = {k: v for k, v in marker.kwargs.items() if v is not None}
     if marker.args:
         out["driver"] = marker.args[0]
@@ -305,7 +386,8 @@ def netdevspec_check(request: pytest.FixtureRequest) -> DriverChecker:
     config = request.config
     settings = config.stash.get(_SETTINGS, None) or _Settings(DEFAULT_EXAMPLES, DEFAULT_SEED)
     cache = config.stash.setdefault(_CACHE, {})
-    checker = DriverChecker(settings.examples, settings.seed, DEFAULT_TIME_LIMIT, None, cache)
+    checker = DriverChecker(settings.examples, settings.seed, settings.time_limit, None, cache,
+                            dict(settings.params), settings.instances)
     for name, value in _marker_settings(request).items():
         setattr(checker, name, value)
     return checker

@@ -265,3 +265,51 @@ def test_unresolved_rules_fail_the_test_only_when_asked() -> None:
     pytest_plugin.assert_conforms(report)
     with pytest.raises(pytest.fail.Exception, match=r"1 rule\(s\) UNRESOLVED .*drv\."):
         pytest_plugin.assert_conforms(report, unresolved_ok=False)
+
+
+@pytest.mark.parametrize(("args", "ini"), [
+    (("--netdevspec-time-limit", "1.5", "--netdevspec-instances", "1",
+      "--netdevspec-param", "io=0x300", "--netdevspec-param", "irq=5"), ""),
+    ((), "netdevspec_time_limit = 1.5\nnetdevspec_instances = 1\n"
+         "netdevspec_params =\n    io=0x300\n    irq=5\n"),
+], ids=["command-line", "ini"])
+def test_time_limit_instances_and_params_by_option_and_ini(
+        project: pytest.Pytester, args: tuple[str, ...], ini: str) -> None:
+    if ini:
+        project.makeini("[pytest]\n" + ini)
+    project.makepyfile(test_driver="""
+        def test_settings(netdevspec_check):
+            assert netdevspec_check.time_limit == 1.5
+            assert netdevspec_check.instances == 1
+            assert netdevspec_check.params == {"io": 0x300, "irq": 5}
+        """)
+    project.runpytest(*args).assert_outcomes(passed=1)
+
+
+def test_the_marker_takes_params_and_suggests_on_a_misspelt_setting(
+        project: pytest.Pytester) -> None:
+    project.makepyfile(test_driver="""
+        import pytest
+
+        @pytest.mark.netdevspec_driver("leaky:FACTORY", examples=0, params={"io": 0x300})
+        def test_params(netdevspec_check):
+            assert netdevspec_check().params == {"io": 0x300}
+
+        @pytest.mark.netdevspec_driver("leaky:FACTORY", exampels=0)
+        def test_typo(netdevspec_check):
+            pass
+        """)
+    result = project.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*unknown setting(s) exampels*did you mean examples?*"])
+
+
+def test_a_rule_looked_up_by_a_wrong_id_gets_a_suggestion(tmp_path: Path) -> None:
+    from netdevspec.conformance.check import CheckReport, RuleResult, judged_rules
+
+    from netdevspec.errors import UsageError
+
+    rep = CheckReport("x:F", 0, 0, [RuleResult(r, "PASS", 1, 0) for r in judged_rules()])
+    assert rep.result("skb.put.bounds").verdict == "PASS"
+    with pytest.raises(UsageError, match="did you mean skb.put.bounds"):
+        rep.result("skb.put.bound")
