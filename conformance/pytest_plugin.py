@@ -73,8 +73,6 @@ _CacheKey = tuple[object, int, int, float, tuple[tuple[str, int], ...], int]
 _SETTINGS = pytest.StashKey["_Settings"]()
 _CACHE = pytest.StashKey[dict[_CacheKey, "CheckReport"]]()
 
-#: Longest ``at:`` text shown (a call's arguments can include a whole frame's bytes).
-_MAX_WHERE = 200
 
 
 # -- options -----------------------------------------------------------------------------------
@@ -203,38 +201,18 @@ def pytest_configure(config: pytest.Config) -> None:
 # -- the report as a failure message -------------------------------------------------------------
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def failure_message(report: CheckReport) -> str:
-    """What :func:`assert_conforms` fails with: a summary line, then for each FAIL rule its
-    statement, finding, place, state, buffer picture, citations and replay program."""
-    c = report.counts()
+    """What :func:`assert_conforms` fails with: a summary line naming every FAIL rule (what
+    ``pytest -ra`` shows), then the failures as ``netdevspec check`` prints them, cause
+    first (:mod:`~netdevspec.conformance.render`)."""
+    from netdevspec.conformance.render import failure_blocks, summary_counts
+
     failed = report.failed
     ids = ", ".join(r.rule.id for r in failed)
     lines = [f"{report.driver} breaks {len(failed)} rule{'' if len(failed) == 1 else 's'}: "
-             f"{ids} ({len(report.rules)} rules: {c['PASS']} PASS, {c['FAIL']} FAIL, "
-             f"{c['NOT_APPLICABLE']} NOT_APPLICABLE, {c['UNRESOLVED']} UNRESOLVED; "
-             f"{report.scenarios_run} scenarios, seed {report.seed})"]
-    for r in failed:
-        lines += ["", f"FAIL {r.rule.id}: {r.rule.statement}"]
-        f = r.finding
-        if f is not None:
-            lines.append(f"  found:  {f.message}")
-            lines.append(f"  at:     {_clip(f.where, _MAX_WHERE)} (event {f.event}, module "
-                         f"{f.module})")
-            if f.location:
-                lines.append(f"  source: {f.location}: the driver's call")
-            if f.state:
-                lines.append("  state:  " + ", ".join(f"{k}={v}" for k, v in f.state))
-            if f.picture:
-                lines.append(f"  buffer: {f.picture}")
-        lines.append(f"  cites:  {'; '.join(str(x) for x in r.rule.citations)}")
-        if r.program:
-            lines.append(f"  replay ({r.scenario}, {r.failures} finding(s) in all):")
-            lines += [f"    {line}".rstrip() for line in r.program.splitlines()]
-    return "\n".join(lines)
+             f"{ids} ({summary_counts(report)}; {report.scenarios_run} scenarios, seed "
+             f"{report.seed})"]
+    return "\n".join(lines + failure_blocks(report))
 
 
 def assert_conforms(report: CheckReport, *, unresolved_ok: bool = True) -> None:

@@ -749,41 +749,9 @@ class _Paint:
 
 def _check_text(report: CheckReport, out: TextIO, *, verbosity: int = 0,
                 paint: _Paint | None = None) -> None:
-    paint = paint or _Paint(False)
-    c = report.counts()
-    waived = f", {c['WAIVED']} {paint('WAIVED')}" if c["WAIVED"] else ""
-    out.write(f"{report.driver}: {len(report.rules)} rules: {c['PASS']} {paint('PASS')}, "
-              f"{c['FAIL']} {paint('FAIL')}{waived}, {c['NOT_APPLICABLE']} NOT_APPLICABLE, "
-              f"{c['UNRESOLVED']} {paint('UNRESOLVED')} "
-              f"({report.scenarios_run} scenarios, seed {report.seed})\n")
-    if report.incomplete:
-        out.write(f"{paint('INCOMPLETE')}: the check was interrupted; the verdicts cover the "
-                  "scenarios run so far\n")
-    if verbosity < 0:
-        return
-    for r in report.rules:
-        if r.verdict == "WAIVED":
-            out.write(f"{paint('WAIVED')} {r.rule.id} ({r.failures} finding(s)): {r.waiver}\n")
-        elif r.verdict == "UNRESOLVED" or (verbosity > 0 and r.verdict != "FAIL"):
-            out.write(f"{paint(r.verdict)} {r.rule.id} ({r.evaluations} evaluation(s))\n")
-    for r in report.failed:
-        f = r.finding
-        out.write(f"\n{paint('FAIL')} {r.rule.id} ({r.failures} finding(s))\n")
-        if f is None:  # interrupted before its finding was kept
-            continue
-        out.write(f"  rule:      {r.rule.statement}\n")
-        out.write(f"  cites:     {'; '.join(str(x) for x in r.rule.citations)}\n")
-        out.write(f"  found:     {f.message}\n")
-        out.write(f"  at:        {f.where} (event {f.event}, module {f.module})\n")
-        if f.location:  # as mypy and ruff print it, so editors and terminals link it
-            out.write(f"  source:    {paint(f.location, 'source')}: the driver's call\n")
-        if f.state:
-            out.write("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state) + "\n")
-        if f.picture:
-            out.write(f"  buffer:    {f.picture}\n")
-        out.write(f"  scenario:  {r.scenario}; replay it with this program:\n")
-        out.write("".join(f"    {line}\n" for line in r.program.splitlines()))
-    out.write("\n")
+    from netdevspec.conformance.render import render_text
+
+    out.write(render_text(report, verbosity=verbosity, paint=paint or _Paint(False)))
 
 
 def _rules(args: argparse.Namespace) -> int:

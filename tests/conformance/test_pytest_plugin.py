@@ -74,15 +74,16 @@ def test_a_buggy_driver_fails_with_rule_message_and_replay_program(
     # The summary line names the broken rules; the body has each one in full.
     result.stdout.fnmatch_lines([
         "*Failed: leaky:FACTORY breaks 2 rules: skb.lifecycle, mod.exit.buffers (*",
-        "*FAIL mod.exit.buffers: a module that goes away holds no buffer*",
-        "*found:  module dummy leaked a buffer",
-        "*at:     return from cleanup_module of dummy (event *",
-        "*replay (life (shrunk), * finding(s) in all):",
+        "*FAIL mod.exit.buffers (* finding(s))",
+        "*rule:      a module that goes away holds no buffer*",
+        "*found:     module dummy leaked a buffer",
+        "*at:        return from cleanup_module of dummy (event *",
+        "*scenario:  life (shrunk) (shows *mod.exit.buffers*); replay it with this program:",
         "*from leaky import FACTORY as FACTORY",
         "*h.insmod(i=0)",
         "*h.finish()",
     ])
-    assert "cites:  CB-4" in out
+    assert "cites:     CB-4" in out
     # The short summary repeats the first line, so -ra shows which rules broke.
     result.stdout.fnmatch_lines(["FAILED test_driver.py::test_leaky_conforms - Failed: leaky*"])
     # The plugin's own frames are hidden: the traceback points at the user's test.
@@ -250,9 +251,18 @@ def test_failure_message_lists_every_failed_rule(tmp_path: Path) -> None:
     text = pytest_plugin.failure_message(report)
     assert text.splitlines()[0].startswith("leaky:FACTORY breaks 2 rules: ")
     for r in report.failed:
-        assert f"FAIL {r.rule.id}: {r.rule.statement}" in text
+        assert f"FAIL {r.rule.id} (" in text and f"rule:      {r.rule.statement}" in text
         assert r.finding is not None and r.finding.message in text
-    assert text.count("h = Harness(FACTORY, spec_ref='leaky:FACTORY', host=host)") == 2
+    # Cause first: one replay program per scenario, and a rule found later in the same
+    # scenario says after which finding it came.
+    programs = {r.program for r in report.failed}
+    assert text.count("h = Harness(FACTORY, spec_ref='leaky:FACTORY', host=host)") \
+        == len(programs)
+    assert len(programs) == 1
+    # The leak (a duty broken at cleanup_module) is the cause; the invariant broken at the
+    # same event is shown after it.
+    assert text.index("FAIL mod.exit.buffers (") < text.index("FAIL skb.lifecycle (")
+    assert "after:     mod.exit.buffers at event" in text
     with pytest.raises(pytest.fail.Exception, match="leaky:FACTORY breaks 2 rules"):
         pytest_plugin.assert_conforms(report)
 
