@@ -58,6 +58,7 @@ from netdevspec.conformance.driverside import (
     zygote,
 )
 from netdevspec.conformance.handle import BINDINGS, KernelHandle
+from netdevspec.conformance.monitor import source_line
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
 from netdevspec.reference.device import MAX_ADDR_LEN, EnetStatistics, IfMap
 from netdevspec.reference.skbuff import Sock
@@ -99,6 +100,8 @@ class DriverRaised(Exception):
         self.name = name
         self.text = text
         self.frames = frames
+        #: ``file:line`` of the innermost frame of the driver's traceback ("" if none).
+        self.location = _source(list(frames[-1][:2])) if frames else ""
 
     def __repr__(self) -> str:
         return self.text
@@ -120,12 +123,15 @@ class DriverStartFailed(Exception):
 class DriverFunction:
     """A function of the driver's: calling it runs it in the driver's process."""
 
-    __slots__ = ("ident", "name", "proc")
+    __slots__ = ("ident", "name", "proc", "where")
 
-    def __init__(self, proc: DriverProcess, ident: int, name: str) -> None:
+    def __init__(self, proc: DriverProcess, ident: int, name: str, where: str = "") -> None:
         self.proc = proc
         self.ident = ident
         self.name = name
+        #: ``file:line`` of the function's definition ("" when unknown): where a finding
+        #: at its return points.
+        self.where = where
 
     def __call__(self, *args: Any) -> Any:
         return self.proc.invoke(self, args)
@@ -600,7 +606,7 @@ class DriverProcess:
             return [self.dec(x, depth + 1) for x in v]
         if t is float:
             return self._bad(f"the float {v!r}")
-        if t is dict and len(v) <= 3:
+        if t is dict and len(v) <= 4:
             if "k" in v:
                 obj = self.objs.get(v["k"]) if type(v["k"]) is int else None
                 if obj is None or type(obj) not in _KIND:
@@ -644,7 +650,7 @@ class DriverProcess:
         p = self.proxies.get(ident)
         if p is None:
             name = str(v.get("n", "?"))[:120]
-            p = (DriverFunction(self, ident, name) if v.get("c") else
+            p = (DriverFunction(self, ident, name, _source(v.get("l"))) if v.get("c") else
                  DriverObject(self, ident, name))
             self.proxies[ident] = p
         return p
@@ -683,11 +689,15 @@ class DriverProcess:
         c = self.module
         mon = self.monitor
         dev_written: set[Device] = set()
+        dev_where = ""
         for item in writes:
-            if not (type(item) is list and len(item) == 2 and type(item[0]) is int
+            if not (type(item) is list and len(item) in (2, 3) and type(item[0]) is int
                     and type(item[1]) is dict):
                 raise self._broken(f"a write {str(item)[:40]} that is not [id, {{fields}}]")
-            ident, fs = item
+            ident, fs = item[0], item[1]
+            where = _source(item[2]) if len(item) == 3 else ""
+            if len(item) == 3 and not where:
+                raise self._broken(f"a write {str(item)[:40]} whose place is not [file, line]")
             obj = self.objs.get(ident)
             if obj is None:
                 raise self._broken(f"a write to a structure #{ident} it was never given")
@@ -719,14 +729,23 @@ class DriverProcess:
                 continue
             if t is Device:
                 dev_written.add(obj)
+                dev_where = where or dev_where
             elif t is SkBuff:
-                mon.skb_written(c, obj, frozenset(changed))
+                outer, mon.location = mon.location, where or mon.location
+                try:
+                    mon.skb_written(c, obj, frozenset(changed))
+                finally:
+                    mon.location = outer
         for ident in fresh:
             obj = self.objs[ident]
             if mon is not None and isinstance(obj, Device):
                 mon.see_device(obj)
         if dev_written and mon is not None:
-            mon.fields_written(c, frozenset(dev_written))
+            outer, mon.location = mon.location, dev_where or mon.location
+            try:
+                mon.fields_written(c, frozenset(dev_written))
+            finally:
+                mon.location = outer
 
     def _dev_field(self, d: Device, f: str, v: Any) -> bool:
         if f in DEV_INTS:
@@ -952,19 +971,8 @@ def _source(where: Any) -> str:
     """``file:line`` of the driver code that made a call, from what its process sent."""
     if (type(where) is list and len(where) == 2 and type(where[0]) is str
             and type(where[1]) is int):
-        return f"{_relative(where[0][:500])}:{where[1]}"
+        return source_line(where[0][:500], where[1])
     return ""
-
-
-@functools.lru_cache(maxsize=256)
-def _relative(path: str) -> str:
-    """A path as the user would type it: relative to the working directory below it
-    (remembered per file: a driver makes thousands of calls from a few files)."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 def _show(v: Any) -> str:

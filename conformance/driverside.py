@@ -32,6 +32,7 @@ import signal
 import socket
 import sys
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -121,6 +122,8 @@ class _Session:
         self.touched: set[tuple[_Mirror, str]] = set()
         #: A container field's value as last synced.
         self.seen: dict[tuple[_Mirror, str], Any] = {}
+        #: Per mirror, the driver's file and line of its last field write.
+        self.wrote_at: dict[_Mirror, list[Any]] = {}
 
     # -- values ----------------------------------------------------------------------------
     def enc(self, v: Any, depth: int = 0) -> Any:
@@ -166,7 +169,11 @@ class _Session:
             name = str.__str__(name)[:120]
         except Exception:
             name = "?"
-        return {"d": rid, "n": name, "c": 1 if callable(v) else 0}
+        out: dict[str, Any] = {"d": rid, "n": name, "c": 1 if callable(v) else 0}
+        where = _defined_at(v)
+        if where is not None:
+            out["l"] = where
+        return out
 
     def register(self, m: _Mirror) -> int:
         ident = m._id
@@ -243,7 +250,11 @@ class _Session:
             if self.dirty:
                 dirty, self.dirty = self.dirty, {}
                 for m, names in dirty.items():
-                    writes.append([m._id, {f: self.enc(m.__dict__.get(f)) for f in names}])
+                    item: list[Any] = [m._id, {f: self.enc(m.__dict__.get(f)) for f in names}]
+                    at = self.wrote_at.pop(m, None)
+                    if at is not None:
+                        item.append(at)
+                    writes.append(item)
                     for f in names & m._CONTAINERS:
                         self.seen[(m, f)] = _copy(m.__dict__.get(f))
             if self.touched:
@@ -322,6 +333,19 @@ def _session() -> _Session:
     return _S
 
 
+def _defined_at(fn: Any) -> list[Any] | None:
+    """``[file, line]`` where a driver function is defined (its code object), so that a
+    finding at its return can point there; None for anything else."""
+    try:
+        code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None),
+                                                        "__code__", None)
+        if isinstance(code, types.CodeType):
+            return [str.__str__(code.co_filename)[:500], int(code.co_firstlineno)]
+    except Exception:
+        pass
+    return None
+
+
 def _copy(v: Any) -> Any:
     return list(v) if isinstance(v, list) else bytes(v) if v is not None else None
 
@@ -379,6 +403,8 @@ class _Mirror:
             self.__dict__[name] = value
             if self._id is not None and _S is not None:
                 _S.dirty.setdefault(self, set()).add(name)
+                caller = sys._getframe(1)  # the driver's line, for a finding on this write
+                _S.wrote_at[self] = [caller.f_code.co_filename, caller.f_lineno]
         elif name in self._LOCAL:
             self.__dict__[name] = value
         else:

@@ -26,6 +26,10 @@ report can tell a rule that passed from one that was never exercised.
 
 from __future__ import annotations
 
+import functools
+import os
+import traceback
+import types
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -44,9 +48,11 @@ from netdevspec.spec.logic import And, evaluate, symbols_of
 from netdevspec.spec.rules import Operation, Rule, Spec, Use
 from netdevspec.spec.vocabulary import DEV
 
+from netdevspec import conformance as _conformance
+from netdevspec import reference as _reference
 from netdevspec.errors import SpecError
 
-__all__ = ["CALLS", "Finding", "SpecMonitor", "describe"]
+__all__ = ["CALLS", "Finding", "SpecMonitor", "describe", "source_line"]
 
 Env = dict[str, Any]
 
@@ -74,6 +80,56 @@ class Finding:
                 "event": self.event, "where": self.where, "module": self.module,
                 "state": dict(self.state), "picture": self.picture,
                 **({"location": self.location} if self.location else {})}
+
+
+def source_line(path: str, line: int) -> str:
+    """``file:line`` with the path as the user would type it (relative to the working
+    directory when below it), as mypy and ruff print locations."""
+    return f"{_relative(path, os.getcwd())}:{line}"
+
+
+@functools.lru_cache(maxsize=256)
+def _relative(path: str, cwd: str) -> str:
+    # Remembered per file and directory: a driver makes thousands of calls from a few files.
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+#: Folders of netdevspec's own code (the handle, the monitor, the reference kernel): a
+#: traceback's frames there are not the driver's. The bundled drivers are drivers.
+_OWN = tuple(os.path.dirname(m.__file__ or "") + os.sep for m in (_conformance, _reference))
+_DRIVERS = tuple(os.path.join(os.path.dirname(_reference.__file__ or ""), d) + os.sep
+                 for d in ("drivers", "buggy"))
+
+
+def _defined_at(fn: object) -> str:
+    """``file:line`` where a driver function is defined ("" when unknown): a proxy of the
+    boundary knows it; a function of a trusted in-process driver has its code object."""
+    where = getattr(fn, "where", None)
+    if isinstance(where, str):
+        return where
+    code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None), "__code__",
+                                                    None)
+    if isinstance(code, types.CodeType):
+        return source_line(code.co_filename, code.co_firstlineno)
+    return ""
+
+
+def _raised_at(exc: object) -> str:
+    """``file:line`` of the driver's innermost frame in an exception's traceback."""
+    where = getattr(exc, "location", None)  # the boundary's DriverRaised knows it
+    if isinstance(where, str):
+        return where
+    if not isinstance(exc, BaseException):
+        return ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = frame.filename
+        if not name.startswith(_OWN) or name.startswith(_DRIVERS):
+            return source_line(name, frame.lineno or 0)
+    return ""
 
 
 def describe(value: Any) -> str:
@@ -208,6 +264,8 @@ class _Frame:
     kind: str
     owner: Module | None
     args: tuple[Any, ...]
+    #: ``file:line`` where the driver's function is defined ("" if unknown).
+    where: str = ""
 
 
 @dataclass
@@ -353,7 +411,8 @@ class SpecMonitor:
         judged = self.judged(owner)
         if judged:
             self._baseline()  # driver code starts: what the kernel wrote is not its doing
-        self._stack.append(_Frame(what.split(" ", 1)[0] if judged else "", owner, args))
+        self._stack.append(_Frame(what.split(" ", 1)[0] if judged else "", owner, args,
+                                  _defined_at(f.get("fn")) if judged else ""))
 
     def _on_end(self, f: dict[str, object]) -> None:
         frame = self._stack.pop() if self._stack else None
@@ -364,8 +423,15 @@ class SpecMonitor:
             self.record("callback_return", {"what": str(f["what"]), "ok": f["ok"],
                                             "result": describe(f["result"])})
         if frame.kind:  # a callback of a judged module
-            self._check_fields(frame.owner)
-            self._callback_returned(frame, str(f["what"]), bool(f["ok"]), f["result"])
+            outer = self.location
+            # A finding at the return points at the function (or at the line that raised).
+            raised = _raised_at(f.get("raised")) if not f["ok"] else ""
+            self.location = raised or frame.where or outer
+            try:
+                self._check_fields(frame.owner)
+                self._callback_returned(frame, str(f["what"]), bool(f["ok"]), f["result"])
+            finally:
+                self.location = outer
 
     def _callback_returned(self, frame: _Frame, what: str, ok: bool, result: object) -> None:
         c = frame.owner

@@ -17,6 +17,7 @@ from netdevspec.spec.rules import RuleKind
 
 if TYPE_CHECKING:
     from netdevspec.conformance.check import CheckReport, RuleResult
+    from netdevspec.conformance.monitor import Finding
 
 __all__ = ["Paint", "failure_blocks", "render_text", "summary_counts"]
 
@@ -57,6 +58,17 @@ def _groups(failed: list[RuleResult]) -> list[list[RuleResult]]:
             for g in groups.values()]
 
 
+def _what_is_there(f: Finding) -> str:
+    """What a finding's source line is: the call that broke the rule, the line that
+    raised, or the function whose return broke it."""
+    if f.where.startswith("write to the fields of"):
+        return "the driver's write"
+    if f.where.startswith("return from"):
+        return "where it raised" if f.rule == "drv.callback.raised" else \
+            "the driver's function"
+    return "the driver's call"
+
+
 def failure_blocks(report: CheckReport, paint: Paint = _plain) -> list[str]:
     """The lines that show every FAIL rule, cause first (see the module docstring)."""
     lines: list[str] = []
@@ -77,7 +89,7 @@ def failure_blocks(report: CheckReport, paint: Paint = _plain) -> list[str]:
             lines.append(f"  at:        {_clip(f.where, MAX_WHERE)} (event {f.event}, "
                          f"module {f.module})")
             if f.location:  # as mypy and ruff print it, so editors and terminals link it
-                lines.append(f"  source:    {paint(f.location, 'source')}: the driver's call")
+                lines.append(f"  source:    {paint(f.location, 'source')}: {_what_is_there(f)}")
             if f.state:
                 lines.append("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state))
             if f.picture:

@@ -210,19 +210,22 @@ class KernelCore:
         self.depth += 1
         tracer = self.tracer
         if tracer is not None:
-            tracer("callback.begin", {"what": what, "owner": owner, "args": args})
+            tracer("callback.begin", {"what": what, "owner": owner, "args": args, "fn": fn})
         ok, result = False, None
+        raised: Exception | None = None
         try:
             result = fn(*args)
             ok = True
         except Exception as exc:  # a driver bug must not corrupt the kernel
             self._misuse("callback_raised", f"{what} raised {type(exc).__name__}: {exc}",
                          callback=what, error=repr(exc))
+            raised = exc
         finally:
             self.current = prev
             self.depth -= 1
         if tracer is not None:
-            tracer("callback.end", {"what": what, "owner": owner, "ok": ok, "result": result})
+            tracer("callback.end", {"what": what, "owner": owner, "ok": ok, "result": result,
+                                    "raised": raised})
         return ok, result
 
     # -- allocation failure injection ----------------------------------------------------------

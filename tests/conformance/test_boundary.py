@@ -77,6 +77,12 @@ def test_direct_writes_travel_with_the_call_and_are_judged() -> None:
     assert "skb.geometry" in rules
     f = next(f for f in h.monitor.findings if f.rule == "skb.geometry")
     assert f.where.startswith("write to the fields of #")
+    # ... and the finding points at the driver's line that wrote the field.
+    import inspect
+
+    lines, start = inspect.getsourcelines(hostile.GrowsLen)
+    wrote = start + next(i for i, x in enumerate(lines) if x.strip() == "skb.len += 8")
+    assert f.location.endswith(f"hostile.py:{wrote}"), f.location
 
 
 def _host(factory: Any, **limits: Any) -> DriverHost:
@@ -443,3 +449,33 @@ def test_a_field_the_kernel_puts_back_after_a_driver_write_reaches_the_driver() 
     finally:
         host.close()
     assert "mtu after ether_setup 1500" in h.kernel.log, h.kernel.log[-5:]
+
+
+class _BadCallbacks(dummy.Dummy):
+    """dummy whose open returns a string and whose cleanup_module raises."""
+
+    def dummy_open(self, dev: Any) -> Any:  # the line a drv.callback.type finding names
+        return "up"
+
+    def cleanup_module(self) -> None:
+        super().cleanup_module()
+        raise ValueError("no")  # the line a drv.callback.raised finding names
+
+
+def test_a_finding_at_a_callback_return_points_at_the_function_or_the_raise() -> None:
+    """Findings at a callback's return carry the driver's source: the function's own line,
+    or for an exception the line that raised (as the text report shows them)."""
+    import inspect
+
+    host = _host(_BadCallbacks)
+    try:
+        h = run_scenario(_BadCallbacks, [step("insmod", i=0), step("up", i=0),
+                                         step("rmmod", i=0)], host=host)
+    finally:
+        host.close()
+    found = {f.rule: f for f in h.monitor.findings}
+    lines, start = inspect.getsourcelines(_BadCallbacks)
+    opened = start + next(i for i, x in enumerate(lines) if "def dummy_open" in x)
+    raised = start + next(i for i, x in enumerate(lines) if 'raise ValueError("no")' in x)
+    assert found["drv.callback.type"].location.endswith(f"test_boundary.py:{opened}")
+    assert found["drv.callback.raised"].location.endswith(f"test_boundary.py:{raised}")
