@@ -20,6 +20,7 @@ module:
 ``drivers/net/net_init.c``         :mod:`~netdevspec.reference.net_init`         ``net_init``
 ``net/ethernet/eth.c``             :mod:`~netdevspec.reference.eth`              ``eth``
 ``kernel/module.c``                :mod:`~netdevspec.reference.module`           ``module``
+``drivers/net/loopback.c``         :mod:`~netdevspec.reference.loopback`         (``Kernel.pc``)
 =================================  ============================================  ==================
 
 They share one :class:`~netdevspec.reference.common.KernelCore` (who is running, the
@@ -54,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from netdevspec.reference.auto_irq import AutoIrq
-from netdevspec.reference.boot import pc_irq_actions, pc_regions
+from netdevspec.reference.boot import net_dev_init, pc_irq_actions, pc_regions
 from netdevspec.reference.common import KernelCore, Misuse, Tracer
 from netdevspec.reference.dev import NETDEV_MAX_BACKLOG, Dev, PacketFunc, PacketType
 from netdevspec.reference.dev_mcast import DevMcast
@@ -72,6 +73,7 @@ from netdevspec.reference.irq import (
     IrqAction,
     IrqHandler,
 )
+from netdevspec.reference.loopback import BuiltinLoopback
 from netdevspec.reference.module import Modules
 from netdevspec.reference.modules import Module
 from netdevspec.reference.net_init import MAX_ETH_CARDS, NetInit
@@ -363,9 +365,12 @@ class Kernel:
     def pc(cls, bus: IsaBus | None = None) -> Kernel:
         """A kernel as a PC is after Linux 2.0.1 has booted (:mod:`~netdevspec.reference.boot`):
         the I/O regions of the DMA controllers, interrupt controllers, timer, keyboard and
-        FPU, and IRQ line 1 (keyboard) as well as 0, 2 and 13, all held by the kernel."""
-        return cls.from_state(MachineState(irq_actions=pc_irq_actions(), regions=pc_regions()),
-                              bus)
+        FPU, and IRQ line 1 (keyboard) as well as 0, 2 and 13, all held by the kernel; and
+        the loopback device ``lo``, registered, the kernel's, down."""
+        k = cls.from_state(MachineState(irq_actions=pc_irq_actions(), regions=pc_regions()),
+                           bus)
+        net_dev_init(k, [BuiltinLoopback(k).dev])
+        return k
 
     # -- shared state (common.py) ------------------------------------------------------------
 
