@@ -55,7 +55,12 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from netdevspec.reference.auto_irq import AutoIrq
-from netdevspec.reference.boot import net_dev_init, pc_irq_actions, pc_regions
+from netdevspec.reference.boot import (
+    builtin_module,
+    net_dev_init,
+    pc_irq_actions,
+    pc_regions,
+)
 from netdevspec.reference.common import KernelCore, Misuse, Tracer
 from netdevspec.reference.dev import NETDEV_MAX_BACKLOG, Dev, PacketFunc, PacketType
 from netdevspec.reference.dev_mcast import DevMcast
@@ -366,10 +371,11 @@ class Kernel:
         """A kernel as a PC is after Linux 2.0.1 has booted (:mod:`~netdevspec.reference.boot`):
         the I/O regions of the DMA controllers, interrupt controllers, timer, keyboard and
         FPU, and IRQ line 1 (keyboard) as well as 0, 2 and 13, all held by the kernel; and
-        the loopback device ``lo``, registered, the kernel's, down."""
+        the loopback device ``lo``, registered and down, owned by the module that stands
+        for the built-in drivers (``boot.builtin_module``)."""
         k = cls.from_state(MachineState(irq_actions=pc_irq_actions(), regions=pc_regions()),
                            bus)
-        net_dev_init(k, [BuiltinLoopback(k).dev])
+        net_dev_init(k, [BuiltinLoopback(k).dev], builtin_module())
         return k
 
     # -- shared state (common.py) ------------------------------------------------------------

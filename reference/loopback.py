@@ -3,12 +3,14 @@
 
 Every 2.0.1 kernel links ``lo`` first in its device list and ``net_dev_init``
 (``net/core/dev.c:1427``-``1446``) initialises its queues and calls ``loopback_init``,
-which cannot fail unless ``kmalloc`` does. The device belongs to the kernel: no module
-registered it and none may unregister it. :meth:`~netdevspec.reference.kernel.Kernel.pc`
-boots with it; ``Kernel()``, the empty machine, has no device.
+which cannot fail unless ``kmalloc`` does. No module registered it and none may
+unregister it: it belongs to the module that stands for the drivers built into the kernel
+(:func:`~netdevspec.reference.boot.builtin_module`, never unloaded; the spec counts
+built-in drivers so, ``reg.name.set``). Its code runs as that module, except that the
+device's queues stay the kernel's. :meth:`~netdevspec.reference.kernel.Kernel.pc` boots
+with it; ``Kernel()``, the empty machine, has no device.
 
-This is the kernel's own code, run as the kernel (``kernel.current`` None), and it does
-what loopback.c does, line by line, including what a driver model may not do:
+It does what loopback.c does, line by line, including what a driver model may not do:
 
 * ``loopback_xmit`` unlocks the frame it passed up *after* ``netif_rx``
   (``loopback.c:96``-``98``);
@@ -85,8 +87,9 @@ class BuiltinLoopback:
         dev.pa_alen = 4
         dev.priv = EnetStatistics()
         dev.get_stats = self.get_stats
-        for i in range(DEV_NUMBUFFS):  # loopback.c:150
-            self.k.skb_queue_head_init(dev.buffs[i])
+        with self.k.running(None):  # a device's queues are the kernel's (dev.queues.ready)
+            for i in range(DEV_NUMBUFFS):  # loopback.c:150
+                self.k.skb_queue_head_init(dev.buffs[i])
         return 0
 
     def loopback_open(self, dev: Device) -> int:

@@ -286,6 +286,7 @@ LEFT_OUT = {
     "REG-4": "name storage capacity is C memory safety (decision.name.storage)",
     "REG-13": "init_etherdev allocates a struct device: it is register/ether_setup plus "
               "allocation, which the reference kernel implements; the rules of its parts apply",
+    "REG-14": "boot-time probing of static devices precedes the model's initial state",
     "FLD-11": "dev->priv is the driver's private memory, not kernel state",
     "FLD-12": "protocol-layer address fields belong to the protocols and ioctls",
     "FLD-13": "time stamps (trans_start, last_rx) drive timeouts; the conformance suite "

@@ -89,13 +89,11 @@ BACKLOG_OK = invariant(
 IN_XMIT = invariant(
     "cb.xmit.frame",
     "while hard_start_xmit runs, its frame was allocated, came from one of the device's "
-    "queues, and is device-locked for as long as the driver still holds it (a module's "
-    "driver; the kernel's own devices, such as lo, hand frames to the kernel they are)",
+    "queues, and is device-locked for as long as the driver still holds it",
     Forall(ev, Implies(dev_phase(ev) == 3, And(
         dev_xmit_skb(ev) != null(SKB), skb_ever(dev_xmit_skb(ev)),
         dev_xmit_pri(ev) >= 0, dev_xmit_pri(ev) < DEV_NUMBUFFS,
-        Implies(And(skb_alive(dev_xmit_skb(ev)), skb_owner(dev_xmit_skb(ev)) == dev_owner(ev),
-                    dev_owner(ev) != KERNEL),
+        Implies(And(skb_alive(dev_xmit_skb(ev)), skb_owner(dev_xmit_skb(ev)) == dev_owner(ev)),
                 skb_lock(dev_xmit_skb(ev)) >= 1)))),
     cite(("CB-4", K(f"{_DEV} do_dev_queue_xmit")), ("SKB-14", K("net/core/skbuff.c"))),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from linux201 import branch
 from netdevspec.reference import (
     AF_INET,
+    ENOENT,
     ETH_P_IP,
     IFF_BROADCAST,
     IFF_LOOPBACK,
@@ -22,7 +23,7 @@ from netdevspec.reference import (
     PacketType,
     SkBuff,
 )
-from netdevspec.reference.boot import net_dev_init
+from netdevspec.reference.boot import builtin_module, net_dev_init
 from netdevspec.reference.device import ARPHRD_LOOPBACK
 from netdevspec.reference.loopback import (
     CHECKSUM_UNNECESSARY,
@@ -67,7 +68,10 @@ def test_lo_at_boot() -> None:
     k = Kernel.pc()
     assert [d.name for d in k.dev_base] == ["lo"]
     lo = k.dev_base[0]
-    assert lo.registered and lo.owner is None and k.modules == {}
+    builtin = lo.owner
+    assert lo.registered and builtin is not None and builtin.name == "built-in"
+    assert builtin.loaded and builtin.use_count == 0 and builtin.devices == {id(lo): lo}
+    assert k.modules == {} and k.rmmod("built-in") == -ENOENT  # nothing to unload
     assert (lo.base_addr, lo.irq, lo.dma, lo.mem_start, lo.start) == (0, 0, 0, 0, 0)
     assert lo.mtu == LOOPBACK_MTU == 3584 and lo.tx_queue_len == 50000
     assert lo.hard_header_len == 14 and lo.addr_len == 6 and lo.type == ARPHRD_LOOPBACK
@@ -92,7 +96,7 @@ def test_net_dev_init_unhooks_a_failed_probe() -> None:
     k = Kernel()
     absent = Device("eth0", init=lambda dev: -19)  # ethif_probe finding no card: -ENODEV
     lo = BuiltinLoopback(k).dev
-    assert net_dev_init(k, [lo, absent]) == [lo]
+    assert net_dev_init(k, [lo, absent], builtin_module()) == [lo]
     assert k.dev_base == [lo] and not absent.registered
 
 
@@ -177,7 +181,7 @@ def test_net_bh_kicks_lo() -> None:
 
 def test_modules_meet_lo() -> None:
     """A module cannot take the name lo (decision.register.duplicate); one that unregisters
-    lo is recorded (the device is the kernel's, REG-10) and 2.0.1 would unlink it."""
+    lo is recorded (the device is not its own, REG-10) and unlinks it, as 2.0.1 would."""
     k = Kernel.pc()
     lo = k.dev_get("lo")
     assert lo is not None
