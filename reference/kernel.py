@@ -197,6 +197,8 @@ class Kernel:
         self.resource = Resource(core)
         self.dma = Dma(core)
         self.ioport = Ports(core, self.resource, bus if bus is not None else IsaBus())
+        isa = self.ioport.bus
+        self.dma.dma_outb = lambda value, port: isa.write(port, 1, value & 0xFF)
         self.dev_mcast = DevMcast(core)
         self.dev = Dev(core, self.skbuff, self.softirq, self.dev_mcast, self.timer)
         self.eth = Eth(core, self.skbuff)
@@ -279,12 +281,12 @@ class Kernel:
         self.disable_dma = dma.disable_dma
         self.enable_dma = dma.enable_dma
         # asm/io.h
-        self.inb = self.inb_p = io.inb
-        self.inw = self.inw_p = io.inw
-        self.inl = io.inl
-        self.outb = self.outb_p = io.outb
-        self.outw = self.outw_p = io.outw
-        self.outl = io.outl
+        self.inb, self.inb_p = io.inb, io.inb_p
+        self.inw, self.inw_p = io.inw, io.inw_p
+        self.inl, self.inl_p = io.inl, io.inl_p
+        self.outb, self.outb_p = io.outb, io.outb_p
+        self.outw, self.outw_p = io.outw, io.outw_p
+        self.outl, self.outl_p = io.outl, io.outl_p
         self.insb = io.insb
         self.insw = io.insw
         self.outsb = io.outsb

@@ -176,6 +176,28 @@ DIVERGENCES: tuple[Divergence, ...] = (
     Divergence("the booted PC had no device; 2.0.1's dev_base starts at the loopback device "
                "lo, set up by net_dev_init", "drivers/net/Space.c:450", "fixed",
                "test_201_loopback::test_lo_at_boot"),
+    Divergence("inb_p, outb_p, inw_p, outw_p were the plain accesses and inl_p, outl_p were "
+               "missing; 2.0.1's pausing variants also write the low byte of the value to "
+               "port 0x80 (SLOW_DOWN_IO)", "include/asm-i386/io.h:31", "fixed",
+               "test_201_inlines::test_pausing_variants"),
+    Divergence("disable_dma and enable_dma did nothing; 2.0.1 writes the channel's bit to "
+               "the mask register of its 8237 (0x0a or 0xd4)", "include/asm-i386/dma.h:141",
+               "fixed", "test_201_inlines::test_dma_mask_registers"),
+    Divergence("a bottom half other than net_bh ran with intr_count 0; 2.0.1 raises "
+               "intr_count around do_bottom_half", "arch/i386/kernel/entry.S:272", "fixed",
+               "test_201_inlines::test_mark_bh"),
+    Divergence("the port functions refuse a port past 0xffff; 2.0.1 truncates it to 16 bits",
+               "include/asm-i386/io.h:91", "decision.io.port",
+               "test_201_inlines::test_port_outside_the_port_space"),
+    Divergence("save_flags returns a bool; 2.0.1 saves EFLAGS", "include/asm-i386/system.h:226",
+               "decision.flags.value", "test_201_inlines::test_save_flags"),
+    Divergence("the log holds the text without 2.0.1's default level <4> and newline, and "
+               "printk returns nothing instead of the count", "kernel/printk.c:173",
+               "decision.printk", "test_201_inlines::test_printk"),
+    Divergence("a memcpy past a buffer's data area overwrites the sk_buff header in 2.0.1; "
+               "the reference clips it and records data_out_of_bounds",
+               "net/core/skbuff.c:675", "decision.memory.safety",
+               "test_201_inlines::test_memcpy_outside_a_buffer"),
 )
 
 

@@ -38,7 +38,7 @@ def test_every_branch_cites_a_line_of_2_0_1() -> None:
     assert linux201.BRANCHES
     for b in linux201.BRANCHES:
         path, line = b.source.split(":")
-        assert path.endswith((".c", ".h")) and int(line) > 0, b
+        assert path.endswith((".c", ".h", ".S")) and int(line) > 0, b
 
 
 def test_the_linux201_page_is_current() -> None:
@@ -47,3 +47,4 @@ def test_the_linux201_page_is_current() -> None:
         "docs/linux201.md is out of date: run `python tests/reference/linux201.py --write`")
     assert linux201.summary() in linux201.BENCH_DOC.read_text(encoding="utf-8"), (
         "docs/benchmarks.md has old figures: run `python tests/reference/linux201.py --write`")
+
