@@ -201,6 +201,65 @@ DIVERGENCES: tuple[Divergence, ...] = (
 )
 
 
+#: Reference kernel functions checked under another name: the 2.0.1 function (as
+#: registered in :data:`BRANCHES`) each stands for.
+COUNTERPARTS: dict[str, tuple[str, ...]] = {
+    "dev_queue_xmit": ("do_dev_queue_xmit",),  # dev.c:466 wraps it in start/end_bh_atomic
+    "dev_change_flags": ("dev_ifsioc",),  # SIOCSIFFLAGS
+    "dev_set_mtu": ("dev_ifsioc",),  # SIOCSIFMTU
+    "dev_set_mac_address": ("dev_ifsioc",),  # SIOCSIFHWADDR
+    "dev_set_config": ("dev_ifsioc",),  # SIOCSIFMAP
+    "dev_private_ioctl": ("dev_ifsioc",),  # SIOCDEVPRIVATE
+    "dev_get_stats": ("sprintf_stats",),  # what /proc/net/dev reads
+    "insmod": ("sys_create_module", "sys_init_module"),
+    "rmmod": ("sys_delete_module",),
+    "mod_inc_use_count": ("MOD_INC_USE_COUNT",),
+    "mod_dec_use_count": ("MOD_DEC_USE_COUNT",),
+    "mod_in_use": ("MOD_IN_USE",),
+    "raise_irq": ("do_IRQ",),
+    "tick": ("do_timer",),
+    "skb_write": ("memcpy",),  # memcpy into the data area, through skb->data or skb_put
+    "skb_read": ("memcpy",),  # and out of it
+}
+
+#: Reference kernel functions with no 2.0.1 counterpart, and what each is.
+NOT_IN_201: dict[str, str] = {
+    "dev_alloc_name": "2.2's (net/core/dev.c, REG-8): the spec's conforming way to pick a "
+                      "unit name, which 2.0.1 drivers do with dev_get (dummy.c)",
+    "skb_put_data": "Linux 4.13's: memcpy(skb_put(skb, len), data, len), checked as memcpy "
+                    "and skb_put (test_201_inlines::test_memcpy_into_a_buffer)",
+    "skb_peek_tail": "2.1/2.2's skbuff.h inline: the last buffer of a queue, or NULL",
+    "attach_card": "simulation: puts a card on the ISA bus",
+    "fail_next_alloc": "simulation: makes the next allocations fail (kmalloc returning NULL)",
+    "from_state": "simulation: builds a kernel in a given state",
+    "pc": "simulation: the machine as 2.0.1 leaves it after booting a PC",
+    "running": "simulation: runs a block as a module's code",
+    "clear_records": "simulation: forgets the misuse records and the log",
+    "misuse_kinds": "inspection: the kinds of the misuse recorded",
+    "irq_actions": "inspection: the actions on a line (2.0.1's irq_action[] list)",
+    "dma_claim": "inspection: who holds a DMA channel (2.0.1's dma_chan_busy[])",
+    "region_owner": "inspection: the name of the region holding a port (2.0.1's iotable)",
+}
+
+
+def kernel_functions() -> list[str]:
+    """Every public function a reference :class:`Kernel` offers, by name."""
+    from netdevspec.reference import Kernel
+
+    k = Kernel()
+    return sorted(n for n in dir(k) if not n.startswith("_") and callable(getattr(k, n))
+                  and not isinstance(getattr(type(k), n, None), property))
+
+
+def uncovered() -> list[str]:
+    """The reference kernel's functions that no differential test checks (directly or as
+    their :data:`COUNTERPARTS`) and that :data:`NOT_IN_201` does not explain."""
+    load_all()
+    tested = {b.function for b in BRANCHES}
+    return [n for n in kernel_functions() if n not in tested and n not in NOT_IN_201
+            and not set(COUNTERPARTS.get(n, ())) & tested]
+
+
 HERE = Path(__file__).resolve().parent
 DOC = HERE.parents[1] / "docs" / "linux201.md"
 BENCH_DOC = HERE.parents[1] / "docs" / "benchmarks.md"
@@ -259,6 +318,15 @@ def markdown() -> str:
     for d in DIVERGENCES:
         settled = d.settled if d.settled == "fixed" else f"decision `{d.settled}`"
         out.append(f"| `{d.source}` | {d.what} | {settled} | `{d.test}` |")
+    out += ["", "## Reference functions and their 2.0.1 counterparts", "",
+            "Every public function of the reference `Kernel` is checked by a differential "
+            "test under its own name, under the 2.0.1 function it stands for, or is listed "
+            "here as having no 2.0.1 counterpart (a test keeps this complete).", "",
+            "| reference | checked as (2.0.1) |", "|---|---|"]
+    out += [f"| `{n}` | {', '.join(f'`{c}`' for c in cs)} |"
+            for n, cs in sorted(COUNTERPARTS.items())]
+    out += ["", "| reference | not in 2.0.1 |", "|---|---|"]
+    out += [f"| `{n}` | {what} |" for n, what in sorted(NOT_IN_201.items())]
     out += ["", "## Functions and branches covered", ""]
     by_fn: dict[tuple[str, str], list[Branch]] = {}
     for b in BRANCHES:
