@@ -299,11 +299,11 @@ DECISIONS = (
              "back to restore_flags; the other EFLAGS bits belong to the CPU, which is not "
              "simulated.", cite(("ART-1", K("include/asm-i386/system.h")),
                                 ("CB-21", K("include/asm-i386/system.h")))),
-    Decision("decision.printk", "2.0.1's printk prefixes a message that has no <n> with the "
-             "default level <4>, keeps the newline in its log buffer and returns the number "
-             "of characters formatted (printk.c:150-204).", "The reference logs one entry per "
-             "call: the formatted text as given, without the default level and the trailing "
-             "newline, and returns nothing. Shown by "
+    Decision("decision.printk", "2.0.1's printk prefixes a message that has no level "
+             "prefix with the default level 4 (KERN_WARNING), keeps the newline in its log "
+             "buffer and returns the number of characters formatted (printk.c:150-204).",
+             "The reference logs one entry per call: the formatted text as given, without "
+             "the default level and the trailing newline, and returns nothing. Shown by "
              f"{_T201}inlines.py::test_printk.", "The log is read by tests and reports as "
              "messages; the level is the console's business and no 2.0 driver uses the "
              "count.", cite(("REG-9", K("kernel/printk.c")), ("RES-7", K("kernel/dma.c")))),

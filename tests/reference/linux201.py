@@ -191,7 +191,7 @@ DIVERGENCES: tuple[Divergence, ...] = (
                "test_201_inlines::test_port_outside_the_port_space"),
     Divergence("save_flags returns a bool; 2.0.1 saves EFLAGS", "include/asm-i386/system.h:226",
                "decision.flags.value", "test_201_inlines::test_save_flags"),
-    Divergence("the log holds the text without 2.0.1's default level <4> and newline, and "
+    Divergence("the log holds the text without 2.0.1's default level prefix and newline, and "
                "printk returns nothing instead of the count", "kernel/printk.c:173",
                "decision.printk", "test_201_inlines::test_printk"),
     Divergence("a memcpy past a buffer's data area overwrites the sk_buff header in 2.0.1; "

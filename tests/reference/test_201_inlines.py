@@ -198,7 +198,7 @@ def test_save_flags(kernel: Kernel) -> None:
 
 
 @branch("kernel/printk.c:161", "printk", "the formatted message goes to the log buffer")
-@branch("kernel/printk.c:173", "printk", "a message without <n> gets the default level <4>")
+@branch("kernel/printk.c:173", "printk", "a message without a level prefix gets level 4")
 def test_printk(kernel: Kernel) -> None:
     """The reference logs the formatted text, one entry per call, without the level 2.0.1
     prefixes and without the trailing newline; it returns nothing where 2.0.1 returns the
