@@ -299,6 +299,16 @@ DECISIONS = (
              "back to restore_flags; the other EFLAGS bits belong to the CPU, which is not "
              "simulated.", cite(("ART-1", K("include/asm-i386/system.h")),
                                 ("CB-21", K("include/asm-i386/system.h")))),
+    Decision("decision.panic.state", "2.0.1's skb_put and skb_push move tail (data) and "
+             "len first and panic after, when the bound is broken (skbuff.h:393-398, "
+             "406-411).", "The reference panics before it moves anything: the buffer keeps "
+             "the layout the refused call found. Shown by "
+             f"{_T201}inlines.py::test_a_panic_leaves_the_buffer_as_it_was.", "A panic stops "
+             "the machine, so nothing in 2.0.1 can read the moved fields; a report that "
+             "shows the buffer's head/data/tail/end at the violation is more useful with "
+             "the layout the call was made on.",
+             cite(("SKB-4", K("include/linux/skbuff.h skb_put")),
+                  ("SKB-5", K("include/linux/skbuff.h skb_push")))),
     Decision("decision.printk", "2.0.1's printk prefixes a message that has no level "
              "prefix with the default level 4 (KERN_WARNING), keeps the newline in its log "
              "buffer and returns the number of characters formatted (printk.c:150-204).",

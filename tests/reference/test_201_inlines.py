@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from linux201 import branch
-from netdevspec.reference import NET_BH, IsaCard, Kernel, Module
+from netdevspec.reference import NET_BH, IsaCard, Kernel, KernelPanic, Module
 from netdevspec.reference.dma import DMA1_MASK_REG, DMA2_MASK_REG
 from netdevspec.reference.ioport import SLOW_DOWN_PORT
 
@@ -254,3 +254,23 @@ def test_memcpy_into_shared_data(kernel: Kernel) -> None:
     kernel.skb_write(skb, skb.data, b"X")
     assert kernel.skb_read(clone, clone.data, 8) == b"Xriginal"
     assert "clone_write" in kernel.misuse_kinds()
+
+
+# -- skbuff.h: the state a panic leaves -------------------------------------------------------
+
+
+@branch("include/linux/skbuff.h:393", "skb_put", "tail and len move before the bound is "
+        "checked; past end the panic finds them moved")
+@branch("include/linux/skbuff.h:406", "skb_push", "data and len move before the bound is "
+        "checked; below head the panic finds them moved")
+def test_a_panic_leaves_the_buffer_as_it_was(kernel: Kernel) -> None:
+    """2.0.1 moves the pointers, then panics; the reference panics first and leaves the
+    buffer as the refused call found it (decision.panic.state)."""
+    skb = kernel.alloc_skb(8)
+    assert skb is not None
+    with pytest.raises(KernelPanic):
+        kernel.skb_put(skb, 9)
+    assert (skb.tail, skb.len) == (skb.head, 0)
+    with pytest.raises(KernelPanic):
+        kernel.skb_push(skb, 1)
+    assert (skb.data, skb.len) == (skb.head, 0)
