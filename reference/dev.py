@@ -449,9 +449,11 @@ class Dev:
         if self._softirq.in_bh:
             return
         self._k.depth += 1
+        self._k.intr_count += 1  # as do_bottom_half would run it (entry.S:272)
         try:
             self._run_net_bh()
         finally:
+            self._k.intr_count -= 1
             self._k.leave()
 
     def _run_net_bh(self) -> None:
@@ -459,7 +461,6 @@ class Dev:
         prev = self._k.current
         self._k.current = None
         self._softirq.in_bh = True
-        self._k.intr_count += 1
         self._k.depth += 1
         tracer = self._k.tracer
         if tracer is not None:
@@ -485,7 +486,6 @@ class Dev:
                 tracer("bh.end", {})
         finally:
             self._k.depth -= 1
-            self._k.intr_count -= 1
             self._softirq.in_bh = False
             self._k.current = prev
 

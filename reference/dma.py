@@ -9,17 +9,26 @@ and never checks who locked it (the reference records that).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from netdevspec.reference.common import EBUSY, EINVAL, KernelCore, need_int
 from netdevspec.reference.modules import Module
 
-__all__ = ["DMA_CASCADE", "MAX_DMA_CHANNELS", "Dma", "DmaClaim"]
+__all__ = ["DMA1_MASK_REG", "DMA2_MASK_REG", "DMA_CASCADE", "MAX_DMA_CHANNELS", "Dma",
+           "DmaClaim"]
 
 #: include/asm-i386/dma.h
 MAX_DMA_CHANNELS = 8
 #: The channel that cascades the two controllers, locked from boot.
 DMA_CASCADE = 4
+#: asm-i386/dma.h:83, 94: the single-channel mask registers of the two 8237s.
+DMA1_MASK_REG = 0x0A
+DMA2_MASK_REG = 0xD4
+
+
+def _nowhere(value: int, port: int) -> None:
+    """A Dma not part of a kernel writes to no bus."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,14 @@ class DmaClaim:
 
 
 class Dma:
-    """``dma_chan_busy[]``: who holds each channel."""
+    """``dma_chan_busy[]``: who holds each channel; and the inlines of ``asm-i386/dma.h``
+    that program the controllers, through ``dma_outb`` (``outb`` to the bus, set by the
+    kernel; the 8237s are not simulated, so a card at their ports sees the writes)."""
 
     def __init__(self, core: KernelCore) -> None:
         self._k = core
+        #: ``dma_outb(value, port)`` (``asm-i386/dma.h:17``): a write to the bus as the kernel.
+        self.dma_outb: Callable[[int, int], None] = _nowhere
         self._chan: list[DmaClaim | None] = [None] * MAX_DMA_CHANNELS
         self._chan[DMA_CASCADE] = DmaClaim("cascade", None)
 
@@ -90,7 +103,20 @@ class Dma:
         return self._chan[dmanr]
 
     def disable_dma(self, dmanr: int) -> None:
-        """Mask a DMA channel (the controller is not simulated; a no-op)."""
+        """Mask channel ``dmanr`` at its 8237 controller (``asm-i386/dma.h:141``): channels
+        0..3 write ``dmanr | 4`` to DMA1_MASK_REG (0x0a), the others ``(dmanr & 3) | 4`` to
+        DMA2_MASK_REG (0xd4). Nothing is checked, as in 2.0.1."""
+        dmanr = need_int("disable_dma", "dmanr", dmanr)
+        if 0 <= dmanr <= 3:
+            self.dma_outb(dmanr | 4, DMA1_MASK_REG)
+        else:
+            self.dma_outb((dmanr & 3) | 4, DMA2_MASK_REG)
 
     def enable_dma(self, dmanr: int) -> None:
-        """Unmask a DMA channel (the controller is not simulated; a no-op)."""
+        """Unmask channel ``dmanr`` (``asm-i386/dma.h:133``): ``dmanr`` to DMA1_MASK_REG for
+        0..3, ``dmanr & 3`` to DMA2_MASK_REG otherwise."""
+        dmanr = need_int("enable_dma", "dmanr", dmanr)
+        if 0 <= dmanr <= 3:
+            self.dma_outb(dmanr, DMA1_MASK_REG)
+        else:
+            self.dma_outb(dmanr & 3, DMA2_MASK_REG)

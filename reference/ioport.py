@@ -1,9 +1,12 @@
 """Port I/O, after Linux 2.0.1's ``include/asm-i386/io.h`` (``inb``/``outb`` and friends).
 
-The ports reach the simulated ISA bus (:class:`~netdevspec.reference.hardware.IsaBus`).
-2.0.1 checks nothing here; the reference records a module's access to a port outside
-every region it claimed, unless it is probing a range it found free with
-``check_region`` (``port_outside_region``; RES-8, RES-11, RES-12).
+The ports reach the simulated ISA bus (:class:`~netdevspec.reference.hardware.IsaBus`). The
+pausing variants (``inb_p``, ``outb_p``, ...) do the access and then 2.0.1's
+``SLOW_DOWN_IO`` (``io.h:31``): ``outb %al,$0x80``, a write of the low byte of the
+value moved to port 0x80, where no PC device answers (as the kernel: no module
+claims port 0x80). 2.0.1 checks nothing here; the reference records a module's access
+to a port outside every region it claimed, unless it is probing a range it found free
+with ``check_region`` (``port_outside_region``; RES-8, RES-11, RES-12).
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from netdevspec.reference.common import KernelCore, need_int
 from netdevspec.reference.hardware import IsaBus, IsaCard
 from netdevspec.reference.resource import PORT_MAX, Resource
 
-__all__ = ["Ports"]
+__all__ = ["SLOW_DOWN_PORT", "Ports"]
+
+#: io.h:31: ``__SLOW_DOWN_IO`` is ``outb %al,$0x80``.
+SLOW_DOWN_PORT = 0x80
 
 _Card = TypeVar("_Card", bound=IsaCard)
 
@@ -105,3 +111,41 @@ class Ports:
         """Write ``data`` to ``port`` as 16-bit words (an odd length is padded with 0)."""
         self._port_check(_need_port("outsw", port), 2, "outsw")
         self.bus.write_string(port, 2, bytes(data))
+
+    # -- the pausing variants (io.h:99, io.h:111) ------------------------------------------------
+
+    def _slow_down_io(self, al: int) -> None:
+        self.bus.write(SLOW_DOWN_PORT, 1, al & 0xFF)
+
+    def inb_p(self, port: int) -> int:
+        """``inb`` then the pause (``io.h:111``): the byte read is written to port 0x80."""
+        v = self.inb(port)
+        self._slow_down_io(v)
+        return v
+
+    def inw_p(self, port: int) -> int:
+        """``inw`` then the pause: the low byte of the word read goes to port 0x80."""
+        v = self.inw(port)
+        self._slow_down_io(v)
+        return v
+
+    def inl_p(self, port: int) -> int:
+        """``inl`` then the pause: the low byte of the value read goes to port 0x80."""
+        v = self.inl(port)
+        self._slow_down_io(v)
+        return v
+
+    def outb_p(self, value: int, port: int) -> None:
+        """``outb`` then the pause (``io.h:99``): the low byte of ``value`` to port 0x80."""
+        self.outb(value, port)
+        self._slow_down_io(value)
+
+    def outw_p(self, value: int, port: int) -> None:
+        """``outw`` then the pause: the low byte of ``value`` to port 0x80."""
+        self.outw(value, port)
+        self._slow_down_io(value)
+
+    def outl_p(self, value: int, port: int) -> None:
+        """``outl`` then the pause: the low byte of ``value`` to port 0x80."""
+        self.outl(value, port)
+        self._slow_down_io(value)

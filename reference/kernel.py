@@ -20,6 +20,7 @@ module:
 ``drivers/net/net_init.c``         :mod:`~netdevspec.reference.net_init`         ``net_init``
 ``net/ethernet/eth.c``             :mod:`~netdevspec.reference.eth`              ``eth``
 ``kernel/module.c``                :mod:`~netdevspec.reference.module`           ``module``
+``drivers/net/loopback.c``         :mod:`~netdevspec.reference.loopback`         (``Kernel.pc``)
 =================================  ============================================  ==================
 
 They share one :class:`~netdevspec.reference.common.KernelCore` (who is running, the
@@ -54,7 +55,12 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from netdevspec.reference.auto_irq import AutoIrq
-from netdevspec.reference.boot import pc_irq_actions, pc_regions
+from netdevspec.reference.boot import (
+    builtin_module,
+    net_dev_init,
+    pc_irq_actions,
+    pc_regions,
+)
 from netdevspec.reference.common import KernelCore, Misuse, Tracer
 from netdevspec.reference.dev import NETDEV_MAX_BACKLOG, Dev, PacketFunc, PacketType
 from netdevspec.reference.dev_mcast import DevMcast
@@ -72,6 +78,7 @@ from netdevspec.reference.irq import (
     IrqAction,
     IrqHandler,
 )
+from netdevspec.reference.loopback import BuiltinLoopback
 from netdevspec.reference.module import Modules
 from netdevspec.reference.modules import Module
 from netdevspec.reference.net_init import MAX_ETH_CARDS, NetInit
@@ -190,6 +197,8 @@ class Kernel:
         self.resource = Resource(core)
         self.dma = Dma(core)
         self.ioport = Ports(core, self.resource, bus if bus is not None else IsaBus())
+        isa = self.ioport.bus
+        self.dma.dma_outb = lambda value, port: isa.write(port, 1, value & 0xFF)
         self.dev_mcast = DevMcast(core)
         self.dev = Dev(core, self.skbuff, self.softirq, self.dev_mcast, self.timer)
         self.eth = Eth(core, self.skbuff)
@@ -272,12 +281,12 @@ class Kernel:
         self.disable_dma = dma.disable_dma
         self.enable_dma = dma.enable_dma
         # asm/io.h
-        self.inb = self.inb_p = io.inb
-        self.inw = self.inw_p = io.inw
-        self.inl = io.inl
-        self.outb = self.outb_p = io.outb
-        self.outw = self.outw_p = io.outw
-        self.outl = io.outl
+        self.inb, self.inb_p = io.inb, io.inb_p
+        self.inw, self.inw_p = io.inw, io.inw_p
+        self.inl, self.inl_p = io.inl, io.inl_p
+        self.outb, self.outb_p = io.outb, io.outb_p
+        self.outw, self.outw_p = io.outw, io.outw_p
+        self.outl, self.outl_p = io.outl, io.outl_p
         self.insb = io.insb
         self.insw = io.insw
         self.outsb = io.outsb
@@ -363,9 +372,13 @@ class Kernel:
     def pc(cls, bus: IsaBus | None = None) -> Kernel:
         """A kernel as a PC is after Linux 2.0.1 has booted (:mod:`~netdevspec.reference.boot`):
         the I/O regions of the DMA controllers, interrupt controllers, timer, keyboard and
-        FPU, and IRQ line 1 (keyboard) as well as 0, 2 and 13, all held by the kernel."""
-        return cls.from_state(MachineState(irq_actions=pc_irq_actions(), regions=pc_regions()),
-                              bus)
+        FPU, and IRQ line 1 (keyboard) as well as 0, 2 and 13, all held by the kernel; and
+        the loopback device ``lo``, registered and down, owned by the module that stands
+        for the built-in drivers (``boot.builtin_module``)."""
+        k = cls.from_state(MachineState(irq_actions=pc_irq_actions(), regions=pc_regions()),
+                           bus)
+        net_dev_init(k, [BuiltinLoopback(k).dev], builtin_module())
+        return k
 
     # -- shared state (common.py) ------------------------------------------------------------
 

@@ -76,7 +76,11 @@ class Softirq:
                 if active and not self.in_bh:
                     nr = (active & -active).bit_length() - 1
                     self.bh_active &= ~(1 << nr)
-                    self.bh_base[nr]()
+                    k.intr_count += 1  # entry.S:272: bottom halves run in interrupt context
+                    try:
+                        self.bh_base[nr]()
+                    finally:
+                        k.intr_count -= 1
                     continue
                 return
             k.printk("too many interrupts: giving up delivering them")

@@ -106,6 +106,7 @@ SCENARIOS = (
 )
 
 _NI = "drivers/net/net_init.c"
+_IOH = "include/asm-i386/io.h"
 #: Where the differential tests against 2.0.1 are (each decision below names its test).
 _T201 = "tests/reference/test_201_"
 DECISIONS = (
@@ -225,14 +226,17 @@ DECISIONS = (
              "indexes out of bounds or corrupts a list (dev_kfree_skb, netif_rx or "
              "dev_queue_xmit of NULL; a priority past buffs[]; queueing a buffer that is on a "
              "list; skb_insert next to an unlisted buffer; ether_setup of eth16 and up; "
-             "init_etherdev with no free eth slot linking a nameless device).", "The "
+             "init_etherdev with no free eth slot linking a nameless device; a memcpy past "
+             "a buffer's data area, over the sk_buff header 2.0.1 keeps after it).", "The "
              "reference logs and records the misuse (free_null, rx_null, xmit_null, "
-             "xmit_bad_priority, queue_twice, insert_unlisted, eth_index_range) and does what "
+             "xmit_bad_priority, queue_twice, insert_unlisted, eth_index_range, "
+             "data_out_of_bounds, the copy clipped to the data area) and does what "
              "2.0.1's debug build (CONFIG_NET_DEBUG, CONFIG_SKB_CHECK) does, or nothing, or "
              "returns NULL from init_etherdev. Shown by "
              f"{_T201}skbuff.py::test_dev_kfree_skb_null_is_recorded, "
              f"{_T201}skbuff.py::test_queueing_a_queued_buffer, "
-             f"{_T201}dev.py::test_xmit_bad_priority and "
+             f"{_T201}dev.py::test_xmit_bad_priority, "
+             f"{_T201}inlines.py::test_memcpy_outside_a_buffer and "
              f"{_T201}net_init.py::test_init_etherdev_without_a_free_slot.", "A crash or a "
              "corrupted table has no behaviour worth reproducing; the rules already make "
              "each call a violation.", cite(("SKB-10", K("net/core/skbuff.c")),
@@ -279,6 +283,40 @@ DECISIONS = (
              "resolution is the protocol side's business; dev_queue_xmit's 'held by ARP' "
              "branch is still exercised through a driver's own rebuild_header.",
              cite(("CB-15", K("net/ethernet/eth.c eth_rebuild_header")),)),
+    Decision("decision.io.port", "2.0.1's port functions take an unsigned short port "
+             "(io.h:91), so a port past 0xffff wraps to another port.", "The reference's "
+             "inb/outb family refuses a port outside 0..0xffff with a ValueError that names "
+             f"the function and the port. Shown by {_T201}inlines.py::"
+             "test_port_outside_the_port_space.", "A model computes ports with unbounded "
+             "integers; a port past 0xffff is always a mistake, and wrapping it would reach "
+             "another card's registers silently.",
+             cite(("RES-12", K(_IOH)), ("RES-11", K("drivers/net/skeleton.c")))),
+    Decision("decision.flags.value", "2.0.1's save_flags stores EFLAGS (the interrupt flag "
+             "is bit 0x200) and restore_flags loads it back (system.h:226-230).", "The "
+             "reference's save_flags returns the interrupt-enable state as a bool and "
+             "restore_flags takes it (any true value enables). Shown by "
+             f"{_T201}inlines.py::test_save_flags.", "2.0 drivers only hand the saved value "
+             "back to restore_flags; the other EFLAGS bits belong to the CPU, which is not "
+             "simulated.", cite(("ART-1", K("include/asm-i386/system.h")),
+                                ("CB-21", K("include/asm-i386/system.h")))),
+    Decision("decision.panic.state", "2.0.1's skb_put and skb_push move tail (data) and "
+             "len first and panic after, when the bound is broken (skbuff.h:393-398, "
+             "406-411).", "The reference panics before it moves anything: the buffer keeps "
+             "the layout the refused call found. Shown by "
+             f"{_T201}inlines.py::test_a_panic_leaves_the_buffer_as_it_was.", "A panic stops "
+             "the machine, so nothing in 2.0.1 can read the moved fields; a report that "
+             "shows the buffer's head/data/tail/end at the violation is more useful with "
+             "the layout the call was made on.",
+             cite(("SKB-4", K("include/linux/skbuff.h skb_put")),
+                  ("SKB-5", K("include/linux/skbuff.h skb_push")))),
+    Decision("decision.printk", "2.0.1's printk prefixes a message that has no level "
+             "prefix with the default level 4 (KERN_WARNING), keeps the newline in its log "
+             "buffer and returns the number of characters formatted (printk.c:150-204).",
+             "The reference logs one entry per call: the formatted text as given, without "
+             "the default level and the trailing newline, and returns nothing. Shown by "
+             f"{_T201}inlines.py::test_printk.", "The log is read by tests and reports as "
+             "messages; the level is the console's business and no 2.0 driver uses the "
+             "count.", cite(("REG-9", K("kernel/printk.c")), ("RES-7", K("kernel/dma.c")))),
 )
 
 # api-facts items no rule rests on, and why.

@@ -1,7 +1,10 @@
 """``loopback.c`` of Linux 2.0.1 as a driver model: transmit becomes receive.
 
-In 2.0 the loopback device is built in (``loopback_dev`` in ``Space.c``); here it is a
-module registering a device ``lo`` (``lo1``, ... for further instances). ``init`` is
+In 2.0 the loopback device is built in (``loopback_dev`` in ``Space.c``, which the reference
+kernel's booted PC has: :mod:`netdevspec.reference.loopback`); here it is a module
+registering a device named as dummy.c names its own: the first of ``lo``, ``lo1``, ...,
+``lo99`` (from ``lo<instance>`` on) that ``dev_get`` does not find, -ENFILE when none is
+free. On a booted PC the first copy is ``lo1``; on the empty machine ``lo``. ``init`` is
 ``loopback_init``: MTU ``PAGE_SIZE*7/8``, no queue limit (tx_queue_len 50000),
 ARPHRD_LOOPBACK, IFF_LOOPBACK|IFF_BROADCAST, 127.0.0.1/8 (FLD-10, FLD-12, FLG-4). It
 calls ``ether_setup`` first for the queues and the Ethernet header methods (loopback.c
@@ -47,6 +50,8 @@ LOOPBACK_TX_QUEUE_LEN = 50000
 _LOOPBACK_ADDR = 0x0100007F
 _LOOPBACK_BRDADDR = 0xFFFFFF7F
 _LOOPBACK_MASK = 0x000000FF
+#: lo, lo1, ..., lo99, as dummy.c's dummy0..dummy99.
+_MAX_UNITS = 100
 
 
 class Loopback:
@@ -56,6 +61,7 @@ class Loopback:
         take_params("loopback", params, {})
         self._h = handle
         self.name = module_name("loopback", instance)
+        self._first_unit = instance
         self._devname = "lo" if instance == 0 else f"lo{instance}"
         #: The driver's ``struct device`` (a fresh image per init_module).
         self.dev = handle.Device(self._devname, init=self.loopback_init)
@@ -63,9 +69,16 @@ class Loopback:
     # -- module entry points (MOD-1, MOD-2) -------------------------------------------------------
 
     def init_module(self) -> int:
-        """Register the loopback device; -EIO if that fails (MOD-1)."""
+        """Register the loopback device under the first free name (REG-7, as dummy.c);
+        -ENFILE when lo..lo99 are all taken, -EIO if registration fails (MOD-1)."""
         h = self._h
         dev = self.dev = h.Device(self._devname, init=self.loopback_init)
+        ct = self._first_unit
+        while h.dev_get(dev.name) is not None:  # 2.0.1 never checks names (REG-7)
+            ct += 1
+            if ct >= _MAX_UNITS:
+                return -h.ENFILE
+            dev.name = f"lo{ct}"
         if h.register_netdev(dev) != 0:
             return -h.EIO
         return 0

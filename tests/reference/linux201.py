@@ -173,7 +173,95 @@ DIVERGENCES: tuple[Divergence, ...] = (
     Divergence("dev_mc_delete removed an address at once; 2.0.1 drops one user",
                "net/core/dev_mcast.c:93", "fixed",
                "test_201_dev_mcast::test_dev_mc_delete_drops_one_user"),
+    Divergence("the booted PC had no device; 2.0.1's dev_base starts at the loopback device "
+               "lo, set up by net_dev_init", "drivers/net/Space.c:450", "fixed",
+               "test_201_loopback::test_lo_at_boot"),
+    Divergence("inb_p, outb_p, inw_p, outw_p were the plain accesses and inl_p, outl_p were "
+               "missing; 2.0.1's pausing variants also write the low byte of the value to "
+               "port 0x80 (SLOW_DOWN_IO)", "include/asm-i386/io.h:31", "fixed",
+               "test_201_inlines::test_pausing_variants"),
+    Divergence("disable_dma and enable_dma did nothing; 2.0.1 writes the channel's bit to "
+               "the mask register of its 8237 (0x0a or 0xd4)", "include/asm-i386/dma.h:141",
+               "fixed", "test_201_inlines::test_dma_mask_registers"),
+    Divergence("a bottom half other than net_bh ran with intr_count 0; 2.0.1 raises "
+               "intr_count around do_bottom_half", "arch/i386/kernel/entry.S:272", "fixed",
+               "test_201_inlines::test_mark_bh"),
+    Divergence("skb_put past end and skb_push below head panic with the buffer unchanged; "
+               "2.0.1 moves the pointers and len first", "include/linux/skbuff.h:393",
+               "decision.panic.state",
+               "test_201_inlines::test_a_panic_leaves_the_buffer_as_it_was"),
+    Divergence("the port functions refuse a port past 0xffff; 2.0.1 truncates it to 16 bits",
+               "include/asm-i386/io.h:91", "decision.io.port",
+               "test_201_inlines::test_port_outside_the_port_space"),
+    Divergence("save_flags returns a bool; 2.0.1 saves EFLAGS", "include/asm-i386/system.h:226",
+               "decision.flags.value", "test_201_inlines::test_save_flags"),
+    Divergence("the log holds the text without 2.0.1's default level prefix and newline, and "
+               "printk returns nothing instead of the count", "kernel/printk.c:173",
+               "decision.printk", "test_201_inlines::test_printk"),
+    Divergence("a memcpy past a buffer's data area overwrites the sk_buff header in 2.0.1; "
+               "the reference clips it and records data_out_of_bounds",
+               "net/core/skbuff.c:675", "decision.memory.safety",
+               "test_201_inlines::test_memcpy_outside_a_buffer"),
 )
+
+
+#: Reference kernel functions checked under another name: the 2.0.1 function (as
+#: registered in :data:`BRANCHES`) each stands for.
+COUNTERPARTS: dict[str, tuple[str, ...]] = {
+    "dev_queue_xmit": ("do_dev_queue_xmit",),  # dev.c:466 wraps it in start/end_bh_atomic
+    "dev_change_flags": ("dev_ifsioc",),  # SIOCSIFFLAGS
+    "dev_set_mtu": ("dev_ifsioc",),  # SIOCSIFMTU
+    "dev_set_mac_address": ("dev_ifsioc",),  # SIOCSIFHWADDR
+    "dev_set_config": ("dev_ifsioc",),  # SIOCSIFMAP
+    "dev_private_ioctl": ("dev_ifsioc",),  # SIOCDEVPRIVATE
+    "dev_get_stats": ("sprintf_stats",),  # what /proc/net/dev reads
+    "insmod": ("sys_create_module", "sys_init_module"),
+    "rmmod": ("sys_delete_module",),
+    "mod_inc_use_count": ("MOD_INC_USE_COUNT",),
+    "mod_dec_use_count": ("MOD_DEC_USE_COUNT",),
+    "mod_in_use": ("MOD_IN_USE",),
+    "raise_irq": ("do_IRQ",),
+    "tick": ("do_timer",),
+    "skb_write": ("memcpy",),  # memcpy into the data area, through skb->data or skb_put
+    "skb_read": ("memcpy",),  # and out of it
+}
+
+#: Reference kernel functions with no 2.0.1 counterpart, and what each is.
+NOT_IN_201: dict[str, str] = {
+    "dev_alloc_name": "2.2's (net/core/dev.c, REG-8): the spec's conforming way to pick a "
+                      "unit name, which 2.0.1 drivers do with dev_get (dummy.c)",
+    "skb_put_data": "Linux 4.13's: memcpy(skb_put(skb, len), data, len), checked as memcpy "
+                    "and skb_put (test_201_inlines::test_memcpy_into_a_buffer)",
+    "skb_peek_tail": "2.1/2.2's skbuff.h inline: the last buffer of a queue, or NULL",
+    "attach_card": "simulation: puts a card on the ISA bus",
+    "fail_next_alloc": "simulation: makes the next allocations fail (kmalloc returning NULL)",
+    "from_state": "simulation: builds a kernel in a given state",
+    "pc": "simulation: the machine as 2.0.1 leaves it after booting a PC",
+    "running": "simulation: runs a block as a module's code",
+    "clear_records": "simulation: forgets the misuse records and the log",
+    "misuse_kinds": "inspection: the kinds of the misuse recorded",
+    "irq_actions": "inspection: the actions on a line (2.0.1's irq_action[] list)",
+    "dma_claim": "inspection: who holds a DMA channel (2.0.1's dma_chan_busy[])",
+    "region_owner": "inspection: the name of the region holding a port (2.0.1's iotable)",
+}
+
+
+def kernel_functions() -> list[str]:
+    """Every public function a reference :class:`Kernel` offers, by name."""
+    from netdevspec.reference import Kernel
+
+    k = Kernel()
+    return sorted(n for n in dir(k) if not n.startswith("_") and callable(getattr(k, n))
+                  and not isinstance(getattr(type(k), n, None), property))
+
+
+def uncovered() -> list[str]:
+    """The reference kernel's functions that no differential test checks (directly or as
+    their :data:`COUNTERPARTS`) and that :data:`NOT_IN_201` does not explain."""
+    load_all()
+    tested = {b.function for b in BRANCHES}
+    return [n for n in kernel_functions() if n not in tested and n not in NOT_IN_201
+            and not set(COUNTERPARTS.get(n, ())) & tested]
 
 
 HERE = Path(__file__).resolve().parent
@@ -234,6 +322,15 @@ def markdown() -> str:
     for d in DIVERGENCES:
         settled = d.settled if d.settled == "fixed" else f"decision `{d.settled}`"
         out.append(f"| `{d.source}` | {d.what} | {settled} | `{d.test}` |")
+    out += ["", "## Reference functions and their 2.0.1 counterparts", "",
+            "Every public function of the reference `Kernel` is checked by a differential "
+            "test under its own name, under the 2.0.1 function it stands for, or is listed "
+            "here as having no 2.0.1 counterpart (a test keeps this complete).", "",
+            "| reference | checked as (2.0.1) |", "|---|---|"]
+    out += [f"| `{n}` | {', '.join(f'`{c}`' for c in cs)} |"
+            for n, cs in sorted(COUNTERPARTS.items())]
+    out += ["", "| reference | not in 2.0.1 |", "|---|---|"]
+    out += [f"| `{n}` | {what} |" for n, what in sorted(NOT_IN_201.items())]
     out += ["", "## Functions and branches covered", ""]
     by_fn: dict[tuple[str, str], list[Branch]] = {}
     for b in BRANCHES:
