@@ -715,6 +715,10 @@ def zygote(ctl: socket.socket, factory: Callable[..., Any] | None, ref: str,
         confine()  # before the driver's module runs any code (see confine.py)
         if factory is None:
             mod, _, attr = ref.partition(":")
+            # The module as it is on disk now, even if the process that forked this one
+            # had imported it (a test suite that checks its driver after importing it).
+            sys.modules.pop(mod, None)
+            importlib.invalidate_caches()
             try:
                 module = importlib.import_module(mod)
             except BaseException as exc:

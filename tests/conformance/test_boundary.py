@@ -479,3 +479,27 @@ def test_a_finding_at_a_callback_return_points_at_the_function_or_the_raise() ->
     raised = start + next(i for i, x in enumerate(lines) if 'raise ValueError("no")' in x)
     assert found["drv.callback.type"].location.endswith(f"test_boundary.py:{opened}")
     assert found["drv.callback.raised"].location.endswith(f"test_boundary.py:{raised}")
+
+
+def test_the_drivers_process_imports_the_module_as_it_is_on_disk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checker that had imported the driver's module (a test suite that also imports
+    it) does not hand its stale copy to the driver's process: the check sees the file
+    as it is now."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ref = _module(tmp_path, "editable_drv", """\
+        from netdevspec.reference.drivers import dummy
+        FACTORY = dummy.FACTORY
+        """)
+    importlib.import_module("editable_drv")  # the stale copy
+    _module(tmp_path, "editable_drv", """\
+        from netdevspec.reference.drivers import dummy
+        def FACTORY(handle, instance=0, **params):
+            model = dummy.FACTORY(handle, instance=instance, **params)
+            model.dummy_xmit = lambda skb, dev: 0  # now it leaks
+            return model
+        """)
+    rep = check_driver(None, ref, examples=0)
+    assert _verdicts(rep)["mod.exit.buffers"] == "FAIL"
