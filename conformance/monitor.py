@@ -153,6 +153,20 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
+#: What is an address (a buffer's geometry) or a port number: shown in hex wherever a
+#: report shows it, as the buffer picture and the driver's own source write them.
+_HEX = frozenset({"skb.head", "skb.data", "skb.tail", "skb.end", "dev.base_addr",
+                  "region.from", "port", "from"})
+
+
+def describe_as(name: str, value: Any) -> str:
+    """:func:`describe`, with an address or a port (by the name of the parameter or
+    state it is) in hex, so that one value is shown in one base throughout a report."""
+    if name in _HEX and type(value) is int and value >= 0:
+        return f"{value:#x}"
+    return describe(value)
+
+
 def buffer_picture(s: SkBuff) -> str:
     """A picture of a buffer's layout: head, data, tail and end, with the byte counts."""
     head, data, tail, end = s.head, s.data, s.tail, s.end
@@ -247,7 +261,7 @@ class _Reads:
     def get(self, sym: Any, args: tuple[Any, ...]) -> Any:
         v = self.inner.get(sym, args)
         key = f"{sym.name}({', '.join(describe(a) for a in args)})"
-        self.reads.setdefault(key, describe(v))
+        self.reads.setdefault(key, describe_as(sym.name, v))
         return v
 
     def entities(self, sort: Any) -> list[Any]:
@@ -550,7 +564,7 @@ class SpecMonitor:
         shown: dict[str, str] = {}
         for p, arg in zip(u.rule.params, u.args, strict=False):
             try:
-                shown[p.name] = describe(evaluate(arg, self.live, None, env))
+                shown[p.name] = describe_as(p.name, evaluate(arg, self.live, None, env))
             except Exception:
                 shown[p.name] = "?"
         try:
@@ -561,7 +575,7 @@ class SpecMonitor:
     def _state_of(self, formula: Any, env: Env) -> tuple[tuple[str, str], ...]:
         """The call's parameters, then every location the broken formula read, with its
         value (the state the rule needed), at most :data:`_MAX_READS` of them."""
-        out = [(k, describe(v)) for k, v in env.items()]
+        out = [(k, describe_as(k, v)) for k, v in env.items()]
         if formula is not None:
             rec = _Reads(self.live)
             with suppress(Exception):  # the finding stands without its reads

@@ -351,3 +351,18 @@ def test_generated_scenarios_load_up_to_the_instances_asked_for() -> None:
 
     with pytest.raises(NoSuchExample):
         find(scenarios(instances=2), lambda ss: any(dict(s.args).get("i") == 2 for s in ss))
+
+
+def test_addresses_and_ports_are_shown_in_hex_everywhere() -> None:
+    """One value, one base: a buffer's geometry in the state line is in hex, as in the
+    buffer picture; a port in a message is in hex, as a driver's source writes it."""
+    import hostile
+    from netdevspec.conformance.monitor import describe_as
+
+    rep = check_driver(hostile.GrowsLen, "hostile:GrowsLen", examples=0)
+    (r,) = [r for r in rep.failed if r.rule.id == "skb.geometry"]
+    assert r.finding is not None
+    state = dict(r.finding.state)
+    assert state["skb.tail(#1)"].startswith("0x") and state["skb.end(#1)"].startswith("0x")
+    assert state["skb.len(#1)"] == "68"  # a length stays decimal
+    assert describe_as("port", 0x300) == "0x300" and describe_as("num", 32) == "32"
