@@ -32,10 +32,12 @@ from netdevspec.reference.modules import MOD_CLEANING_UP, MOD_INITIALIZING, MOD_
 from netdevspec.spec.logic import Sort, StateSym
 from netdevspec.spec.vocabulary import MAX_ETH_CARDS, NR_IRQS
 
-__all__ = ["LiveState"]
+__all__ = ["KERNEL_ACTIONS", "LiveState"]
 
 _PHASE = {MOD_INITIALIZING: 1, MOD_LIVE: 2, MOD_CLEANING_UP: 3}
 _KERNEL_LINES = {0: "timer", 2: "cascade", 13: "fpu"}
+#: The names the kernel's own IRQ actions have in the live state.
+KERNEL_ACTIONS = frozenset(_KERNEL_LINES.values())
 
 Getter = Callable[[tuple[Any, ...]], Any]
 

@@ -38,7 +38,7 @@ from operator import attrgetter
 from typing import Any
 
 from netdevspec.conformance.handle import BINDINGS, Builder, positional
-from netdevspec.conformance.live import LiveState
+from netdevspec.conformance.live import KERNEL_ACTIONS, LiveState
 from netdevspec.conformance.model_rules import MODEL_RULES
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
 from netdevspec.reference.kernel import IrqAction, Region
@@ -252,17 +252,30 @@ _PORT_KEY_COVERS = frozenset({"region.live", "region.from", "region.num", "regio
 
 
 class _Reads:
-    """A state view that passes reads through to another and records them."""
+    """A state view that passes reads through to another and records them: those about
+    the driver's objects and the call's own arguments, not the NULL entity's or the
+    kernel's own claims (the timer and cascade lines a quantifier visits)."""
 
-    def __init__(self, inner: LiveState) -> None:
+    def __init__(self, inner: LiveState, env: Env) -> None:
         self.inner = inner
         self.reads: dict[str, str] = {}
+        self._given = [v for v in env.values() if v is not None]
 
     def get(self, sym: Any, args: tuple[Any, ...]) -> Any:
         v = self.inner.get(sym, args)
-        key = f"{sym.name}({', '.join(describe(a) for a in args)})"
-        self.reads.setdefault(key, describe_as(sym.name, v))
+        if all(self._shown(a) for a in args):
+            key = f"{sym.name}({', '.join(describe(a) for a in args)})"
+            self.reads.setdefault(key, describe_as(sym.name, v))
         return v
+
+    def _shown(self, a: Any) -> bool:
+        if a is None:
+            return False
+        kernels = (isinstance(a, IrqAction | Region) and a.owner is None) or \
+            (type(a) is str and a in KERNEL_ACTIONS)
+        if kernels:
+            return any(a is g for g in self._given)
+        return True
 
     def entities(self, sort: Any) -> list[Any]:
         return self.inner.entities(sort)
@@ -577,7 +590,7 @@ class SpecMonitor:
         value (the state the rule needed), at most :data:`_MAX_READS` of them."""
         out = [(k, describe_as(k, v)) for k, v in env.items()]
         if formula is not None:
-            rec = _Reads(self.live)
+            rec = _Reads(self.live, env)
             with suppress(Exception):  # the finding stands without its reads
                 evaluate(formula, rec, None, env)
             out += list(rec.reads.items())[:_MAX_READS]
