@@ -78,40 +78,33 @@ _CACHE = pytest.StashKey[dict[_CacheKey, "CheckReport"]]()
 # -- options -----------------------------------------------------------------------------------
 
 
+#: Each run-wide setting: its name (``--netdevspec-NAME``, ini ``netdevspec_NAME``), the
+#: option's type, metavar and what it is, and its built-in default.
+_OPTIONS: tuple[tuple[str, type, str, str, object], ...] = (
+    ("examples", int, "N", "generated scenarios per round", DEFAULT_EXAMPLES),
+    ("seed", int, "N", "scenario seed", DEFAULT_SEED),
+    ("time-limit", float, "S", "seconds per driver callback", DEFAULT_TIME_LIMIT),
+    ("instances", int, "N", "driver instances generated scenarios load at once",
+     DEFAULT_INSTANCES),
+)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--netdevspec-examples``, ``-seed``, ``-time-limit``, ``-instances``, ``-param`` and
     their ini keys."""
     group = parser.getgroup("netdevspec", "netdevspec driver conformance")
-    group.addoption("--netdevspec-examples", type=int, default=None, metavar="N",
-                    dest="netdevspec_examples",
-                    help="generated scenarios per round for netdevspec_check (default: ini "
-                    f"netdevspec_examples, else {DEFAULT_EXAMPLES})")
-    group.addoption("--netdevspec-seed", type=int, default=None, metavar="N",
-                    dest="netdevspec_seed",
-                    help="scenario seed for netdevspec_check (default: ini netdevspec_seed, "
-                    f"else {DEFAULT_SEED})")
-    group.addoption("--netdevspec-time-limit", type=float, default=None, metavar="S",
-                    dest="netdevspec_time_limit",
-                    help="seconds per driver callback for netdevspec_check (default: ini "
-                    f"netdevspec_time_limit, else {DEFAULT_TIME_LIMIT:g})")
-    group.addoption("--netdevspec-instances", type=int, default=None, metavar="N",
-                    dest="netdevspec_instances",
-                    help="driver instances generated scenarios load at once (default: ini "
-                    f"netdevspec_instances, else {DEFAULT_INSTANCES})")
+    for name, kind, metavar, what, default in _OPTIONS:
+        key = f"netdevspec_{name.replace('-', '_')}"
+        group.addoption(f"--netdevspec-{name}", type=kind, default=None, metavar=metavar,
+                        dest=key, help=f"{what} for netdevspec_check (default: ini {key}, "
+                        f"else {default})")
+        parser.addini(key, type="string", default="", help=f"{what} ({default})")
     group.addoption("--netdevspec-param", action="append", default=None,
                     metavar="NAME=VALUE", dest="netdevspec_params",
                     help="an insmod parameter of the driver checked (repeatable; default: "
                     "ini netdevspec_params)")
-    parser.addini("netdevspec_time_limit", type="string", default="",
-                  help=f"seconds per driver callback ({DEFAULT_TIME_LIMIT:g})")
-    parser.addini("netdevspec_instances", type="string", default="",
-                  help=f"driver instances loaded at once ({DEFAULT_INSTANCES})")
     parser.addini("netdevspec_params", type="linelist", default=[],
                   help="insmod parameters, one NAME=VALUE per line")
-    parser.addini("netdevspec_examples", type="string", default="",
-                  help=f"generated scenarios per round for netdevspec_check ({DEFAULT_EXAMPLES})")
-    parser.addini("netdevspec_seed", type="string", default="",
-                  help=f"scenario seed for netdevspec_check ({DEFAULT_SEED})")
 
 
 @dataclass(frozen=True)
