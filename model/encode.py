@@ -50,6 +50,7 @@ from netdevspec.spec.formula import (
     Var,
 )
 from netdevspec.spec.rules import Case, Frame, Spec
+from z3 import z3core
 
 __all__ = ["BoundedEncoder", "Encoder", "State"]
 
@@ -76,6 +77,8 @@ class Encoder:
             self.consts[(c.sort.name, c.name)] = z3.Const(c.name.upper(),
                                                              self.zsort(c.sort))
         self.pre: State = {sym: self._fresh_sym(sym, "") for sym in spec.vocabulary}
+        self._background: list[Any] | None = None
+        self._ints: dict[int, Any] = {}
         # Keyed by object identity; each entry keeps its key objects alive so an id
         # cannot be reused by a later state while the entry exists.
         self._memo: dict[tuple[int, int, int], tuple[Expr, State, State | None, Any]] = {}
@@ -104,13 +107,15 @@ class Encoder:
         return z3.Array(name, *(self.zsort(a) for a in sym.args), self.zsort(sym.result))
 
     def background(self) -> list[Any]:
-        """Facts true in every state: named entities are distinct from NULL and each other."""
-        out = []
-        for sname, null in self.nulls.items():
-            members = [v for (s, _), v in self.consts.items() if s == sname]
-            if members:
-                out.append(z3.Distinct(null, *members))
-        return out
+        """Facts true in every state: named entities are distinct from NULL and each other
+        (built once; every query copies them)."""
+        if self._background is None:
+            self._background = []
+            for sname, null in self.nulls.items():
+                members = [v for (s, _), v in self.consts.items() if s == sname]
+                if members:
+                    self._background.append(z3.Distinct(null, *members))
+        return list(self._background)
 
     # -- transitions -----------------------------------------------------------------
     def post_state(self, case: Case, tag: str) -> tuple[State, list[Any]]:
@@ -157,6 +162,13 @@ class Encoder:
         """The z3 constant standing for a parameter or bound variable."""
         return z3.Const(name, self.zsort(sort))
 
+    def int_val(self, v: int) -> Any:
+        """The integer literal ``v`` in this context (cached: witnesses read many)."""
+        t = self._ints.get(v)
+        if t is None:
+            t = self._ints[v] = z3.IntVal(v, self.ctx)
+        return t
+
     def _quant(self, e: Forall | Exists, pre: State, post: State | None,
                env: dict[str, Any]) -> Any:
         vs, guards = [], []
@@ -180,8 +192,23 @@ class Encoder:
              is_post: bool) -> Any:
         st = post if is_post else pre
         assert st is not None, f"{sym.name}' read without a post-state"
+        return self.select(sym, st, args)
+
+    def select(self, sym: StateSym, st: State, args: Sequence[Any]) -> Any:
+        """The term ``sym(*args)`` in the state ``st`` (a z3 select, or the constant)."""
         arr = st[sym]
-        return z3.Select(arr, *args) if args else arr
+        if not args:
+            return arr
+        # z3.Select checks and casts every index through Python objects; the indices are
+        # already of the declared sorts (the spec is validated), so build the same term
+        # through the C API and wrap it by its known result sort (a proof reads thousands).
+        ref = self.ctx.ref()
+        if len(args) == 1:
+            a = z3core.Z3_mk_select(ref, arr.as_ast(), args[0].as_ast())
+        else:
+            a = z3core.Z3_mk_select_n(ref, arr.as_ast(), len(args),
+                                      (z3core.Ast * len(args))(*(x.as_ast() for x in args)))
+        return _WRAP[sym.result.kind](a, self.ctx)
 
     def _tr(self, e: Expr, pre: State, post: State | None, env: dict[str, Any]) -> Any:
         def tr(x: Expr) -> Any:
@@ -243,6 +270,12 @@ class Encoder:
                 return self._quant(n, pre, post, env)
             case _:
                 assert_never(n)
+
+
+_WRAP: dict[SortKind, Any] = {SortKind.BOOL: z3.BoolRef, SortKind.INT: z3.ArithRef,
+                              SortKind.BV: z3.BitVecRef, SortKind.ENTITY: z3.ExprRef}
+"""The z3 Python class of a term of each kind of sort (what z3's own wrapper picks for
+a non-literal term)."""
 
 
 @dataclass

@@ -431,23 +431,24 @@ class Prover:
         return hit
 
     def _prebuild(self) -> None:
-        """Build every term of the proofs in one fixed order (the spec's), whatever the
-        selection, the order of the obligations or their split among processes: z3's
-        heuristics see term identifiers, and these are then the same in every run."""
+        """Make what every query shares: the background facts and the literals that name
+        assumptions in unsat cores.
+
+        The terms of a proof are built when the proof needs them, in the encoder's
+        long-lived context, whose term identifiers therefore depend on what was built
+        before. That does not reach the proof: each query is copied into a context of its
+        own (see :meth:`_fresh`), and the copy is made node by node in a fixed order, so
+        its identifiers depend only on the query (tests/test_prover.py checks that each
+        proof spends the same resources whatever ran before it). A process thus builds
+        only the cases it proves, not the whole spec."""
         if self._built:
             return
         self._built = True
         self.enc.background()
-        self.invariants_pre()
-        for e in self.spec.initial:
-            self.enc.term(e, self.enc.pre, None)
-        for inv in self.spec.invariants:
-            self._initiation_goal(inv)
         most = len(self.spec.initial)
         for op in self.spec.operations:
             for c in op.cases:
-                most = max(most, len(self._encode_case(op, c).facts))
-        # The literals that name assumptions in unsat cores, made before any is used.
+                most = max(most, 1 + len(c.assumed(op)) + len(c.guarantees))
         self._tracks = [z3.Bool(f"track!{i}", self.enc.ctx)
                         for i in range(most + len(self.spec.invariants))]
 
@@ -887,38 +888,22 @@ def _selects(b: BoundedEncoder, sym: StateSym, st: State) -> list[tuple[tuple[An
         "_select_cache", {})
     if st is b.pre and sym in cache:
         return cache[sym]
-    arr = st[sym]
-    out = [(args, z3.Select(arr, *args) if args else arr)
-           for args in _arg_tuples(b, sym, st, None)]
+    out = [(args, b.select(sym, st, args)) for args in _arg_tuples(b, sym)]
     if st is b.pre:
         cache[sym] = out
     return out
 
 
-def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
-                other: State | None = None) -> list[tuple[Any, ...]]:
-    """The argument tuples at which a symbol's value is meaningful in the bounded state
-    (for position-indexed symbols: the union of the ranges in ``st`` and ``other``)."""
+def _arg_tuples(b: BoundedEncoder, sym: StateSym) -> list[tuple[Any, ...]]:
+    """The argument tuples at which a symbol's value is meaningful whatever the model
+    (none for a position-indexed symbol, whose range the model decides)."""
     tuples: list[tuple[Any, ...]] = [()]
-    for i, s in enumerate(sym.args):
+    for s in sym.args:
         if s.kind is SortKind.ENTITY:
             tuples = [(*t, u) for t in tuples for u in b.universe.elements[s.name]]
         elif sym.domain is not None:
             lo, hi = sym.domain
-            tuples = [(*t, z3.IntVal(v, b.ctx)) for t in tuples for v in range(lo, hi)]
-        elif sym.index is not None and model is not None and i == len(sym.args) - 1:
-            lo_sym, hi_sym = sym.index
-            nxt = []
-            states = [st] if other is None else [st, other]
-
-            def ev(term: Any) -> int:
-                return int(model.eval(term, model_completion=True).as_long())
-
-            for t in tuples:
-                los = [0 if lo_sym is None else ev(z3.Select(x[lo_sym], *t)) for x in states]
-                his = [ev(z3.Select(x[hi_sym], *t)) for x in states]
-                nxt += [(*t, z3.IntVal(v, b.ctx)) for v in range(min(los), max(his))]
-            tuples = nxt
+            tuples = [(*t, b.int_val(v)) for t in tuples for v in range(lo, hi)]
         else:
             return []
     return tuples
@@ -926,26 +911,41 @@ def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
 
 class _Reader:
     """Reads values out of a z3 model through the C API (the Python layer dominates the
-    cost of witness extraction otherwise)."""
+    cost of witness extraction otherwise: a witness reads thousands of array cells)."""
 
     def __init__(self, model: Any):
         self.model = model
         self.ctx = model.ctx.ref()
         self._out = z3core.Ast(0)
 
-    def _eval(self, t: Any) -> Any:
-        z3core.Z3_model_eval(self.ctx, self.model.model, t.as_ast(), True,
-                             ctypes.byref(self._out))
+    def _eval(self, a: Any) -> Any:
+        z3core.Z3_model_eval(self.ctx, self.model.model, a, True, ctypes.byref(self._out))
         return self._out
 
-    def boolean(self, t: Any) -> bool:
-        return bool(z3core.Z3_get_bool_value(self.ctx, self._eval(t)) == 1)
+    def boolean(self, a: Any) -> bool:
+        return bool(z3core.Z3_get_bool_value(self.ctx, self._eval(a)) == 1)
 
-    def integer(self, t: Any) -> int:
-        return int(z3core.Z3_get_numeral_string(self.ctx, self._eval(t)))
+    def integer(self, a: Any) -> int:
+        return int(z3core.Z3_get_numeral_string(self.ctx, self._eval(a)))
 
-    def ident(self, t: Any) -> int:
-        return int(z3core.Z3_get_ast_id(self.ctx, self._eval(t)))
+    def ident(self, a: Any) -> int:
+        return int(z3core.Z3_get_ast_id(self.ctx, self._eval(a)))
+
+    def cell(self, arr: Any, idx: tuple[Any, ...], read: Callable[[Any], Any]) -> Any:
+        """``read`` of the model's value of ``arr[idx]`` (``arr`` itself for no index)."""
+        if not idx:
+            return read(arr)
+        if len(idx) == 1:
+            sel = z3core.Z3_mk_select(self.ctx, arr, idx[0])
+        else:
+            sel = z3core.Z3_mk_select_n(self.ctx, arr, len(idx),
+                                        (z3core.Ast * len(idx))(*idx))
+        # Held while it is evaluated and the value read; released at once after.
+        z3core.Z3_inc_ref(self.ctx, sel)
+        try:
+            return read(sel)
+        finally:
+            z3core.Z3_dec_ref(self.ctx, sel)
 
 
 def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
@@ -954,57 +954,77 @@ def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
     rd = _Reader(model)
     names: dict[int, Any] = {}
     universe: dict[str, list[Any]] = {}
+    # Each universe element as (its C handle, its concrete name), for array indices.
+    points: dict[str, list[tuple[Any, Any]]] = {}
     sorts = {s.name: s for s in spec.sorts}
     for sname, els in b.universe.elements.items():
         named = {v.get_id(): n for (s, n), v in b.consts.items() if s == sname}
         members = []
+        pts = []
         for idx, u in enumerate(els):
-            key = rd.ident(u)
-            if idx == 0:
-                names[key] = None
-                continue
-            val = named.get(u.get_id(), f"{sorts[sname].prefix}{idx - 1 - len(named)}")
+            key = rd.ident(u.as_ast())
+            val = None if idx == 0 else named.get(
+                u.get_id(), f"{sorts[sname].prefix}{idx - 1 - len(named)}")
             names[key] = val
-            members.append(val)
+            if idx:
+                members.append(val)
+            pts.append((u.as_ast(), val))
         universe[sname] = members
+        points[sname] = pts
 
     def reader(sort: Any) -> Callable[[Any], Any]:
         if sort.kind is SortKind.BOOL:
             return rd.boolean
         if sort.kind in (SortKind.INT, SortKind.BV):
             return rd.integer
-        return lambda t: names.get(rd.ident(t))
+        return lambda a: names.get(rd.ident(a))
 
-    arg_cache: dict[int, Any] = {}
+    def cells(sym: StateSym, st: State) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+        """(concrete arguments, C handles) of every meaningful cell of ``sym`` in ``st``
+        (for a position-indexed symbol: the union of its ranges in both states)."""
+        out: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = [((), ())]
+        for i, s in enumerate(sym.args):
+            if s.kind is SortKind.ENTITY:
+                out = [((*v, val), (*a, h)) for v, a in out for h, val in points[s.name]]
+            elif sym.domain is not None:
+                lo, hi = sym.domain
+                out = [((*v, k), (*a, b.int_val(k).as_ast()))
+                       for v, a in out for k in range(lo, hi)]
+            elif sym.index is not None and i == len(sym.args) - 1:
+                lo_sym, hi_sym = sym.index
+                other = other_of(st)
+                states = [st] if other is None else [st, other]
+                nxt = []
+                for v, a in out:
+                    los = [0 if lo_sym is None else rd.cell(x[lo_sym].as_ast(), a, rd.integer)
+                           for x in states]
+                    his = [rd.cell(x[hi_sym].as_ast(), a, rd.integer) for x in states]
+                    nxt += [((*v, k), (*a, b.int_val(k).as_ast()))
+                            for k in range(min(los), max(his))]
+                out = nxt
+            else:
+                return []
+        return out
 
-    def arg(t: Any) -> Any:
-        # Arguments are universe constants or integer literals: read each once.
-        k = t.get_id()
-        if k not in arg_cache:
-            arg_cache[k] = t.as_long() if z3.is_int_value(t) else names.get(rd.ident(t))
-        return arg_cache[k]
+    def other_of(st: State) -> State | None:
+        return post if st is b.pre else b.pre
 
     def state(st: State, base: ConcreteState | None) -> ConcreteState:
         cs = ConcreteState(universe={k: list(v) for k, v in universe.items()})
-        other = post if st is b.pre else b.pre
         for sym in spec.vocabulary:
             arr = st[sym]
             if base is not None and arr is b.pre[sym] and sym.index is None:
                 # Outside the frame the post-state is the pre-state.
                 cs.values[sym.name] = dict(base.values.get(sym.name, {}))
                 continue
-            if sym.index is None and st is b.pre:
-                pairs = _selects(b, sym, st)
-            else:
-                pairs = [(args, z3.Select(arr, *args) if args else arr)
-                         for args in _arg_tuples(b, sym, st, model, other)]
             read = reader(sym.result)
+            handle = arr.as_ast()
             table = cs.values.setdefault(sym.name, {})
-            for args, t in pairs:
-                table[tuple(arg(x) for x in args)] = read(t)
+            for vals, idx in cells(sym, st):
+                table[vals] = rd.cell(handle, idx, read)
         return cs
 
-    env = {p.name: reader(p.sort)(b.var(p.name, p.sort)) for p in params}
+    env = {p.name: reader(p.sort)(b.var(p.name, p.sort).as_ast()) for p in params}
     pre = state(b.pre, None)
     return Witness(pre, state(post, pre) if post is not None else None, env)
 

@@ -237,6 +237,39 @@ def test_verdicts_do_not_depend_on_order_or_jobs(full_report: Report) -> None:
     assert forward == {k: whole[k] for k in forward}
 
 
+def _resources_spent(p: Prover, plan: list[Any]) -> dict[str, list[int]]:
+    """Run ``plan`` on ``p``; z3's resource count of each proof stage, by obligation."""
+    spent: dict[str, list[int]] = {}
+    solvers: list[Any] = []
+    make = p._proof_solver
+
+    def recording(method: Method, ctx: Any) -> Any:
+        s = make(method, ctx)
+        solvers.append(s)
+        return s
+
+    p._proof_solver = recording  # type: ignore[method-assign]
+    for ob in plan:
+        solvers.clear()
+        p.run([ob])
+        spent[ob.id] = [int(s.statistics().get_key_value("rlimit count")) for s in solvers]
+    return spent
+
+
+def test_each_proof_spends_the_same_resources_whatever_ran_before_it() -> None:
+    # Stronger than equal verdicts: the solver does the very same work. A process builds
+    # proof terms lazily (only for the cases it proves), so the encoder's context differs
+    # with the history; the proof's own context must not.
+    alone = Prover(SPEC)
+    plan = alone.plan(operations=["free_irq", "request_irq", "kfree_skb", "skb_queue_tail"])
+    first = _resources_spent(alone, plan)
+    busy = Prover(SPEC)
+    busy.run(busy.plan(operations=["skb_put", "register_netdev"]))
+    again = _resources_spent(busy, plan[::-1])
+    assert sum(len(v) for v in first.values()) > 20
+    assert first == again
+
+
 def test_proof_budgets_are_resource_units_not_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
     from netdevspec.model import prover
 
