@@ -35,6 +35,7 @@ from netdevspec.model.results import (
     Result,
     Verdict,
 )
+from netdevspec.model.smtlib import to_smtlib
 from netdevspec.spec.logic import (
     And,
     ConcreteState,
@@ -49,7 +50,8 @@ from z3 import z3core
 
 from netdevspec.errors import UsageError
 
-__all__ = ["EMATCH_RLIMIT", "INITIAL_STATE", "MAX_UNSIGNED", "RETRY_RLIMIT", "Prover", "Witness"]
+__all__ = ["EMATCH_RLIMIT", "INITIAL_STATE", "MAX_UNSIGNED", "RETRY_RLIMIT", "Prover", "SmtQuery",
+           "Witness"]
 
 MAX_UNSIGNED = 2**32 - 1
 """The largest seed or time limit z3 accepts (its parameters are 32-bit unsigned)."""
@@ -70,6 +72,15 @@ _LEVELS: tuple[tuple[int, int] | None, ...] = ((0, 4), (0, 16), (-4, 70), None)
 # Witnesses are not shown to people, so they skip the tightest windows (bounds still
 # help z3: without any, some queries take minutes).
 _WITNESS_LEVELS: tuple[tuple[int, int] | None, ...] = ((-4, 70), None)
+
+
+@dataclass(frozen=True)
+class SmtQuery:
+    """An obligation, z3's result, and the SMT-LIB script of the query that proved it."""
+
+    obligation: str
+    result: Result
+    smtlib: str | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ class Prover:
         self._init_goals: dict[str, Any] = {}
         self._tracks: list[Any] = []
         self._built = False
+        self._exports: dict[str, str] | None = None
 
     # -- planning --------------------------------------------------------------------
     def plan(self, rules: Iterable[str] = (), operations: Iterable[str] = ()) -> list[Obligation]:
@@ -164,6 +176,22 @@ class Prover:
             _, c = self.spec.cases[cid]
             n += sum(1 for inv in self.spec.invariants if not inv.reads & c.writes)
         return n
+
+    def export_smtlib(self, obligations: Sequence[Obligation]) -> list[SmtQuery]:
+        """Prove ``obligations`` in this process and give, for each one z3 proved by a
+        query, that query as a standard SMT-LIB 2.6 script (see :mod:`.smtlib`), for a
+        second solver: the proving stage's background, invariants, facts and negated claim,
+        expected ``unsat``. Obligations proved otherwise (a witness, the frame alone) or
+        not proved have no script."""
+        self._exports = {}
+        results: list[Result] = []
+        try:
+            with interruptible():
+                self._run_local(obligations, results.append)
+            return [SmtQuery(r.obligation.id, r, self._exports.get(r.obligation.id))
+                    for r in results]
+        finally:
+            self._exports = None
 
     # -- running ---------------------------------------------------------------------
     def run(
@@ -385,6 +413,11 @@ class Prover:
 
     def _proved(self, ob: Obligation, q: _Query, a: _Answer, detail: str = "") -> Result:
         deps = self._rests_on(q, a) if self.dependencies else None
+        if self._exports is not None:
+            # The very query of the stage that proved it, in _fresh's order.
+            terms = [*self.enc.background(), *(self._inv_term(h) for h in a.invariants),
+                     *(t for _, t in q.facts), *([q.goal] if q.goal is not None else [])]
+            self._exports[ob.id] = to_smtlib(terms, name=ob.id, expect="unsat")
         return Result(ob, Verdict.PROVED, a.seconds, detail=detail, method=a.method,
                       rests_on=deps)
 
