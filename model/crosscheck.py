@@ -101,7 +101,8 @@ def run_cvc5(text: str, timeout_ms: int) -> Answer:
         return Answer("cvc5", "error", time.perf_counter() - t, str(e))
     spent = time.perf_counter() - t
     if status == "unknown":
-        why = str(solver.getInfo("reason-unknown"))
+        info = solver.getInfo("reason-unknown")
+        why = info.decode() if isinstance(info, bytes) else str(info)
     return Answer("cvc5", status, spent, why)
 
 
