@@ -163,6 +163,14 @@ class Prover:
                     if inv.reads & c.writes:
                         out.append(Obligation(Kind.CONSECUTION, rule=inv.id, case=c.id,
                                               operation=op.name))
+                for tr in self.spec.transitions:
+                    if (not rsel or tr.id in rsel) and symbols_of(tr.formula, True) & c.writes:
+                        out.append(Obligation(Kind.TRANSITION, rule=tr.id, case=c.id,
+                                              operation=op.name))
+        if not osel:
+            # Every other step leaves what the transition reads unchanged.
+            out += [Obligation(Kind.TRANSITION, rule=tr.id) for tr in self.spec.transitions
+                    if not rsel or tr.id in rsel]
         if not osel and not rsel:
             for sc in self.spec.scenarios:
                 out.append(Obligation(Kind.SCENARIO, rule=sc.id))
@@ -285,6 +293,8 @@ class Prover:
                 done(self._initiation(ob))
             elif ob.kind is Kind.SCENARIO:
                 done(self._scenario(ob))
+            elif ob.kind is Kind.TRANSITION and not ob.case:
+                done(self._unchanged(ob))
             else:
                 by_case.setdefault(ob.case, []).append(ob)
         for cid, obs in by_case.items():
@@ -554,7 +564,7 @@ class Prover:
         ct = self._encode_case(op, c)
         vacuous = False
         nv = [o for o in obs if o.kind is Kind.NONVACUITY]
-        if nv or any(o.kind is Kind.CONSECUTION for o in obs):
+        if nv or any(o.kind in (Kind.CONSECUTION, Kind.TRANSITION) for o in obs):
             res = self._nonvacuity(nv[0] if nv else Obligation(Kind.NONVACUITY, case=c.id,
                                                                operation=op.name), op, c, ct)
             vacuous = res.verdict is Verdict.VACUOUS
@@ -565,6 +575,8 @@ class Prover:
                 out.append(self._consecution(ob, op, c, ct, vacuous))
             elif ob.kind is Kind.FRAME:
                 out.append(self._frame(ob, op, c, ct))
+            elif ob.kind is Kind.TRANSITION:
+                out.append(self._transition(ob, op, c, ct, vacuous))
         return out
 
     def _nonvacuity(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms) -> Result:
@@ -612,6 +624,37 @@ class Prover:
             return self._proved(ob, q, a)
         return self._refute_or_unknown(
             ob, a.seconds, a.why, lambda: self._search_case(op, c, target=inv), inv, op, c)
+
+    def _transition(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms,
+                    vacuous: bool) -> Result:
+        """Every step of the case relates its states as the transition says: the case's
+        facts and the invariants it reads, against the transition's negation. Its
+        parameters are the operation's (same names, so the same z3 constants)."""
+        tr = self.spec.rules[ob.rule]
+        goal = z3.Not(self.enc.term(tr.formula, self.enc.pre, ct.post))
+        q = _Query(ct.facts, (), self._near(ct.syms | tr.reads), self._every, goal)
+        a = self._decide(q)
+        if a.result == z3.unsat:
+            if vacuous:
+                return Result(ob, Verdict.VACUOUS, a.seconds, detail="holds only because the "
+                              "case is never enabled under the invariants")
+            return self._proved(ob, q, a)
+        return self._refute_or_unknown(
+            ob, a.seconds, a.why, lambda: self._search_case(op, c, target=tr, two_state=True),
+            tr, op, c)
+
+    def _unchanged(self, ob: Obligation) -> Result:
+        """A step that changes nothing the transition reads satisfies it: the transition
+        with every post-state read replaced by the pre-state, under the invariants."""
+        tr = self.spec.rules[ob.rule]
+        goal = z3.Not(self.enc.term(tr.formula, self.enc.pre, self.enc.pre))
+        q = _Query((), (), self._near(tr.reads), self._every, goal)
+        a = self._decide(q)
+        if a.result == z3.unsat:
+            return self._proved(ob, q, a)
+        return Result(ob, Verdict.UNKNOWN if a.result == z3.unknown else Verdict.REFUTED,
+                      a.seconds, detail=tr.statement + (f" ({a.why})" if a.why else
+                      ": it fails for a step that changes nothing it reads"))
 
     def _frame(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms) -> Result:
         if ct.frame_goal is None:

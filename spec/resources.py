@@ -12,6 +12,7 @@ from netdevspec.spec._build import (
     invariant,
     obligation,
     operation,
+    transition,
 )
 from netdevspec.spec.common import CALLER_LOADED, a, c, d, n, r
 from netdevspec.spec.logic import BOOL, INT, And, Exists, Forall, Implies, Ite, Not, Or, Var, null
@@ -386,5 +387,16 @@ PORT_IO = operation(
 
 OPERATIONS: tuple[Operation, ...] = (REQUEST_IRQ, FREE_IRQ, CHECK_REGION, REQUEST_REGION,
                                      RELEASE_REGION, REQUEST_DMA, FREE_DMA, PORT_IO)
+
+# -- transitions: who may act ------------------------------------------------------------------
+
+IRQ_RELEASED_BY_OWNER = transition(
+    "res.irq.release.owner", "an IRQ action disappears only in a call by the module that "
+    "requested it", (c,),
+    Forall(av, Implies(And(act_live(av), Not(act_live.post(av))), act_owner(av) == c)),
+    cite(("RES-2", K(f"{_IRQ} free_irq")), ("HAZ-6", K(_IRQ))),
+    "{c} removed an IRQ action another module requested")
+
+TRANSITIONS: tuple[Rule, ...] = (IRQ_RELEASED_BY_OWNER,)
 
 del d

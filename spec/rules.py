@@ -54,6 +54,7 @@ class RuleKind(Enum):
     OBLIGATION = "caller obligation"
     GUARANTEE = "kernel guarantee"
     DUTY = "end-of-life duty"
+    TRANSITION = "transition invariant"
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,10 @@ class Spec:
     universe_scale: Mapping[str, int] = field(default_factory=dict)
     witnesses: Mapping[str, Callable[[], tuple[Any, Any, dict[str, Any]]]] = field(
         default_factory=dict)
+    transitions: tuple[Rule, ...] = ()
+    """Two-state invariants: every step of every case relates its pre- and post-state so.
+    A transition's parameters are bound by name to each operation's parameters (``c``,
+    the caller)."""
 
     def __post_init__(self) -> None:
         from netdevspec.spec.validate import validate  # it reads the classes defined here
@@ -269,6 +274,7 @@ class Spec:
 
     def _all_rules(self) -> Iterable[Rule]:
         yield from self.invariants
+        yield from self.transitions
         for op in self.operations:
             for u in op.obligations:
                 yield u.rule

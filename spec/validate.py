@@ -20,6 +20,7 @@ from netdevspec.spec.formula import (
     Sort,
     StateSym,
     free_vars,
+    symbols_of,
     walk,
 )
 from netdevspec.spec.rules import Rule, RuleKind, Spec, Use, post_reads
@@ -150,6 +151,30 @@ def validate(spec: Spec) -> None:
                         "list each invariant once")
         _check_rule(r, vocab, spec.known_facts)
         _check_formula(f"invariant {r.id!r}", r.formula, vocab, {}, None)
+
+    for r in spec.transitions:
+        where = f"rule {r.id!r}"
+        if r.kind is not RuleKind.TRANSITION:
+            raise _fail(where, f"is listed as a transition, but its kind is {r.kind.value}",
+                        "transitions relate the states before and after every step",
+                        "build it with transition() in spec/_build.py")
+        if not register(r):
+            raise _fail(where, "the ID is used twice", "IDs are unique",
+                        "list each transition once")
+        _check_rule(r, vocab, spec.known_facts)
+        own = {p.name: p.sort for p in r.params}
+        _check_formula(f"transition {r.id!r}", r.formula, vocab, own, vocab)
+        reads = symbols_of(r.formula, post=True)
+        for op in spec.operations:
+            if not any(c.writes & reads for c in op.cases):
+                continue
+            theirs = {p.name: p.sort for p in op.params}
+            for p in r.params:
+                if theirs.get(p.name) != p.sort:
+                    raise _fail(where, f"binds {p.name} : {p.sort}, but {op.name}, whose cases "
+                                f"change what it reads, has no such parameter",
+                                "a transition's parameters are the operation's own (by name)",
+                                f"give {op.name} a parameter {p.name} or quantify {p.name}")
 
     case_ids: set[str] = set()
     op_names: set[str] = set()

@@ -94,7 +94,30 @@ def test_free_irq_without_the_owner_check_is_refuted() -> None:
     assert r.verdict is Verdict.REFUTED  # a module can now free the kernel's timer line
     assert r.counterexample is not None and "free_irq(" in r.counterexample.call
     assert [x.obligation.id for x in rep.results if x.verdict is Verdict.REFUTED] == [
-        "consecution:free_irq.ok:res.irq.wellformed"]
+        "consecution:free_irq.ok:res.irq.wellformed",
+        "transition:free_irq.ok:res.irq.release.owner"]
+
+
+def test_a_transition_makes_the_owner_check_load_bearing_between_modules() -> None:
+    # The state invariants only see the kernel's own actions (res.irq.wellformed); the
+    # transition also catches a module freeing another module's action.
+    spec = SPEC.with_operation(SPEC.operation("free_irq").without_obligation("res.irq.free.owner"))
+    rep = run(spec, operations=["free_irq"], rules=["res.irq.release.owner"])
+    r = result(rep, "transition:free_irq.ok:res.irq.release.owner")
+    assert r.verdict is Verdict.REFUTED
+    assert r.detail == "an IRQ action disappears only in a call by the module that requested it"
+    cex = r.counterexample
+    assert cex is not None and cex.call.startswith("free_irq(") and cex.after is not None
+    caller = cex.call.split("c=", 1)[1].split(",", 1)[0]
+    gone = [k for k, v in cex.before.items()
+            if k.startswith("act ") and v["live"] and not cex.after[k]["live"]]
+    assert gone and all(cex.before[k]["owner"] != caller for k in gone), cex
+    # With the obligation, every step of every case satisfies it.
+    whole = run(SPEC, rules=["res.irq.release.owner"])
+    assert {x.obligation.id: x.verdict for x in whole.results} == {
+        "transition:request_irq.ok:res.irq.release.owner": Verdict.PROVED,
+        "transition:free_irq.ok:res.irq.release.owner": Verdict.PROVED,
+        "transition:res.irq.release.owner": Verdict.PROVED}
 
 
 def test_request_irq_without_the_sharing_check_is_refuted() -> None:
