@@ -350,5 +350,5 @@ SPEC = Spec(
     # than devices.
     universe_scale={"Queue": 4},
     witnesses=WITNESSES,
-    transitions=resources.TRANSITIONS,
+    transitions=(*devices.TRANSITIONS, *resources.TRANSITIONS),
 )

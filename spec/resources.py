@@ -397,6 +397,22 @@ IRQ_RELEASED_BY_OWNER = transition(
     cite(("RES-2", K(f"{_IRQ} free_irq")), ("HAZ-6", K(_IRQ))),
     "{c} removed an IRQ action another module requested")
 
-TRANSITIONS: tuple[Rule, ...] = (IRQ_RELEASED_BY_OWNER,)
+_chv = Var("chv", INT)
+
+REGION_RELEASED_BY_OWNER = transition(
+    "res.region.release.owner_only", "an I/O region leaves the table only in a call by the module "
+    "that requested it", (c,),
+    Forall(rv, Implies(And(reg_live(rv), Not(reg_live.post(rv))), reg_owner(rv) == c)),
+    REL_OWN.citations, "{c} released an I/O region another module requested")
+
+DMA_FREED_BY_OWNER = transition(
+    "res.dma.free.owner_only", "a DMA channel is freed only in a call by the party that "
+    "claimed it", (c,),
+    Forall(_chv, Implies(And(dma_locked(_chv), Not(dma_locked.post(_chv))),
+                         dma_owner(_chv) == c), within=(0, MAX_DMA_CHANNELS)),
+    DMA_OWN.citations, "{c} freed a DMA channel another party claimed")
+
+TRANSITIONS: tuple[Rule, ...] = (IRQ_RELEASED_BY_OWNER, REGION_RELEASED_BY_OWNER,
+                                 DMA_FREED_BY_OWNER)
 
 del d
