@@ -134,7 +134,7 @@ def test_a_transition_binds_only_parameters_every_writer_has() -> None:
 
     # The bundled transition with its caller renamed: no operation has a parameter 'who'.
     who = Var("who", PARTY)
-    t = SPEC.transitions[0]
+    t = SPEC.rules["res.irq.release.owner"]
     bad = transition("res.irq.release.who", "who releases", (who,),
                      substitute(t.formula, {"c": who}), t.citations)
     with pytest.raises(SpecError) as e:
