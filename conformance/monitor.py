@@ -44,7 +44,7 @@ from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
 from netdevspec.reference.kernel import IrqAction, Region
 from netdevspec.spec import SPEC
 from netdevspec.spec import vocabulary as V
-from netdevspec.spec.logic import And, evaluate, symbols_of
+from netdevspec.spec.logic import And, Forall, evaluate, symbols_of
 from netdevspec.spec.rules import Operation, Rule, Spec, Use
 from netdevspec.spec.vocabulary import DEV
 
@@ -234,12 +234,12 @@ def _instances(formula: Any, obj: Any) -> list[tuple[Any, dict[str, Any]]]:
     """``formula`` split into parts to evaluate for one object: each conjunct that is a
     quantifier over one variable of the object's sort, with the variable bound to it;
     any other conjunct whole."""
-    parts = list(formula.args) if formula.op == "and" else [formula]
+    parts = list(formula.args) if isinstance(formula, And) else [formula]
     out: list[tuple[Any, dict[str, Any]]] = []
     for p in parts:
-        binders = p.payload if p.op == "forall" else None
-        if binders and len(binders) == 1 and binders[0].var.sort == V.SKB:
-            out.append((p.args[0], {binders[0].var.name: obj}))
+        if (isinstance(p, Forall) and len(p.binders) == 1
+                and p.binders[0].var.sort == V.SKB):
+            out.append((p.body, {p.binders[0].var.name: obj}))
         else:
             out.append((p, {}))
     return out

@@ -17,12 +17,40 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import z3
 from netdevspec.model.interrupt import register
-from netdevspec.spec.logic import Expr, Sort, SortKind, StateSym
+from netdevspec.spec.formula import (
+    Add,
+    And,
+    Apply,
+    BitAnd,
+    BitNot,
+    BitOr,
+    Const,
+    Eq,
+    Exists,
+    Expr,
+    Forall,
+    Implies,
+    Ite,
+    Le,
+    Lit,
+    Lt,
+    Mul,
+    Not,
+    Null,
+    Or,
+    Read,
+    Sort,
+    SortKind,
+    StateSym,
+    Sub,
+    Var,
+)
 from netdevspec.spec.rules import Case, Frame, Spec
+from z3 import z3core
 
 __all__ = ["BoundedEncoder", "Encoder", "State"]
 
@@ -44,9 +72,13 @@ class Encoder:
         for s in spec.sorts:
             self.zsort(s)
         for c in spec.constants:
-            self.consts[(c.sort.name, c.payload)] = z3.Const(str(c.payload).upper(),
+            if not isinstance(c, Const):
+                raise TypeError(f"a spec constant must be built with entity_const(), not {c!r}")
+            self.consts[(c.sort.name, c.name)] = z3.Const(c.name.upper(),
                                                              self.zsort(c.sort))
         self.pre: State = {sym: self._fresh_sym(sym, "") for sym in spec.vocabulary}
+        self._background: list[Any] | None = None
+        self._ints: dict[int, Any] = {}
         # Keyed by object identity; each entry keeps its key objects alive so an id
         # cannot be reused by a later state while the entry exists.
         self._memo: dict[tuple[int, int, int], tuple[Expr, State, State | None, Any]] = {}
@@ -75,13 +107,15 @@ class Encoder:
         return z3.Array(name, *(self.zsort(a) for a in sym.args), self.zsort(sym.result))
 
     def background(self) -> list[Any]:
-        """Facts true in every state: named entities are distinct from NULL and each other."""
-        out = []
-        for sname, null in self.nulls.items():
-            members = [v for (s, _), v in self.consts.items() if s == sname]
-            if members:
-                out.append(z3.Distinct(null, *members))
-        return out
+        """Facts true in every state: named entities are distinct from NULL and each other
+        (built once; every query copies them)."""
+        if self._background is None:
+            self._background = []
+            for sname, null in self.nulls.items():
+                members = [v for (s, _), v in self.consts.items() if s == sname]
+                if members:
+                    self._background.append(z3.Distinct(null, *members))
+        return list(self._background)
 
     # -- transitions -----------------------------------------------------------------
     def post_state(self, case: Case, tag: str) -> tuple[State, list[Any]]:
@@ -128,21 +162,29 @@ class Encoder:
         """The z3 constant standing for a parameter or bound variable."""
         return z3.Const(name, self.zsort(sort))
 
-    def _quant(self, e: Expr, pre: State, post: State | None, env: dict[str, Any]) -> Any:
+    def int_val(self, v: int) -> Any:
+        """The integer literal ``v`` in this context (cached: witnesses read many)."""
+        t = self._ints.get(v)
+        if t is None:
+            t = self._ints[v] = z3.IntVal(v, self.ctx)
+        return t
+
+    def _quant(self, e: Forall | Exists, pre: State, post: State | None,
+               env: dict[str, Any]) -> Any:
         vs, guards = [], []
         inner = dict(env)
-        for b in e.payload:
+        for b in e.binders:
             # A bound variable gets a z3 name no parameter can have ("!" is not allowed in
             # parameter names): post-states contain the operation's parameters, and a
             # quantifier over a same-named constant would capture them.
             v = z3.Const(f"{b.var.name}!bound", self.zsort(b.var.sort))
             inner[b.var.name] = v
             vs.append(v)
-            if b.lo is not None:
+            if b.lo is not None and b.hi is not None:
                 guards.append(self._tr(b.lo, pre, post, env) <= v)
                 guards.append(v < self._tr(b.hi, pre, post, env))
-        body = self._tr(e.args[0], pre, post, inner)
-        if e.op == "forall":
+        body = self._tr(e.body, pre, post, inner)
+        if isinstance(e, Forall):
             return z3.ForAll(vs, z3.Implies(z3.And(*guards), body) if guards else body)
         return z3.Exists(vs, z3.And(*guards, body))
 
@@ -150,63 +192,90 @@ class Encoder:
              is_post: bool) -> Any:
         st = post if is_post else pre
         assert st is not None, f"{sym.name}' read without a post-state"
+        return self.select(sym, st, args)
+
+    def select(self, sym: StateSym, st: State, args: Sequence[Any]) -> Any:
+        """The term ``sym(*args)`` in the state ``st`` (a z3 select, or the constant)."""
         arr = st[sym]
-        return z3.Select(arr, *args) if args else arr
+        if not args:
+            return arr
+        # z3.Select checks and casts every index through Python objects; the indices are
+        # already of the declared sorts (the spec is validated), so build the same term
+        # through the C API and wrap it by its known result sort (a proof reads thousands).
+        ref = self.ctx.ref()
+        if len(args) == 1:
+            a = z3core.Z3_mk_select(ref, arr.as_ast(), args[0].as_ast())
+        else:
+            a = z3core.Z3_mk_select_n(ref, arr.as_ast(), len(args),
+                                      (z3core.Ast * len(args))(*(x.as_ast() for x in args)))
+        return _WRAP[sym.result.kind](a, self.ctx)
 
     def _tr(self, e: Expr, pre: State, post: State | None, env: dict[str, Any]) -> Any:
-        op = e.op
-        if op == "lit":
-            if e.sort.kind is SortKind.BOOL:
-                return z3.BoolVal(e.payload, self.ctx)
-            if e.sort.kind is SortKind.BV:
-                return z3.BitVecVal(e.payload, e.sort.width, self.ctx)
-            return z3.IntVal(e.payload, self.ctx)
-        if op == "null":
-            return self.nulls[e.sort.name]
-        if op == "const":
-            return self.consts[(e.sort.name, e.payload)]
-        if op == "var":
-            if e.payload in env:
-                return env[e.payload]
-            return self.var(e.payload, e.sort)
-        if op == "sym":
-            sym, is_post = e.payload
-            args = [self._tr(a, pre, post, env) for a in e.args]
-            return self._sym(sym, args, pre, post, is_post)
-        if op == "fn":
-            return self._tr(e.args[0], pre, post, env)
-        a = [self._tr(x, pre, post, env) for x in e.args] if op not in ("forall", "exists") else []
-        if op == "and":
-            return z3.And(*a) if a else z3.BoolVal(True, self.ctx)
-        if op == "or":
-            return z3.Or(*a) if a else z3.BoolVal(False, self.ctx)
-        if op == "not":
-            return z3.Not(a[0])
-        if op == "implies":
-            return z3.Implies(a[0], a[1])
-        if op == "ite":
-            return z3.If(a[0], a[1], a[2])
-        if op == "eq":
-            return a[0] == a[1]
-        if op == "add":
-            return a[0] + a[1]
-        if op == "sub":
-            return a[0] - a[1]
-        if op == "mul":
-            return a[0] * a[1]
-        if op == "lt":
-            return z3.ULT(a[0], a[1]) if e.args[0].sort.kind is SortKind.BV else a[0] < a[1]
-        if op == "le":
-            return z3.ULE(a[0], a[1]) if e.args[0].sort.kind is SortKind.BV else a[0] <= a[1]
-        if op == "band":
-            return a[0] & a[1]
-        if op == "bor":
-            return a[0] | a[1]
-        if op == "bnot":
-            return ~a[0]
-        if op in ("forall", "exists"):
-            return self._quant(e, pre, post, env)
-        raise AssertionError(f"unknown node {op}")  # pragma: no cover - exhaustive
+        def tr(x: Expr) -> Any:
+            return self._tr(x, pre, post, env)
+
+        n = e.as_node()
+        match n:
+            case Lit():
+                if n.sort.kind is SortKind.BOOL:
+                    return z3.BoolVal(n.value, self.ctx)
+                if n.sort.kind is SortKind.BV:
+                    return z3.BitVecVal(n.value, n.sort.width, self.ctx)
+                return z3.IntVal(n.value, self.ctx)
+            case Null():
+                return self.nulls[n.sort.name]
+            case Const():
+                return self.consts[(n.sort.name, n.name)]
+            case Var():
+                if n.name in env:
+                    return env[n.name]
+                return self.var(n.name, n.sort)
+            case Read():
+                return self._sym(n.sym, [tr(a) for a in n.args], pre, post, n.post)
+            case Apply():
+                return tr(n.expansion)
+            case And():
+                return z3.And(*map(tr, n.args)) if n.args else z3.BoolVal(True, self.ctx)
+            case Or():
+                return z3.Or(*map(tr, n.args)) if n.args else z3.BoolVal(False, self.ctx)
+            case Not():
+                return z3.Not(tr(n.args[0]))
+            case Implies():
+                return z3.Implies(tr(n.args[0]), tr(n.args[1]))
+            case Ite():
+                return z3.If(tr(n.args[0]), tr(n.args[1]), tr(n.args[2]))
+            case Eq():
+                return tr(n.left) == tr(n.right)
+            case Add():
+                return tr(n.left) + tr(n.right)
+            case Sub():
+                return tr(n.left) - tr(n.right)
+            case Mul():
+                return tr(n.left) * tr(n.right)
+            case Lt():
+                if n.left.sort.kind is SortKind.BV:
+                    return z3.ULT(tr(n.left), tr(n.right))
+                return tr(n.left) < tr(n.right)
+            case Le():
+                if n.left.sort.kind is SortKind.BV:
+                    return z3.ULE(tr(n.left), tr(n.right))
+                return tr(n.left) <= tr(n.right)
+            case BitAnd():
+                return tr(n.left) & tr(n.right)
+            case BitOr():
+                return tr(n.left) | tr(n.right)
+            case BitNot():
+                return ~tr(n.args[0])
+            case Forall() | Exists():
+                return self._quant(n, pre, post, env)
+            case _:
+                assert_never(n)
+
+
+_WRAP: dict[SortKind, Any] = {SortKind.BOOL: z3.BoolRef, SortKind.INT: z3.ArithRef,
+                              SortKind.BV: z3.BitVecRef, SortKind.ENTITY: z3.ExprRef}
+"""The z3 Python class of a term of each kind of sort (what z3's own wrapper picks for
+a non-literal term)."""
 
 
 @dataclass
@@ -276,16 +345,16 @@ class BoundedEncoder(Encoder):
             self.in_universe(t, sym.result)
         return t
 
-    def _quant(self, e: Expr, pre: State, post: State | None, env: dict[str, Any]) -> Any:
+    def _quant(self, e: Forall | Exists, pre: State, post: State | None,
+               env: dict[str, Any]) -> Any:
         combos: list[tuple[dict[str, Any], list[Any]]] = [(dict(env), [])]
-        for b in e.payload:
+        for b in e.binders:
             nxt: list[tuple[dict[str, Any], list[Any]]] = []
             for cenv, guards in combos:
-                if b.lo is None:
+                if b.lo is None or b.hi is None:
                     for u in self.universe.elements[b.var.sort.name]:
                         nxt.append(({**cenv, b.var.name: u}, guards))
                     continue
-                assert b.hi is not None
                 lo = self._tr(b.lo, pre, post, cenv)
                 hi = self._tr(b.hi, pre, post, cenv)
                 if z3.is_int_value(lo) and z3.is_int_value(hi):
@@ -298,12 +367,12 @@ class BoundedEncoder(Encoder):
             combos = nxt
         parts = []
         for cenv, guards in combos:
-            body = self._tr(e.args[0], pre, post, cenv)
-            if e.op == "forall":
+            body = self._tr(e.body, pre, post, cenv)
+            if isinstance(e, Forall):
                 parts.append(z3.Implies(z3.And(*guards), body) if guards else body)
             else:
                 parts.append(z3.And(*guards, body))
-        return z3.And(*parts) if e.op == "forall" else z3.Or(*parts)
+        return z3.And(*parts) if isinstance(e, Forall) else z3.Or(*parts)
 
     def params_in_universe(self, params: Sequence[Any]) -> None:
         """Constrain the operation's entity-sorted parameters to the universe."""

@@ -35,6 +35,7 @@ from netdevspec.model.results import (
     Result,
     Verdict,
 )
+from netdevspec.model.smtlib import to_smtlib
 from netdevspec.spec.logic import (
     And,
     ConcreteState,
@@ -49,7 +50,8 @@ from z3 import z3core
 
 from netdevspec.errors import UsageError
 
-__all__ = ["EMATCH_RLIMIT", "INITIAL_STATE", "MAX_UNSIGNED", "RETRY_RLIMIT", "Prover", "Witness"]
+__all__ = ["EMATCH_RLIMIT", "INITIAL_STATE", "MAX_UNSIGNED", "RETRY_RLIMIT", "Prover", "SmtQuery",
+           "Witness"]
 
 MAX_UNSIGNED = 2**32 - 1
 """The largest seed or time limit z3 accepts (its parameters are 32-bit unsigned)."""
@@ -70,6 +72,15 @@ _LEVELS: tuple[tuple[int, int] | None, ...] = ((0, 4), (0, 16), (-4, 70), None)
 # Witnesses are not shown to people, so they skip the tightest windows (bounds still
 # help z3: without any, some queries take minutes).
 _WITNESS_LEVELS: tuple[tuple[int, int] | None, ...] = ((-4, 70), None)
+
+
+@dataclass(frozen=True)
+class SmtQuery:
+    """An obligation, z3's result, and the SMT-LIB script of the query that proved it."""
+
+    obligation: str
+    result: Result
+    smtlib: str | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ class Prover:
         self._init_goals: dict[str, Any] = {}
         self._tracks: list[Any] = []
         self._built = False
+        self._exports: dict[str, str] | None = None
 
     # -- planning --------------------------------------------------------------------
     def plan(self, rules: Iterable[str] = (), operations: Iterable[str] = ()) -> list[Obligation]:
@@ -151,6 +163,14 @@ class Prover:
                     if inv.reads & c.writes:
                         out.append(Obligation(Kind.CONSECUTION, rule=inv.id, case=c.id,
                                               operation=op.name))
+                for tr in self.spec.transitions:
+                    if (not rsel or tr.id in rsel) and symbols_of(tr.formula, True) & c.writes:
+                        out.append(Obligation(Kind.TRANSITION, rule=tr.id, case=c.id,
+                                              operation=op.name))
+        if not osel:
+            # Every other step leaves what the transition reads unchanged.
+            out += [Obligation(Kind.TRANSITION, rule=tr.id) for tr in self.spec.transitions
+                    if not rsel or tr.id in rsel]
         if not osel and not rsel:
             for sc in self.spec.scenarios:
                 out.append(Obligation(Kind.SCENARIO, rule=sc.id))
@@ -164,6 +184,22 @@ class Prover:
             _, c = self.spec.cases[cid]
             n += sum(1 for inv in self.spec.invariants if not inv.reads & c.writes)
         return n
+
+    def export_smtlib(self, obligations: Sequence[Obligation]) -> list[SmtQuery]:
+        """Prove ``obligations`` in this process and give, for each one z3 proved by a
+        query, that query as a standard SMT-LIB 2.6 script (see :mod:`.smtlib`), for a
+        second solver: the proving stage's background, invariants, facts and negated claim,
+        expected ``unsat``. Obligations proved otherwise (a witness, the frame alone) or
+        not proved have no script."""
+        self._exports = {}
+        results: list[Result] = []
+        try:
+            with interruptible():
+                self._run_local(obligations, results.append)
+            return [SmtQuery(r.obligation.id, r, self._exports.get(r.obligation.id))
+                    for r in results]
+        finally:
+            self._exports = None
 
     # -- running ---------------------------------------------------------------------
     def run(
@@ -257,6 +293,8 @@ class Prover:
                 done(self._initiation(ob))
             elif ob.kind is Kind.SCENARIO:
                 done(self._scenario(ob))
+            elif ob.kind is Kind.TRANSITION and not ob.case:
+                done(self._unchanged(ob))
             else:
                 by_case.setdefault(ob.case, []).append(ob)
         for cid, obs in by_case.items():
@@ -385,6 +423,11 @@ class Prover:
 
     def _proved(self, ob: Obligation, q: _Query, a: _Answer, detail: str = "") -> Result:
         deps = self._rests_on(q, a) if self.dependencies else None
+        if self._exports is not None:
+            # The very query of the stage that proved it, in _fresh's order.
+            terms = [*self.enc.background(), *(self._inv_term(h) for h in a.invariants),
+                     *(t for _, t in q.facts), *([q.goal] if q.goal is not None else [])]
+            self._exports[ob.id] = to_smtlib(terms, name=ob.id, expect="unsat")
         return Result(ob, Verdict.PROVED, a.seconds, detail=detail, method=a.method,
                       rests_on=deps)
 
@@ -431,23 +474,24 @@ class Prover:
         return hit
 
     def _prebuild(self) -> None:
-        """Build every term of the proofs in one fixed order (the spec's), whatever the
-        selection, the order of the obligations or their split among processes: z3's
-        heuristics see term identifiers, and these are then the same in every run."""
+        """Make what every query shares: the background facts and the literals that name
+        assumptions in unsat cores.
+
+        The terms of a proof are built when the proof needs them, in the encoder's
+        long-lived context, whose term identifiers therefore depend on what was built
+        before. That does not reach the proof: each query is copied into a context of its
+        own (see :meth:`_fresh`), and the copy is made node by node in a fixed order, so
+        its identifiers depend only on the query (tests/test_prover.py checks that each
+        proof spends the same resources whatever ran before it). A process thus builds
+        only the cases it proves, not the whole spec."""
         if self._built:
             return
         self._built = True
         self.enc.background()
-        self.invariants_pre()
-        for e in self.spec.initial:
-            self.enc.term(e, self.enc.pre, None)
-        for inv in self.spec.invariants:
-            self._initiation_goal(inv)
         most = len(self.spec.initial)
         for op in self.spec.operations:
             for c in op.cases:
-                most = max(most, len(self._encode_case(op, c).facts))
-        # The literals that name assumptions in unsat cores, made before any is used.
+                most = max(most, 1 + len(c.assumed(op)) + len(c.guarantees))
         self._tracks = [z3.Bool(f"track!{i}", self.enc.ctx)
                         for i in range(most + len(self.spec.invariants))]
 
@@ -520,7 +564,7 @@ class Prover:
         ct = self._encode_case(op, c)
         vacuous = False
         nv = [o for o in obs if o.kind is Kind.NONVACUITY]
-        if nv or any(o.kind is Kind.CONSECUTION for o in obs):
+        if nv or any(o.kind in (Kind.CONSECUTION, Kind.TRANSITION) for o in obs):
             res = self._nonvacuity(nv[0] if nv else Obligation(Kind.NONVACUITY, case=c.id,
                                                                operation=op.name), op, c, ct)
             vacuous = res.verdict is Verdict.VACUOUS
@@ -531,6 +575,8 @@ class Prover:
                 out.append(self._consecution(ob, op, c, ct, vacuous))
             elif ob.kind is Kind.FRAME:
                 out.append(self._frame(ob, op, c, ct))
+            elif ob.kind is Kind.TRANSITION:
+                out.append(self._transition(ob, op, c, ct, vacuous))
         return out
 
     def _nonvacuity(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms) -> Result:
@@ -578,6 +624,37 @@ class Prover:
             return self._proved(ob, q, a)
         return self._refute_or_unknown(
             ob, a.seconds, a.why, lambda: self._search_case(op, c, target=inv), inv, op, c)
+
+    def _transition(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms,
+                    vacuous: bool) -> Result:
+        """Every step of the case relates its states as the transition says: the case's
+        facts and the invariants it reads, against the transition's negation. Its
+        parameters are the operation's (same names, so the same z3 constants)."""
+        tr = self.spec.rules[ob.rule]
+        goal = z3.Not(self.enc.term(tr.formula, self.enc.pre, ct.post))
+        q = _Query(ct.facts, (), self._near(ct.syms | tr.reads), self._every, goal)
+        a = self._decide(q)
+        if a.result == z3.unsat:
+            if vacuous:
+                return Result(ob, Verdict.VACUOUS, a.seconds, detail="holds only because the "
+                              "case is never enabled under the invariants")
+            return self._proved(ob, q, a)
+        return self._refute_or_unknown(
+            ob, a.seconds, a.why, lambda: self._search_case(op, c, target=tr, two_state=True),
+            tr, op, c)
+
+    def _unchanged(self, ob: Obligation) -> Result:
+        """A step that changes nothing the transition reads satisfies it: the transition
+        with every post-state read replaced by the pre-state, under the invariants."""
+        tr = self.spec.rules[ob.rule]
+        goal = z3.Not(self.enc.term(tr.formula, self.enc.pre, self.enc.pre))
+        q = _Query((), (), self._near(tr.reads), self._every, goal)
+        a = self._decide(q)
+        if a.result == z3.unsat:
+            return self._proved(ob, q, a)
+        return Result(ob, Verdict.UNKNOWN if a.result == z3.unknown else Verdict.REFUTED,
+                      a.seconds, detail=tr.statement + (f" ({a.why})" if a.why else
+                      ": it fails for a step that changes nothing it reads"))
 
     def _frame(self, ob: Obligation, op: Operation, c: Case, ct: _CaseTerms) -> Result:
         if ct.frame_goal is None:
@@ -887,38 +964,22 @@ def _selects(b: BoundedEncoder, sym: StateSym, st: State) -> list[tuple[tuple[An
         "_select_cache", {})
     if st is b.pre and sym in cache:
         return cache[sym]
-    arr = st[sym]
-    out = [(args, z3.Select(arr, *args) if args else arr)
-           for args in _arg_tuples(b, sym, st, None)]
+    out = [(args, b.select(sym, st, args)) for args in _arg_tuples(b, sym)]
     if st is b.pre:
         cache[sym] = out
     return out
 
 
-def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
-                other: State | None = None) -> list[tuple[Any, ...]]:
-    """The argument tuples at which a symbol's value is meaningful in the bounded state
-    (for position-indexed symbols: the union of the ranges in ``st`` and ``other``)."""
+def _arg_tuples(b: BoundedEncoder, sym: StateSym) -> list[tuple[Any, ...]]:
+    """The argument tuples at which a symbol's value is meaningful whatever the model
+    (none for a position-indexed symbol, whose range the model decides)."""
     tuples: list[tuple[Any, ...]] = [()]
-    for i, s in enumerate(sym.args):
+    for s in sym.args:
         if s.kind is SortKind.ENTITY:
             tuples = [(*t, u) for t in tuples for u in b.universe.elements[s.name]]
         elif sym.domain is not None:
             lo, hi = sym.domain
-            tuples = [(*t, z3.IntVal(v, b.ctx)) for t in tuples for v in range(lo, hi)]
-        elif sym.index is not None and model is not None and i == len(sym.args) - 1:
-            lo_sym, hi_sym = sym.index
-            nxt = []
-            states = [st] if other is None else [st, other]
-
-            def ev(term: Any) -> int:
-                return int(model.eval(term, model_completion=True).as_long())
-
-            for t in tuples:
-                los = [0 if lo_sym is None else ev(z3.Select(x[lo_sym], *t)) for x in states]
-                his = [ev(z3.Select(x[hi_sym], *t)) for x in states]
-                nxt += [(*t, z3.IntVal(v, b.ctx)) for v in range(min(los), max(his))]
-            tuples = nxt
+            tuples = [(*t, b.int_val(v)) for t in tuples for v in range(lo, hi)]
         else:
             return []
     return tuples
@@ -926,26 +987,41 @@ def _arg_tuples(b: BoundedEncoder, sym: StateSym, st: State, model: Any,
 
 class _Reader:
     """Reads values out of a z3 model through the C API (the Python layer dominates the
-    cost of witness extraction otherwise)."""
+    cost of witness extraction otherwise: a witness reads thousands of array cells)."""
 
     def __init__(self, model: Any):
         self.model = model
         self.ctx = model.ctx.ref()
         self._out = z3core.Ast(0)
 
-    def _eval(self, t: Any) -> Any:
-        z3core.Z3_model_eval(self.ctx, self.model.model, t.as_ast(), True,
-                             ctypes.byref(self._out))
+    def _eval(self, a: Any) -> Any:
+        z3core.Z3_model_eval(self.ctx, self.model.model, a, True, ctypes.byref(self._out))
         return self._out
 
-    def boolean(self, t: Any) -> bool:
-        return bool(z3core.Z3_get_bool_value(self.ctx, self._eval(t)) == 1)
+    def boolean(self, a: Any) -> bool:
+        return bool(z3core.Z3_get_bool_value(self.ctx, self._eval(a)) == 1)
 
-    def integer(self, t: Any) -> int:
-        return int(z3core.Z3_get_numeral_string(self.ctx, self._eval(t)))
+    def integer(self, a: Any) -> int:
+        return int(z3core.Z3_get_numeral_string(self.ctx, self._eval(a)))
 
-    def ident(self, t: Any) -> int:
-        return int(z3core.Z3_get_ast_id(self.ctx, self._eval(t)))
+    def ident(self, a: Any) -> int:
+        return int(z3core.Z3_get_ast_id(self.ctx, self._eval(a)))
+
+    def cell(self, arr: Any, idx: tuple[Any, ...], read: Callable[[Any], Any]) -> Any:
+        """``read`` of the model's value of ``arr[idx]`` (``arr`` itself for no index)."""
+        if not idx:
+            return read(arr)
+        if len(idx) == 1:
+            sel = z3core.Z3_mk_select(self.ctx, arr, idx[0])
+        else:
+            sel = z3core.Z3_mk_select_n(self.ctx, arr, len(idx),
+                                        (z3core.Ast * len(idx))(*idx))
+        # Held while it is evaluated and the value read; released at once after.
+        z3core.Z3_inc_ref(self.ctx, sel)
+        try:
+            return read(sel)
+        finally:
+            z3core.Z3_dec_ref(self.ctx, sel)
 
 
 def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
@@ -954,57 +1030,77 @@ def _extract(spec: Spec, b: BoundedEncoder, model: Any, params: Sequence[Any],
     rd = _Reader(model)
     names: dict[int, Any] = {}
     universe: dict[str, list[Any]] = {}
+    # Each universe element as (its C handle, its concrete name), for array indices.
+    points: dict[str, list[tuple[Any, Any]]] = {}
     sorts = {s.name: s for s in spec.sorts}
     for sname, els in b.universe.elements.items():
         named = {v.get_id(): n for (s, n), v in b.consts.items() if s == sname}
         members = []
+        pts = []
         for idx, u in enumerate(els):
-            key = rd.ident(u)
-            if idx == 0:
-                names[key] = None
-                continue
-            val = named.get(u.get_id(), f"{sorts[sname].prefix}{idx - 1 - len(named)}")
+            key = rd.ident(u.as_ast())
+            val = None if idx == 0 else named.get(
+                u.get_id(), f"{sorts[sname].prefix}{idx - 1 - len(named)}")
             names[key] = val
-            members.append(val)
+            if idx:
+                members.append(val)
+            pts.append((u.as_ast(), val))
         universe[sname] = members
+        points[sname] = pts
 
     def reader(sort: Any) -> Callable[[Any], Any]:
         if sort.kind is SortKind.BOOL:
             return rd.boolean
         if sort.kind in (SortKind.INT, SortKind.BV):
             return rd.integer
-        return lambda t: names.get(rd.ident(t))
+        return lambda a: names.get(rd.ident(a))
 
-    arg_cache: dict[int, Any] = {}
+    def cells(sym: StateSym, st: State) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+        """(concrete arguments, C handles) of every meaningful cell of ``sym`` in ``st``
+        (for a position-indexed symbol: the union of its ranges in both states)."""
+        out: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = [((), ())]
+        for i, s in enumerate(sym.args):
+            if s.kind is SortKind.ENTITY:
+                out = [((*v, val), (*a, h)) for v, a in out for h, val in points[s.name]]
+            elif sym.domain is not None:
+                lo, hi = sym.domain
+                out = [((*v, k), (*a, b.int_val(k).as_ast()))
+                       for v, a in out for k in range(lo, hi)]
+            elif sym.index is not None and i == len(sym.args) - 1:
+                lo_sym, hi_sym = sym.index
+                other = other_of(st)
+                states = [st] if other is None else [st, other]
+                nxt = []
+                for v, a in out:
+                    los = [0 if lo_sym is None else rd.cell(x[lo_sym].as_ast(), a, rd.integer)
+                           for x in states]
+                    his = [rd.cell(x[hi_sym].as_ast(), a, rd.integer) for x in states]
+                    nxt += [((*v, k), (*a, b.int_val(k).as_ast()))
+                            for k in range(min(los), max(his))]
+                out = nxt
+            else:
+                return []
+        return out
 
-    def arg(t: Any) -> Any:
-        # Arguments are universe constants or integer literals: read each once.
-        k = t.get_id()
-        if k not in arg_cache:
-            arg_cache[k] = t.as_long() if z3.is_int_value(t) else names.get(rd.ident(t))
-        return arg_cache[k]
+    def other_of(st: State) -> State | None:
+        return post if st is b.pre else b.pre
 
     def state(st: State, base: ConcreteState | None) -> ConcreteState:
         cs = ConcreteState(universe={k: list(v) for k, v in universe.items()})
-        other = post if st is b.pre else b.pre
         for sym in spec.vocabulary:
             arr = st[sym]
             if base is not None and arr is b.pre[sym] and sym.index is None:
                 # Outside the frame the post-state is the pre-state.
                 cs.values[sym.name] = dict(base.values.get(sym.name, {}))
                 continue
-            if sym.index is None and st is b.pre:
-                pairs = _selects(b, sym, st)
-            else:
-                pairs = [(args, z3.Select(arr, *args) if args else arr)
-                         for args in _arg_tuples(b, sym, st, model, other)]
             read = reader(sym.result)
+            handle = arr.as_ast()
             table = cs.values.setdefault(sym.name, {})
-            for args, t in pairs:
-                table[tuple(arg(x) for x in args)] = read(t)
+            for vals, idx in cells(sym, st):
+                table[vals] = rd.cell(handle, idx, read)
         return cs
 
-    env = {p.name: reader(p.sort)(b.var(p.name, p.sort)) for p in params}
+    env = {p.name: reader(p.sort)(b.var(p.name, p.sort).as_ast()) for p in params}
     pre = state(b.pre, None)
     return Witness(pre, state(post, pre) if post is not None else None, env)
 

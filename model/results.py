@@ -52,6 +52,7 @@ class Kind(Enum):
     NONVACUITY = "non-vacuity"
     FRAME = "frame"
     SCENARIO = "scenario"
+    TRANSITION = "transition"
 
 
 class Method(Enum):
@@ -149,6 +150,10 @@ class Obligation:
         if self.kind is Kind.FRAME:
             return (f"{self.case}'s guarantees constrain the post-state only at the "
                     "locations its frame names")
+        if self.kind is Kind.TRANSITION:
+            if not self.case:
+                return f"a step that changes nothing {self.rule} reads satisfies it"
+            return f"every step of {self.case} satisfies {self.rule}"
         return f"the invariants admit the scenario {self.rule}"
 
 

@@ -35,6 +35,13 @@ def invariant(id: str, statement: str, formula: Expr, cites: tuple[Citation, ...
     return _rule(RuleKind.INVARIANT, id, statement, (), formula, cites, message)
 
 
+def transition(id: str, statement: str, params: Iterable[Var], formula: Expr,
+               cites: tuple[Citation, ...], message: str | None = None) -> Rule:
+    """A two-state invariant of every step: reads the pre-state and (``sym.post``) the
+    post-state; ``params`` are bound by name to each operation's parameters."""
+    return _rule(RuleKind.TRANSITION, id, statement, params, formula, cites, message)
+
+
 def obligation(id: str, statement: str, params: Iterable[Var], formula: Expr,
                cites: tuple[Citation, ...], message: str | None = None) -> Rule:
     """A caller obligation over its own parameters."""

@@ -128,7 +128,8 @@ Q_MEMBER = invariant(
     "a queued buffer is live, on exactly one initialised queue, at a position inside it, "
     "and owned by that queue's owner (so it is never freed or touched while queued)",
     Forall(x, Implies(skb_queued(x), And(
-        skb_alive(x), q_init(skb_list(x)), q_lo(skb_list(x)) <= skb_pos(x),
+        skb_alive(x), skb_list(x) != null(QUEUE), q_init(skb_list(x)),
+        q_lo(skb_list(x)) <= skb_pos(x),
         skb_pos(x) < q_hi(skb_list(x)), q_at(skb_list(x), skb_pos(x)) == x,
         skb_owner(x) == q_owner(skb_list(x))))),
     cite(("Q-7", K(_SKBH)), ("Q-2", A1), ("HAZ-9", K(f"{_SKBC} kfree_skb"))),

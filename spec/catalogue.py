@@ -388,4 +388,5 @@ SPEC = Spec(
     # than devices.
     universe_scale={"Queue": 4},
     witnesses=WITNESSES,
+    transitions=(*devices.TRANSITIONS, *resources.TRANSITIONS),
 )

@@ -94,8 +94,8 @@ DEV_OWNED = obligation(
 
 Q_OWNED = obligation(
     "queue.use.owner",
-    "a caller uses only an initialised queue that it owns",
-    (c, q), q_init(q) & (q_owner(q) == c),
+    "a caller uses only an initialised queue that it owns (never NULL: 2.0 dereferences it)",
+    (c, q), And(q != null(QUEUE), q_init(q), q_owner(q) == c),
     cite(("Q-1", K("include/linux/skbuff.h skb_queue_head_init")), ("Q-7", A1)),
     "{c} used queue {q}, which is uninitialised or belongs to someone else",
 )

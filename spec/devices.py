@@ -13,6 +13,7 @@ from netdevspec.spec._build import (
     invariant,
     obligation,
     operation,
+    transition,
     whole,
 )
 from netdevspec.spec.common import (
@@ -605,6 +606,16 @@ STOP_RETURN = operation(
     cite(("CB-3", K(f"{_DEV} dev_close")), ("HAZ-7", K(_DEV))),
     "return from int (*stop)(struct device *dev)",
 )
+
+_dv = Var("dv", DEV)
+
+UNREGISTERED_BY_OWNER = transition(
+    "reg.unregister.owner_only", "a device leaves dev_base only in a call by the module that "
+    "registered it", (c,),
+    Forall(_dv, Implies(And(dev_reg(_dv), Not(dev_reg.post(_dv))), dev_owner(_dv) == c)),
+    UNREG_OWNER.citations, "{c} unregistered a device another module registered")
+
+TRANSITIONS: tuple[Rule, ...] = (UNREGISTERED_BY_OWNER,)
 
 OPERATIONS: tuple[Operation, ...] = (
     DEV_SETUP, DEV_STATUS, ETHER_SETUP, REGISTER, UNREGISTER, DEV_GET, DEV_ALLOC_NAME,

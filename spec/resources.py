@@ -12,6 +12,7 @@ from netdevspec.spec._build import (
     invariant,
     obligation,
     operation,
+    transition,
 )
 from netdevspec.spec.common import CALLER_LOADED, a, c, d, n, r
 from netdevspec.spec.logic import BOOL, INT, And, Exists, Forall, Implies, Ite, Not, Or, Var, null
@@ -386,5 +387,32 @@ PORT_IO = operation(
 
 OPERATIONS: tuple[Operation, ...] = (REQUEST_IRQ, FREE_IRQ, CHECK_REGION, REQUEST_REGION,
                                      RELEASE_REGION, REQUEST_DMA, FREE_DMA, PORT_IO)
+
+# -- transitions: who may act ------------------------------------------------------------------
+
+IRQ_RELEASED_BY_OWNER = transition(
+    "res.irq.release.owner", "an IRQ action disappears only in a call by the module that "
+    "requested it", (c,),
+    Forall(av, Implies(And(act_live(av), Not(act_live.post(av))), act_owner(av) == c)),
+    cite(("RES-2", K(f"{_IRQ} free_irq")), ("HAZ-6", K(_IRQ))),
+    "{c} removed an IRQ action another module requested")
+
+_chv = Var("chv", INT)
+
+REGION_RELEASED_BY_OWNER = transition(
+    "res.region.release.owner_only", "an I/O region leaves the table only in a call by the module "
+    "that requested it", (c,),
+    Forall(rv, Implies(And(reg_live(rv), Not(reg_live.post(rv))), reg_owner(rv) == c)),
+    REL_OWN.citations, "{c} released an I/O region another module requested")
+
+DMA_FREED_BY_OWNER = transition(
+    "res.dma.free.owner_only", "a DMA channel is freed only in a call by the party that "
+    "claimed it", (c,),
+    Forall(_chv, Implies(And(dma_locked(_chv), Not(dma_locked.post(_chv))),
+                         dma_owner(_chv) == c), within=(0, MAX_DMA_CHANNELS)),
+    DMA_OWN.citations, "{c} freed a DMA channel another party claimed")
+
+TRANSITIONS: tuple[Rule, ...] = (IRQ_RELEASED_BY_OWNER, REGION_RELEASED_BY_OWNER,
+                                 DMA_FREED_BY_OWNER)
 
 del d

@@ -311,9 +311,9 @@ NET_BH = operation(
 )
 
 FRAME_LEN = obligation(
-    "rx.eth.header", "eth_type_trans is given a frame holding at least the device's link "
-    "header (hard_header_len, 14 after ether_setup)", (b, d),
-    And(dev_hhlen(d) >= 0, skb_len(b) >= dev_hhlen(d)),
+    "rx.eth.header", "eth_type_trans is given a device (never NULL: 2.0 dereferences it) and "
+    "a frame holding at least its link header (hard_header_len, 14 after ether_setup)", (b, d),
+    And(d != null(DEV), dev_hhlen(d) >= 0, skb_len(b) >= dev_hhlen(d)),
     cite(("RX-4", K("net/ethernet/eth.c eth_type_trans")),),
     "eth_type_trans on buffer {b} shorter than the link header of device {d}")
 

@@ -128,7 +128,7 @@ def test_compiled_formulas_agree_with_the_tree_walker(data: st.DataObject) -> No
     for inv in SPEC.invariants:
         assert evaluate(inv.formula, state) == evaluate_interpreted(inv.formula, state), inv.id
     op = data.draw(st.sampled_from(SPEC.operations), label="operation")
-    env = {p.payload: data.draw(h.value(p.sort), label=p.payload) for p in op.params}
+    env = {p.name: data.draw(h.value(p.sort), label=p.name) for p in op.params}
     for f in [*(u.formula for u in op.obligations), *(c.guard for c in op.cases)]:
         assert bool(evaluate(f, state, None, env)) == bool(
             evaluate_interpreted(f, state, None, env)), (op.name, f)

@@ -94,7 +94,30 @@ def test_free_irq_without_the_owner_check_is_refuted() -> None:
     assert r.verdict is Verdict.REFUTED  # a module can now free the kernel's timer line
     assert r.counterexample is not None and "free_irq(" in r.counterexample.call
     assert [x.obligation.id for x in rep.results if x.verdict is Verdict.REFUTED] == [
-        "consecution:free_irq.ok:res.irq.wellformed"]
+        "consecution:free_irq.ok:res.irq.wellformed",
+        "transition:free_irq.ok:res.irq.release.owner"]
+
+
+def test_a_transition_makes_the_owner_check_load_bearing_between_modules() -> None:
+    # The state invariants only see the kernel's own actions (res.irq.wellformed); the
+    # transition also catches a module freeing another module's action.
+    spec = SPEC.with_operation(SPEC.operation("free_irq").without_obligation("res.irq.free.owner"))
+    rep = run(spec, operations=["free_irq"], rules=["res.irq.release.owner"])
+    r = result(rep, "transition:free_irq.ok:res.irq.release.owner")
+    assert r.verdict is Verdict.REFUTED
+    assert r.detail == "an IRQ action disappears only in a call by the module that requested it"
+    cex = r.counterexample
+    assert cex is not None and cex.call.startswith("free_irq(") and cex.after is not None
+    caller = cex.call.split("c=", 1)[1].split(",", 1)[0]
+    gone = [k for k, v in cex.before.items()
+            if k.startswith("act ") and v["live"] and not cex.after[k]["live"]]
+    assert gone and all(cex.before[k]["owner"] != caller for k in gone), cex
+    # With the obligation, every step of every case satisfies it.
+    whole = run(SPEC, rules=["res.irq.release.owner"])
+    assert {x.obligation.id: x.verdict for x in whole.results} == {
+        "transition:request_irq.ok:res.irq.release.owner": Verdict.PROVED,
+        "transition:free_irq.ok:res.irq.release.owner": Verdict.PROVED,
+        "transition:res.irq.release.owner": Verdict.PROVED}
 
 
 def test_request_irq_without_the_sharing_check_is_refuted() -> None:
@@ -237,6 +260,39 @@ def test_verdicts_do_not_depend_on_order_or_jobs(full_report: Report) -> None:
     assert forward == {k: whole[k] for k in forward}
 
 
+def _resources_spent(p: Prover, plan: list[Any]) -> dict[str, list[int]]:
+    """Run ``plan`` on ``p``; z3's resource count of each proof stage, by obligation."""
+    spent: dict[str, list[int]] = {}
+    solvers: list[Any] = []
+    make = p._proof_solver
+
+    def recording(method: Method, ctx: Any) -> Any:
+        s = make(method, ctx)
+        solvers.append(s)
+        return s
+
+    p._proof_solver = recording  # type: ignore[method-assign]
+    for ob in plan:
+        solvers.clear()
+        p.run([ob])
+        spent[ob.id] = [int(s.statistics().get_key_value("rlimit count")) for s in solvers]
+    return spent
+
+
+def test_each_proof_spends_the_same_resources_whatever_ran_before_it() -> None:
+    # Stronger than equal verdicts: the solver does the very same work. A process builds
+    # proof terms lazily (only for the cases it proves), so the encoder's context differs
+    # with the history; the proof's own context must not.
+    alone = Prover(SPEC)
+    plan = alone.plan(operations=["free_irq", "request_irq", "kfree_skb", "skb_queue_tail"])
+    first = _resources_spent(alone, plan)
+    busy = Prover(SPEC)
+    busy.run(busy.plan(operations=["skb_put", "register_netdev"]))
+    again = _resources_spent(busy, plan[::-1])
+    assert sum(len(v) for v in first.values()) > 20
+    assert first == again
+
+
 def test_proof_budgets_are_resource_units_not_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
     from netdevspec.model import prover
 
@@ -295,3 +351,20 @@ def test_dependencies_are_published_and_unused_rules_listed() -> None:
     plain = run(spec, operations=["skb_put"]).to_json()
     assert plain["dependencies"] is None
     assert all(r["rests_on"] is None for r in plain["results"])
+
+
+@pytest.mark.parametrize(("op", "obligation", "transition"), [
+    ("free_irq", "res.irq.free.owner", "res.irq.release.owner"),
+    ("release_region", "res.region.release.owner", "res.region.release.owner_only"),
+    ("free_dma", "res.dma.free.owner", "res.dma.free.owner_only"),
+    ("unregister_netdev", "reg.unregister.owner", "reg.unregister.owner_only"),
+])
+def test_each_owner_check_is_load_bearing(op: str, obligation: str, transition: str) -> None:
+    # The 'only the owner releases' obligations were needed by no proof before the
+    # transitions: dropping one left everything PROVED.
+    spec = SPEC.with_operation(SPEC.operation(op).without_obligation(obligation))
+    rep = run(spec, operations=[op], rules=[transition])
+    refuted = [r for r in rep.results if r.verdict is Verdict.REFUTED]
+    assert [r.obligation.id for r in refuted] == [f"transition:{op}.ok:{transition}"]
+    assert refuted[0].counterexample is not None
+    assert refuted[0].counterexample.call.startswith(f"{op}(")

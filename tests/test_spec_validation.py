@@ -124,3 +124,27 @@ def test_variable_capture_is_rejected() -> None:
     shadow = case("skb_trim.shadow", "binds n again", Forall(n, n >= 0, within=(0, 3)))
     with pytest.raises(SpecError, match="the bound variable n shadows a parameter"):
         SPEC.with_operation(dataclasses.replace(op, cases=(*op.cases, shadow)))
+
+
+def test_a_transition_binds_only_parameters_every_writer_has() -> None:
+    from netdevspec.spec._build import transition
+    from netdevspec.spec.formula import substitute
+    from netdevspec.spec.logic import Var
+    from netdevspec.spec.vocabulary import PARTY
+
+    # The bundled transition with its caller renamed: no operation has a parameter 'who'.
+    who = Var("who", PARTY)
+    t = SPEC.rules["res.irq.release.owner"]
+    bad = transition("res.irq.release.who", "who releases", (who,),
+                     substitute(t.formula, {"c": who}), t.citations)
+    with pytest.raises(SpecError) as e:
+        rebuild(transitions=(*SPEC.transitions, bad))
+    msg = str(e.value)
+    assert ("rule 'res.irq.release.who': binds who : Party, but request_irq, whose cases "
+            "change what it reads, has no such parameter") in msg
+    assert "give request_irq a parameter who or quantify who" in msg
+
+
+def test_an_invariant_listed_as_a_transition_is_rejected() -> None:
+    with pytest.raises(SpecError, match="is listed as a transition, but its kind is invariant"):
+        rebuild(transitions=(X,))

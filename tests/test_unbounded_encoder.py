@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from netdevspec.model.encode import Encoder, State
 from netdevspec.spec import SPEC, ConcreteState, evaluate
+from netdevspec.spec.formula import Exists, Forall, Lt
 from netdevspec.spec.logic import BOOL, Expr, SortKind, StateSym, render
 from netdevspec.spec.rules import Case
 
@@ -185,9 +186,9 @@ def _check(data: st.DataObject) -> None:
                 out.append((f"{name}: {render(node)} with {penv}",
                             enc.term(node, a, b, zenv) if zenv else enc.term(node, a, b),
                             bool(evaluate(node, ca, cb, {**env, **penv}))))
-            if node.op in ("forall", "exists"):
+            if isinstance(node, Forall | Exists):
                 binds: list[tuple[dict[str, Any], dict[str, Any]]] = [(zenv, penv)]
-                for bd in node.payload:
+                for bd in node.binders:
                     sort = bd.var.sort
                     values = ([v for v, _ in w.objs[sort.name]] if bd.lo is None
                               else list(range(-2, 2 + WINDOW)))
@@ -236,7 +237,7 @@ def _mutated(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[None]:
 
         def tr(self: Encoder, e: Expr, pre: State, post: State | None,
                env: dict[str, Any]) -> Any:
-            if e.op == "lt" and e.args[0].sort.kind is SortKind.INT:
+            if isinstance(e, Lt) and e.left.sort.kind is SortKind.INT:
                 return (original(self, e.args[0], pre, post, env)
                         <= original(self, e.args[1], pre, post, env))
             return original(self, e, pre, post, env)

@@ -57,6 +57,14 @@ exit codes:
   2  usage or internal error (not a trace: the line and field are named; a driver the
      trace names needs --driver or --trust-driver; the driver cannot be imported)
 """
+_EXIT_CROSS = """\
+exit codes:
+  0  every query z3 proved is unsat for cvc5 too (and for z3 reading the exported text)
+  1  a disagreement: one solver answers sat where the other answers unsat (both shown)
+  2  usage or internal error (cvc5 not installed: pip install 'netdevspec[cvc5]')
+  3  inconclusive: a solver answered unknown (gave up or timed out), none disagreed
+"""
+
 _EXIT_DOCS = """\
 exit codes:
   0  the HTML documentation was built into OUTDIR
@@ -215,6 +223,22 @@ def _parser() -> argparse.ArgumentParser:
                        help="text (default): one line per rule and operation; json: with "
                        "formulas and citations")
 
+    cross = sub.add_parser(
+        "crosscheck", help="decide every query z3 proved again with cvc5, from SMT-LIB",
+        description="Prove the obligations with z3, export each query that proved one as a "
+        "standard SMT-LIB 2.6 script (quoted symbols, curried arrays), and decide every "
+        "script with z3 and with cvc5, each in a fresh instance. Every answer must be unsat.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXIT_CROSS)
+    cross.add_argument("--rule", action="append", default=[], metavar="ID",
+                       help="only obligations about this rule (repeatable)")
+    cross.add_argument("--operation", action="append", default=[], metavar="NAME",
+                       help="only obligations about this operation (repeatable)")
+    cross.add_argument("--timeout", type=_whole(1, _MAX_UNSIGNED, _WHY_TIMEOUT),
+                       default=10_000, metavar="MS",
+                       help="time limit per script and solver in milliseconds (default 10000)")
+    cross.add_argument("--smtlib", type=Path, metavar="DIR",
+                       help="also write each script to DIR/<obligation>.smt2")
+
     docs = sub.add_parser("docs", help="build the HTML documentation (rule catalogue included)",
                           description="Build the documentation with Sphinx, warnings as "
                           "errors. The rule catalogue is generated from the rule objects "
@@ -249,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _prove(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "crosscheck":
+            return _crosscheck(args)
         if args.command in ("check", "replay"):
             # As `python -m` does: driver modules in the current directory are importable.
             cwd = os.getcwd()
@@ -752,6 +778,38 @@ def _check_text(report: CheckReport, out: TextIO, *, verbosity: int = 0,
     from netdevspec.conformance.render import render_text
 
     out.write(render_text(report, verbosity=verbosity, paint=paint or _Paint(False)))
+
+
+def _crosscheck(args: argparse.Namespace) -> int:
+    from netdevspec.model import Prover
+    from netdevspec.model.crosscheck import cross_check, cvc5_available
+    from netdevspec.spec import SPEC
+
+    if not cvc5_available():
+        raise UsageError("cvc5 is not installed", "the second solver is an optional extra",
+                         "pip install 'netdevspec[cvc5]' (or pip install cvc5)")
+    prover = Prover(SPEC, timeout_ms=args.timeout)
+    queries = prover.export_smtlib(prover.plan(rules=args.rule, operations=args.operation))
+    scripts = [(q.obligation, q.smtlib) for q in queries if q.smtlib is not None]
+    if args.smtlib is not None:
+        args.smtlib.mkdir(parents=True, exist_ok=True)
+        for ob, text in scripts:
+            (args.smtlib / (ob.replace(":", "__") + ".smt2")).write_text(text)
+    checks = cross_check(scripts, args.timeout)
+    agree = sum(c.agrees for c in checks)
+    disagree = [c for c in checks if c.disagrees]
+    unsure = [c for c in checks if not c.agrees and not c.disagrees]
+    for c in disagree:
+        print(f"DISAGREE {c.obligation}: {c.z3}; {c.cvc5}")
+    for c in unsure:
+        print(f"UNDECIDED {c.obligation}: {c.z3}; {c.cvc5}")
+    print(f"{len(checks)} queries z3 proved ({len(queries) - len(checks)} obligations need "
+          f"none): {agree} agree, {len(disagree)} disagree, {len(unsure)} undecided; "
+          f"z3 {sum(c.z3.seconds for c in checks):.2f} s, "
+          f"cvc5 {sum(c.cvc5.seconds for c in checks):.2f} s")
+    if disagree:
+        return EXIT_VIOLATION
+    return EXIT_INCONCLUSIVE if unsure else EXIT_OK
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -259,6 +259,9 @@ def _rule_entry(r: Rule, ctx: Context, readers: _Readers) -> list[str]:
         used = "; ".join(ops)
     elif r.kind is RuleKind.INVARIANT:
         used = "every case that writes what it reads must preserve it (its consecution obligations)"
+    elif r.kind is RuleKind.TRANSITION:
+        used = ("every case that changes what it reads must satisfy it, its parameters bound "
+                "to the operation's (its transition obligations)")
     elif r.id.startswith("drv."):
         used = "every call into the driver (the harness watches each one)"
     else:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from netdevspec.spec import Spec
-from netdevspec.spec.logic import Expr, StateSym
+from netdevspec.spec.formula import And, Eq, Expr, Lit, Read, StateSym
 
 __all__ = ["Geometry", "PhaseMachine", "figures", "phase_machine", "skb_layout_svg",
            "skb_steps", "state_svg"]
@@ -126,7 +126,7 @@ class PhaseMachine:
 
 
 def _conjuncts(e: Expr) -> list[Expr]:
-    if e.op == "and":
+    if isinstance(e, And):
         return [c for a in e.args for c in _conjuncts(a)]
     return [e]
 
@@ -134,13 +134,13 @@ def _conjuncts(e: Expr) -> list[Expr]:
 def _values(e: Expr, sym: StateSym, post: bool) -> set[int]:
     out = set()
     for c in _conjuncts(e):
-        if c.op != "eq":
+        if not isinstance(c, Eq):
             continue
-        a, b = c.args
-        if b.op == "sym":
+        a, b = c.left, c.right
+        if isinstance(b, Read):
             a, b = b, a
-        if a.op == "sym" and a.payload[0] is sym and a.payload[1] is post and b.op == "lit":
-            out.add(int(b.payload))
+        if isinstance(a, Read) and a.sym is sym and a.post is post and isinstance(b, Lit):
+            out.add(int(b.value))
     return out
 
 

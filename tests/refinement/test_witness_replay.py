@@ -396,11 +396,6 @@ EDGES = _edges()
 
 #: Default witnesses the reference cannot hold where the operation looks, and why.
 UNREALISABLE: dict[str, str] = {
-    "eth_type_trans.ok": "z3's witness calls eth_type_trans(b, NULL): the obligation "
-                         "rx.eth.header (0 <= dev.hard_header_len(d) <= skb.len(b)) holds on "
-                         "the NULL entity's arbitrary fields, and the reference (like 2.0, "
-                         "which would dereference NULL) needs a device (see "
-                         "eth_type_trans.ok@device)",
     "init_module_return.fail": "mod.exit.queues reads queue.init of every queue; the witness "
                                "has a device queue that is not initialised, and a reference "
                                "Device's buffs[] always are (see "
