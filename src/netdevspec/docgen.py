@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from netdevspec.evidence import ConformanceRun, ProofRun, seconds
 from netdevspec.spec import SPEC, Rule, Spec, render
 from netdevspec.spec.facts import Facts, SourceRef
 from netdevspec.spec.rules import Case, Citation, Operation, RuleKind, Use
@@ -127,6 +128,10 @@ class Context:
     figures: frozenset[str] = frozenset()
     #: The proof obligations about each rule (IDs), from the prover's plan.
     obligations: Mapping[str, list[str]] = field(default_factory=dict)
+    #: The verdicts and times of this build's prover run; None: the build ran no prover.
+    proofs: ProofRun | None = None
+    #: The reference drivers' verdicts of this build's check run; None: no check ran.
+    conformance: ConformanceRun | None = None
 
     @property
     def source_lines(self) -> Mapping[str, int]:
@@ -266,26 +271,115 @@ def _rule_entry(r: Rule, ctx: Context, readers: _Readers) -> list[str]:
     out += [f"{i}- operations: {used}"]
     obs = ctx.obligations.get(r.id, [])
     if obs:
-        kinds: dict[str, int] = defaultdict(int)
-        for o in obs:
-            kinds[o.split(":", 1)[0]] += 1
-        out += [f"{i}- proof obligations: {len(obs)} ("
-                + ", ".join(f"{n} {k}" for k, n in kinds.items())
-                + f"), all proved by ``netdevspec prove`` and ``{PROVED_BY}``"]
+        out += [f"{i}- proof obligations: {_obligation_summary(obs, ctx.proofs)}"]
     out += [f"{i}- tests: " + (", ".join(f"``{t}``" for t in tests) if tests else "none names it")]
     out += [f"{i}- catalogue bugs that must break it: "
             + (", ".join(f":bug:`{b.id}`" for b in must) if must else "none")]
     if may:
         out += [f"{i}- catalogue bugs that may be reported under it: "
                 + ", ".join(f":bug:`{b.id}`" for b in may)]
+    out += [""]
+    out += _conformance_lines(r, ctx, i)
+    if obs and ctx.proofs is not None:
+        out += _proof_table(obs, ctx.proofs, i)
+    return out
+
+
+def _kinds(obs: list[str]) -> str:
+    kinds: dict[str, int] = defaultdict(int)
+    for o in obs:
+        kinds[o.split(":", 1)[0]] += 1
+    return ", ".join(f"{n} {k}" for k, n in kinds.items())
+
+
+def _verdicts(obs: list[str], run: ProofRun) -> str:
+    """``37 PROVED`` / ``36 PROVED, **1 UNKNOWN**``: the verdicts of some obligations."""
+    counts: dict[str, int] = defaultdict(int)
+    for o in obs:
+        res = run.results.get(o)
+        counts[res.verdict if res else "not run"] += 1
+    parts = [f"{n} {v}" if v == "PROVED" else f"**{n} {v}**"
+             for v, n in sorted(counts.items(), key=lambda kv: kv[0] != "PROVED")]
+    return ", ".join(parts)
+
+
+def _obligation_summary(obs: list[str], run: ProofRun | None) -> str:
+    head = f"{len(obs)} ({_kinds(obs)})"
+    if run is None:
+        return (f"{head}; this build ran no prover, so no verdict is shown: "
+                f"``netdevspec prove`` decides them")
+    total = sum(run.results[o].seconds for o in obs if o in run.results)
+    return f"{head}: {_verdicts(obs, run)} in this build's run ({seconds(total)} in all)"
+
+
+def _obligation_label(o: str, run: ProofRun) -> str:
+    kind, _, rest = o.partition(":")
+    res = run.results.get(o)
+    case = res.case if res else None
+    if case:
+        return f"{kind} {'by' if kind == 'consecution' else 'of'} :case:`{case}`"
+    return f"{kind} (``{_esc(rest)}``)" if rest else kind
+
+
+def _proof_table(obs: list[str], run: ProofRun, i: str) -> list[str]:
+    """Each obligation about a rule: its verdict, method and time in this build's run."""
+    out = [f"{i}.. list-table:: Proof obligations (this build's ``netdevspec prove`` run)",
+           f"{i}   :header-rows: 1", f"{i}   :class: proofs", "",
+           f"{i}   * - obligation", f"{i}     - verdict", f"{i}     - method",
+           f"{i}     - time"]
+    for o in obs:
+        res = run.results.get(o)
+        if res is None:
+            out += [f"{i}   * - {_obligation_label(o, run)}", f"{i}     - **not run**",
+                    f"{i}     - —", f"{i}     - —"]
+            continue
+        verdict = res.verdict if res.verdict == "PROVED" else f"**{res.verdict}**"
+        if res.detail and res.verdict != "PROVED":
+            verdict += f": {_esc(res.detail)}"
+        out += [f"{i}   * - {_obligation_label(o, run)}", f"{i}     - {verdict}",
+                f"{i}     - {res.method or '—'}", f"{i}     - {seconds(res.seconds)}"]
     return [*out, ""]
+
+
+def _conformance_lines(r: Rule, ctx: Context, i: str) -> list[str]:
+    run = ctx.conformance
+    if run is None:
+        return []
+    got = run.of(r.id)
+    head = (f"{i}**On the reference drivers** (this build's ``netdevspec check``, seed "
+            f"{run.seed}, {run.examples} generated scenarios): ")
+    if not got:
+        why = ("a kernel guarantee is the kernel's duty, so no driver is judged by it"
+               if r.kind is RuleKind.GUARANTEE else "no driver is judged by it")
+        return [head + why + ".", ""]
+    return [head + "; ".join(f"{d} {v if v in ('PASS', 'NOT_APPLICABLE') else f'**{v}**'}"
+                             for d, v in got.items()) + ".", ""]
 
 
 def _use(u: Use) -> str:
     return f":rule:`{u.rule.id}` ``({', '.join(render(a) for a in u.args)})``"
 
 
-def _case_entry(c: Case) -> list[str]:
+def _case_proofs(c: Case, run: ProofRun) -> str:
+    mine = [res for res in run.results.values() if res.case == c.id]
+    parts = []
+    for kind in ("non-vacuity", "frame"):
+        for res in (x for x in mine if x.kind == kind):
+            verdict = res.verdict if res.verdict == "PROVED" else f"**{res.verdict}**"
+            parts.append(f"{kind} {verdict} ({res.method or 'no method'}, "
+                         f"{seconds(res.seconds)})")
+    cons = [x.id for x in mine if x.kind == "consecution"]
+    if cons:
+        total = sum(run.results[o].seconds for o in cons)
+        parts.append(f"consecution of {len(cons)} invariant{'s' if len(cons) > 1 else ''}: "
+                     f"{_verdicts(cons, run)} "
+                     f"({seconds(total)} in all)")
+    else:
+        parts.append("consecution: none needed (the case writes nothing an invariant reads)")
+    return "; ".join(parts)
+
+
+def _case_entry(c: Case, run: ProofRun | None = None) -> list[str]:
     i = "   "
     ret = f" Returns {_esc(c.ret)}." if c.ret else ""
     out = [f".. case:: {c.id}", "", f"{i}{_capital(_sentence(c.statement))}{ret}", "",
@@ -299,8 +393,10 @@ def _case_entry(c: Case) -> list[str]:
     out += [f"{i}- modifies (frame): "
             + (", ".join(f"``{f}``" for f in c.modifies) or "nothing")]
     out += [f"{i}- guarantees: " + (", ".join(f":rule:`{u.rule.id}`" for u in c.guarantees)
-                                    or "none beyond the frame"), ""]
-    return out
+                                    or "none beyond the frame")]
+    if run is not None:
+        out += [f"{i}- proofs (this build's run): {_case_proofs(c, run)}"]
+    return [*out, ""]
 
 
 def _operation_entry(op: Operation, ctx: Context) -> list[str]:
@@ -317,7 +413,7 @@ def _operation_entry(op: Operation, ctx: Context) -> list[str]:
             + (", ".join(f":case:`{c.id}` ({_esc(c.ret)})" for c in errnos) or "none")]
     out += [f"{i}:rests on: " + "; ".join(_cite(c, ctx) for c in op.citations), ""]
     for c in op.cases:
-        out += [i + line if line else "" for line in _case_entry(c)]
+        out += [i + line if line else "" for line in _case_entry(c, ctx.proofs)]
     return out
 
 
@@ -377,6 +473,38 @@ def _operations_page(ctx: Context) -> str:
     return "\n".join(out)
 
 
+def _runs_section(ctx: Context) -> list[str]:
+    """What this build ran: the prover's and the checker's settings and totals."""
+    out = _title("This build's runs", "-")
+    out += ["The verdicts in the entries come from runs made while this site was built, "
+            "not from a list kept by hand. Only the times (written like "
+            f"``{seconds(0.012)}``) differ from one build to the next; every verdict is "
+            "the same for the same spec, drivers and seeds.", ""]
+    run = ctx.proofs
+    if run is None:
+        out += ["- proofs: this build ran no prover (``netdevspec_runs = False`` in "
+                "``conf.py``); ``netdevspec prove`` decides every obligation."]
+    else:
+        counts = ", ".join(f"{n} {v}" if v == "PROVED" or not n else f"**{n} {v}**"
+                           for v, n in run.counts().items())
+        out += [f"- proofs: ``netdevspec prove`` (z3 {_esc(run.z3_version)}, seed {run.seed}, "
+                f"{run.timeout_ms} ms per query): {len(run.results)} obligations, {counts}; "
+                f"{seconds(run.wall_seconds)} of wall time."]
+    conf = ctx.conformance
+    if conf is None:
+        out += ["- reference drivers: this build checked none (``netdevspec_runs = False``); "
+                "``netdevspec check`` checks them."]
+    else:
+        for name, verdicts in conf.verdicts.items():
+            tally: dict[str, int] = defaultdict(int)
+            for v in verdicts.values():
+                tally[v] += 1
+            out += [f"- ``netdevspec check`` of {name} (seed {conf.seed}, {conf.examples} "
+                    "generated scenarios): "
+                    + ", ".join(f"{n} {v}" for v, n in sorted(tally.items())) + "."]
+    return [*out, ""]
+
+
 def _index_page(ctx: Context, families: list[str]) -> str:
     spec = ctx.spec
     rules = ctx.all_rules
@@ -393,6 +521,7 @@ def _index_page(ctx: Context, families: list[str]) -> str:
     out += [".. toctree::", "   :maxdepth: 1", ""]
     out += [f"   {fam}" for fam in families] + ["   operations", "   bugs"]
     out += ["   facts", "   traceability", ""] if ctx.facts is not None else [""]
+    out += _runs_section(ctx)
     out += _title("State vocabulary", "-")
     out += [".. list-table::", "   :header-rows: 1", "", "   * - symbol", "     - signature",
             "     - meaning", "     - initially"]
@@ -504,8 +633,11 @@ def _trace_page(ctx: Context) -> str:
     out = [".. This page is generated (netdevspec.docgen, netdevspec.traceability).", ""]
     out += _title("Traceability matrix")
     out += ["From each section of the article to the api-facts items it states, the rules "
-            "that rest on each item, the proof obligations about those rules (all proved by "
-            f"``netdevspec prove`` and by ``{PROVED_BY}``), the tests that name the rules and "
+            "that rest on each item, the proof obligations about those rules ("
+            + (f"this build's prover run: {_verdicts(list(ctx.proofs.results), ctx.proofs)} "
+               f"of {len(ctx.proofs.results)}; " if ctx.proofs is not None else "")
+            + f"``{PROVED_BY}`` requires every one PROVED in CI), the tests that name the "
+            "rules and "
             "the catalogue bugs that must break them. Counts of obligations and tests are "
             "over all the item's rules; follow a rule to see its own. Sections marked *text "
             "lost* are the article's device half, which survives only as the 2.0.1 source "
