@@ -9,7 +9,10 @@ copyright = "netdevspec authors"
 
 # netdevspec.sphinxext writes the rule catalogue (rules/*.rst, reStructuredText) from the
 # rule objects when the build starts.
-extensions = ["myst_parser", "netdevspec.sphinxext"]
+# autodoc writes the API reference (api.md) from the public objects' docstrings.
+extensions = ["myst_parser", "sphinx.ext.autodoc", "netdevspec.sphinxext"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build"]

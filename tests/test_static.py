@@ -50,7 +50,7 @@ def built_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_sphinx_docs_build_without_warnings(built_html: Path) -> None:
     for page in ("rules/index", "rules/skb", "rules/drv", "rules/operations", "rules/bugs",
-                 "rules/facts", "rules/traceability"):
+                 "rules/facts", "rules/traceability", "quickstart", "api"):
         assert (built_html / f"{page}.html").exists(), page
 
 
@@ -73,3 +73,15 @@ def test_the_built_entries_show_the_verdicts_of_this_builds_runs(built_html: Pat
     assert "dummy NOT_APPLICABLE; loopback NOT_APPLICABLE; skeleton PASS." in entry
     index = (built_html / "rules" / "index.html").read_text(encoding="utf-8")
     assert " 0 REFUTED, 0 UNKNOWN, 0 VACUOUS;" in index
+
+
+@pytest.mark.slow
+def test_the_api_reference_documents_the_public_objects(built_html: Path) -> None:
+    text = (built_html / "api.html").read_text(encoding="utf-8")
+    for obj in ("conformance.handle.KernelHandle", "conformance.check.CheckReport",
+                "conformance.monitor.Finding", "model.Prover", "model.Result", "spec.Rule",
+                "spec.Operation", "spec.Case", "spec.Spec"):
+        assert f'id="netdevspec.{obj}"' in text, obj
+    # Members too, with their docstrings: a handle function and a report's method.
+    assert 'id="netdevspec.conformance.handle.KernelHandle.request_irq"' in text
+    assert 'id="netdevspec.conformance.check.CheckReport.exit_code"' in text
