@@ -26,7 +26,7 @@ import importlib.util
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from netdevspec.conformance.check import CheckReport, RuleResult
 from netdevspec import __version__
 
 __all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "TOOL_NAME", "driver_source", "scenario_steps",
-           "to_junit", "to_sarif"]
+           "to_junit", "to_sarif", "to_text"]
 
 #: The ``$schema`` of the SARIF logs :func:`to_sarif` writes.
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -53,6 +53,40 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # kernel function the driver called.
 _CALLBACK = re.compile(r"return from (?P<name>[A-Za-z_][\w ]*?)(?= of |\s*'|\s*\(|$)")
 _CALL = re.compile(r"(?P<name>[A-Za-z_]\w*)\(")
+
+
+def to_text(report: CheckReport, location: Callable[[str], str] = str) -> str:
+    """The text report of ``netdevspec check`` (its default format) for one driver.
+
+    ``location`` rewrites each finding's ``file:line`` (the documentation shows paths
+    relative to the checkout, so its pages do not depend on where it is)."""
+    out: list[str] = []
+    c = report.counts()
+    out.append(f"{report.driver}: {len(report.rules)} rules: {c['PASS']} PASS, {c['FAIL']} "
+               f"FAIL, {c['NOT_APPLICABLE']} NOT_APPLICABLE, {c['UNRESOLVED']} UNRESOLVED "
+               f"({report.scenarios_run} scenarios, seed {report.seed})\n")
+    if report.incomplete:
+        out.append("INCOMPLETE: the check was interrupted; the verdicts cover the scenarios "
+                   "run so far\n")
+    for r in report.failed:
+        f = r.finding
+        out.append(f"\nFAIL {r.rule.id} ({r.failures} finding(s))\n")
+        if f is None:  # interrupted before its finding was kept
+            continue
+        out.append(f"  rule:      {r.rule.statement}\n")
+        out.append(f"  cites:     {'; '.join(str(x) for x in r.rule.citations)}\n")
+        out.append(f"  found:     {f.message}\n")
+        out.append(f"  at:        {f.where} (event {f.event}, module {f.module})\n")
+        if f.location:  # as mypy and ruff print it, so editors and terminals link it
+            out.append(f"  source:    {location(f.location)}: the driver's call\n")
+        if f.state:
+            out.append("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state) + "\n")
+        if f.picture:
+            out.append(f"  buffer:    {f.picture}\n")
+        out.append(f"  scenario:  {r.scenario}; replay it with this program:\n")
+        out.append("".join(f"    {line}\n" for line in r.program.splitlines()))
+    out.append("\n")
+    return "".join(out)
 
 
 def scenario_steps(program: str) -> list[str]:

@@ -136,3 +136,41 @@ def test_check_reports_made_with_different_seeds_are_not_shown_side_by_side() ->
         evidence.conformance_run({"version": 1, "reports": a["reports"] + b["reports"]})
     run = evidence.conformance_run(a)
     assert run.of("skb.put.bounds") == {"dummy": "PASS"} and run.of("skb.geometry") == {}
+
+
+def test_each_bug_has_one_entry_on_its_familys_page_with_its_code(
+        base: docgen.Context) -> None:
+    pages = docgen.pages(base)
+    families = {b.family for b in base.bugs}
+    assert {f"bugs-{f}" for f in families} <= set(pages)
+    for b in base.bugs:
+        entries = sum(p.count(f"\n.. bug:: {b.id}\n") for p in pages.values())
+        assert entries == 1, b.id
+        assert f"\n.. bug:: {b.id}\n" in pages[f"bugs-{b.family}"]
+        assert f":bug:`{b.id}`" in pages["bugs"]
+    entry = pages["bugs-buffers"].split(".. bug:: double-free\n", 1)[1].split(".. bug::")[0]
+    assert "class DoubleFree(Dummy):" in entry and "# BUG: already freed" in entry
+    assert "- breaks: :rule:`skb.use.alive`: a buffer is used only while" in entry
+    assert "``netdevspec check netdevspec.reference.buggy.buffers:double_free``" in entry
+    assert "This build checked no bug (``netdevspec_runs = False``)" in pages["bugs-buffers"]
+
+
+def test_a_bug_entry_shows_the_report_and_says_when_it_misses_its_rule(
+        base: docgen.Context) -> None:
+    text = "dummy: 103 rules: 1 FAIL\n\nFAIL skb.use.alive (2 finding(s))\n  found: x\n"
+    reports = {b.id: evidence.BugReport(b.id, (b.expected_rule,), text) for b in base.bugs}
+    reports["double-free"] = evidence.BugReport("double-free", ("skb.use.owner",), text)
+    pages = docgen.pages(dataclasses.replace(base, bug_reports=reports))
+    entry = pages["bugs-buffers"].split(".. bug:: double-free\n", 1)[1].split(".. bug::")[0]
+    assert "``netdevspec check netdevspec.reference.buggy.buffers:double_free --examples 0``" \
+        " gives (this build's run, seed 0); **it does not fail** :rule:`skb.use.alive`." in entry
+    assert "      FAIL skb.use.alive (2 finding(s))\n" in entry
+    leak = pages["bugs-buffers"].split(".. bug:: leak-at-rmmod\n", 1)[1].split(".. bug::")[0]
+    assert "; it fails the rule the catalogue names." in leak
+
+
+def test_a_findings_location_is_shown_relative_to_the_checkout() -> None:
+    import netdevspec.reference.buggy.buffers as buffers
+
+    assert evidence.repo_relative(f"{buffers.__file__}:61") == "reference/buggy/buffers.py:61"
+    assert evidence.repo_relative("/elsewhere/driver.py:3") == "/elsewhere/driver.py:3"

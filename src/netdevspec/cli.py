@@ -617,31 +617,9 @@ class _null:
 
 
 def _check_text(report: CheckReport, out: TextIO) -> None:
-    c = report.counts()
-    out.write(f"{report.driver}: {len(report.rules)} rules: {c['PASS']} PASS, {c['FAIL']} "
-              f"FAIL, {c['NOT_APPLICABLE']} NOT_APPLICABLE, {c['UNRESOLVED']} UNRESOLVED "
-              f"({report.scenarios_run} scenarios, seed {report.seed})\n")
-    if report.incomplete:
-        out.write("INCOMPLETE: the check was interrupted; the verdicts cover the scenarios "
-                  "run so far\n")
-    for r in report.failed:
-        f = r.finding
-        out.write(f"\nFAIL {r.rule.id} ({r.failures} finding(s))\n")
-        if f is None:  # interrupted before its finding was kept
-            continue
-        out.write(f"  rule:      {r.rule.statement}\n")
-        out.write(f"  cites:     {'; '.join(str(x) for x in r.rule.citations)}\n")
-        out.write(f"  found:     {f.message}\n")
-        out.write(f"  at:        {f.where} (event {f.event}, module {f.module})\n")
-        if f.location:  # as mypy and ruff print it, so editors and terminals link it
-            out.write(f"  source:    {f.location}: the driver's call\n")
-        if f.state:
-            out.write("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state) + "\n")
-        if f.picture:
-            out.write(f"  buffer:    {f.picture}\n")
-        out.write(f"  scenario:  {r.scenario}; replay it with this program:\n")
-        out.write("".join(f"    {line}\n" for line in r.program.splitlines()))
-    out.write("\n")
+    from netdevspec.conformance.formats import to_text
+
+    out.write(to_text(report))
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from netdevspec.evidence import ConformanceRun, ProofRun, seconds
+from netdevspec.evidence import (
+    BUG_EXAMPLES,
+    CHECK_SEED,
+    BugReport,
+    ConformanceRun,
+    ProofRun,
+    seconds,
+)
 from netdevspec.spec import SPEC, Rule, Spec, render
 from netdevspec.spec.facts import Facts, SourceRef
 from netdevspec.spec.rules import Case, Citation, Operation, RuleKind, Use
@@ -74,6 +81,15 @@ class Bug:
     description: str
     expected_rule: str
     also_acceptable: tuple[str, ...]
+    #: ``MODULE:CLASS`` of the buggy driver ("" when unknown).
+    factory: str = ""
+    #: The reference driver it is built on.
+    base: str = ""
+
+    @property
+    def family(self) -> str:
+        """The catalogue module the bug is in (``buffers``, ``queues``, ...)."""
+        return self.factory.partition(":")[0].rpartition(".")[2]
 
 
 def load_bugs() -> tuple[Bug, ...]:
@@ -81,7 +97,7 @@ def load_bugs() -> tuple[Bug, ...]:
     text = resources.files("netdevspec.reference.buggy").joinpath("manifest.json").read_text(
         encoding="utf-8")
     return tuple(Bug(b["id"], b["description"], b["expected_rule"],
-                     tuple(b.get("also_acceptable", ())))
+                     tuple(b.get("also_acceptable", ())), b["factory"], b["base"])
                  for b in json.loads(text)["bugs"])
 
 
@@ -132,6 +148,8 @@ class Context:
     proofs: ProofRun | None = None
     #: The reference drivers' verdicts of this build's check run; None: no check ran.
     conformance: ConformanceRun | None = None
+    #: This build's check of each catalogue bug, by bug ID; None: none ran.
+    bug_reports: Mapping[str, BugReport] | None = None
 
     @property
     def source_lines(self) -> Mapping[str, int]:
@@ -673,20 +691,94 @@ def _trace_page(ctx: Context) -> str:
     return "\n".join([*out, ""])
 
 
+def _bug_families(bugs: Iterable[Bug]) -> dict[str, list[Bug]]:
+    out: dict[str, list[Bug]] = defaultdict(list)
+    for b in bugs:
+        out[b.family or "other"].append(b)
+    return dict(out)
+
+
+def _module_doc(family: str) -> tuple[str, str]:
+    """A catalogue module's title (its docstring's first line, without the "Buggy
+    drivers:" prefix) and the rest of its docstring."""
+    import importlib
+
+    doc = importlib.import_module(f"netdevspec.reference.buggy.{family}").__doc__ or ""
+    first, _, rest = doc.strip().partition("\n")
+    title = first.removeprefix("Buggy drivers:").strip().rstrip(".")
+    return (title[:1].upper() + title[1:]) or family, rest.strip()
+
+
+def _bug_source(b: Bug) -> str:
+    """The buggy driver's class, as written in the catalogue (its override is the bug)."""
+    import importlib
+    import inspect
+
+    module, _, attr = b.factory.partition(":")
+    obj = getattr(importlib.import_module(module), attr)
+    return inspect.getsource(obj).rstrip("\n")
+
+
 def _bugs_page(ctx: Context) -> str:
     out = [".. This page is generated from reference/buggy/manifest.json (netdevspec.docgen).",
            ""]
     out += _title("Catalogue bugs")
+    families = _bug_families(ctx.bugs)
     out += [f"{len(ctx.bugs)} buggy driver models, each a reference driver with one bug "
-            "injected. The conformance suite must report each under the rule named here "
-            "(or one of the rules it also accepts).", ""]
+            f"injected, in {len(families)} families. The conformance suite must report each "
+            "under the rule named here (or one of the rules it also accepts). Each family's "
+            "page shows every bug's code, the rule it breaks and the report "
+            "``netdevspec check`` gives on it.", ""]
+    out += [".. toctree::", "   :maxdepth: 1", ""]
+    out += [f"   bugs-{fam}" for fam in families] + [""]
+    out += [".. list-table::", "   :header-rows: 1", "", "   * - bug", "     - what it does",
+            "     - must break"]
     for b in ctx.bugs:
-        out += [f".. bug:: {b.id}", "", f"   {_sentence(b.description)}", "",
-                f"   - must break: :rule:`{b.expected_rule}`"]
-        if b.also_acceptable:
-            out += ["   - also accepted: " + ", ".join(f":rule:`{x}`" for x in b.also_acceptable)]
+        out += [f"   * - :bug:`{b.id}`", f"     - {_sentence(b.description)}",
+                f"     - :rule:`{b.expected_rule}`"]
+    return "\n".join([*out, ""])
+
+
+def _bug_entry(b: Bug, ctx: Context) -> list[str]:
+    i = "   "
+    rule = ctx.all_rules.get(b.expected_rule)
+    out = [f".. bug:: {b.id}", "", f"{i}{_sentence(b.description)}", ""]
+    out += [f"{i}- built on: the reference ``{b.base}`` driver",
+            f"{i}- breaks: :rule:`{b.expected_rule}`"
+            + (f": {_sentence(rule.statement)}" if rule else "")]
+    if b.also_acceptable:
+        out += [f"{i}- may also be reported under: "
+                + ", ".join(f":rule:`{x}`" for x in b.also_acceptable)]
+    out += [f"{i}- check it yourself: ``netdevspec check {b.factory}``", ""]
+    if b.factory:
+        out += [f"{i}The bug (the override marked ``BUG``):", "",
+                f"{i}.. code-block:: python", ""]
+        out += [f"{i}   {line}" if line else "" for line in _bug_source(b).splitlines()]
         out += [""]
-    return "\n".join(out)
+    rep = (ctx.bug_reports or {}).get(b.id)
+    if rep is not None:
+        caught = b.expected_rule in rep.failed
+        out += [f"{i}The report ``netdevspec check {b.factory} --examples {BUG_EXAMPLES}`` "
+                f"gives (this build's run, seed {CHECK_SEED}); "
+                + ("it fails the rule the catalogue names." if caught else
+                   f"**it does not fail** :rule:`{b.expected_rule}`.") + "", ""]
+        out += _code(rep.text.rstrip("\n"), i)
+    return out
+
+
+def _bug_family_page(family: str, bugs: list[Bug], ctx: Context) -> str:
+    title, doc = _module_doc(family)
+    out = [".. This page is generated from reference/buggy/ (netdevspec.docgen).", ""]
+    out += _title(f"Bugs: {title}")
+    # The module's docstring is reStructuredText already (ours): shown as written.
+    out += [f"{len(bugs)} buggy drivers from ``reference/buggy/{family}.py``.", ""]
+    out += [doc, ""] if doc else []
+    if ctx.bug_reports is None:
+        out += ["This build checked no bug (``netdevspec_runs = False``): run the command "
+                "under each bug to see its report.", ""]
+    for b in bugs:
+        out += _bug_entry(b, ctx)
+    return "\n".join([*out, ""])
 
 
 def pages(ctx: Context) -> dict[str, str]:
@@ -699,6 +791,8 @@ def pages(ctx: Context) -> dict[str, str]:
     families += sorted(f for f in by_family if f not in FAMILIES)
     out = {"index": _index_page(ctx, families), "operations": _operations_page(ctx),
            "bugs": _bugs_page(ctx)}
+    for fam, bugs in _bug_families(ctx.bugs).items():
+        out[f"bugs-{fam}"] = _bug_family_page(fam, bugs, ctx)
     if ctx.facts is not None:
         out["facts"] = _facts_page(ctx)
         out["traceability"] = _trace_page(ctx)

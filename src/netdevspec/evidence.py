@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["BUNDLED_DRIVERS", "CHECK_SEED", "ConformanceRun", "ProofResult", "ProofRun",
-           "check_reference_drivers", "conformance_run", "proof_run", "prove_everything",
-           "seconds"]
+__all__ = ["BUNDLED_DRIVERS", "CHECK_SEED", "BugReport", "ConformanceRun", "ProofResult",
+           "ProofRun", "check_bugs", "check_reference_drivers", "conformance_run",
+           "proof_run", "prove_everything", "repo_relative", "seconds"]
 
 #: The reference drivers whose verdicts the rule entries show: short name -> factory.
 BUNDLED_DRIVERS: dict[str, str] = {
@@ -148,6 +149,63 @@ def check_reference_drivers(drivers: Sequence[str] = tuple(BUNDLED_DRIVERS)) -> 
     reports = [check_driver(None, BUNDLED_DRIVERS[name], seed_=CHECK_SEED).to_json()
                for name in drivers]
     return {"version": REPORT_VERSION, "reports": reports}
+
+
+@dataclass(frozen=True)
+class BugReport:
+    """What ``netdevspec check --examples 0`` reports on one catalogue bug."""
+
+    bug: str
+    #: The rules that FAILed.
+    failed: tuple[str, ...]
+    #: The text report, as the command prints it (paths relative to the checkout).
+    text: str
+
+
+#: The catalogue bugs are checked with the fixed scenarios only (``--examples 0``): each
+#: is caught there, and a check of all of them with generated scenarios would take
+#: minutes of every build.
+BUG_EXAMPLES = 0
+
+
+def repo_relative(location: str) -> str:
+    """A finding's ``file:line`` relative to the checkout (or the installed package), so
+    a page does not depend on where netdevspec is."""
+    import netdevspec.reference
+
+    root = Path(netdevspec.reference.__file__).resolve().parents[1]
+    path, sep, line = location.rpartition(":")
+    try:
+        rel = Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return location
+    return f"{rel}{sep}{line}"
+
+
+def _check_bug(bug_id: str) -> BugReport:
+    from netdevspec.conformance.check import check_driver
+    from netdevspec.conformance.formats import to_text
+    from netdevspec.reference.buggy import by_id
+
+    bug = by_id(bug_id)
+    # The bug that never returns needs a time limit to be caught; any limit does.
+    limit = 0.5 if "time_limit" in bug.needs else 60.0
+    report = check_driver(None, bug.factory, examples=BUG_EXAMPLES, seed_=CHECK_SEED,
+                          time_limit=limit)
+    return BugReport(bug.id, tuple(r.rule.id for r in report.failed),
+                     to_text(report, repo_relative))
+
+
+def check_bugs(bug_ids: Sequence[str], jobs: int = 2) -> dict[str, BugReport]:
+    """Check each catalogue bug as ``netdevspec check --examples 0`` does, ``jobs`` at a
+    time (each check waits on its driver's processes more than it computes)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if jobs <= 1:
+        return {b: _check_bug(b) for b in bug_ids}
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(zip(bug_ids, pool.map(_check_bug, bug_ids), strict=True))
 
 
 def _validate(report: Mapping[str, Any], which: str) -> None:

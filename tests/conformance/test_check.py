@@ -351,3 +351,12 @@ def test_generated_scenarios_load_up_to_the_instances_asked_for() -> None:
 
     with pytest.raises(NoSuchExample):
         find(scenarios(instances=2), lambda ss: any(dict(s.args).get("i") == 2 for s in ss))
+
+
+def test_a_shared_data_area_is_described_by_its_address_not_pythons() -> None:
+    # A finding's state names skb.block(#2); it showed "<... SkbData object at 0x7f...>",
+    # which differs from run to run (and the docs show these reports).
+    from netdevspec.conformance.monitor import describe
+    from netdevspec.reference.skbuff import SkbData
+
+    assert describe(SkbData(0x100040, 64)) == "data area 0x100040+64"
