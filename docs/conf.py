@@ -19,6 +19,9 @@ exclude_patterns = ["_build"]
 
 html_theme = "furo"
 html_title = "netdevspec"
+# An sk_buff (headroom, data) as the site's icon. Without one a browser asks for
+# /favicon.ico and logs the 404 as a console error (tests/test_site.py allows none).
+html_favicon = "_static/favicon.svg"
 
 # Headings down to ``####`` get anchors, so the catalogue's links (``#skb-put-bounds``
 # for the heading ``### `skb.put.bounds```) resolve. The slug function is docutils'
