@@ -153,6 +153,10 @@ def test_each_bug_has_one_entry_on_its_familys_page_with_its_code(
     assert "- breaks: :rule:`skb.use.alive`: a buffer is used only while" in entry
     assert "``netdevspec check netdevspec.reference.buggy.buffers:double_free``" in entry
     assert "This build checked no bug (``netdevspec_runs = False``)" in pages["bugs-buffers"]
+    # Each entry says the override is marked BUG: every bug's class must carry the mark.
+    for b in base.bugs:
+        entry = pages[f"bugs-{b.family}"].split(f".. bug:: {b.id}\n", 1)[1].split(".. bug::")[0]
+        assert "# BUG" in entry or "BUG:" in entry, b.id
 
 
 def test_a_bug_entry_shows_the_report_and_says_when_it_misses_its_rule(

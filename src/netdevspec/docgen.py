@@ -761,7 +761,7 @@ def _bug_entry(b: Bug, ctx: Context) -> list[str]:
         out += [f"{i}The report ``netdevspec check {b.factory} --examples {BUG_EXAMPLES}`` "
                 f"gives (this build's run, seed {CHECK_SEED}); "
                 + ("it fails the rule the catalogue names." if caught else
-                   f"**it does not fail** :rule:`{b.expected_rule}`.") + "", ""]
+                   f"**it does not fail** :rule:`{b.expected_rule}`."), ""]
         out += _code(rep.text.rstrip("\n"), i)
     return out
 
