@@ -26,7 +26,7 @@ import importlib.util
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from netdevspec.conformance.check import CheckReport, RuleResult
 from netdevspec import __version__
 
 __all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "TOOL_NAME", "driver_source", "scenario_steps",
-           "to_junit", "to_sarif"]
+           "to_junit", "to_sarif", "to_text"]
 
 #: The ``$schema`` of the SARIF logs :func:`to_sarif` writes.
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -53,6 +53,17 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # kernel function the driver called.
 _CALLBACK = re.compile(r"return from (?P<name>[A-Za-z_][\w ]*?)(?= of |\s*'|\s*\(|$)")
 _CALL = re.compile(r"(?P<name>[A-Za-z_]\w*)\(")
+
+
+def to_text(report: CheckReport, location: Callable[[str], str] = str) -> str:
+    """The text report of ``netdevspec check`` (its default format) for one driver, as
+    :func:`~netdevspec.conformance.render.render_text` writes it.
+
+    ``location`` rewrites each finding's ``file:line`` (the documentation shows paths
+    relative to the checkout, so its pages do not depend on where it is)."""
+    from netdevspec.conformance.render import render_text
+
+    return render_text(report, location=location)
 
 
 def scenario_steps(program: str) -> list[str]:

@@ -42,6 +42,7 @@ from netdevspec.conformance.live import KERNEL_ACTIONS, LiveState
 from netdevspec.conformance.model_rules import MODEL_RULES
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
 from netdevspec.reference.kernel import IrqAction, Region
+from netdevspec.reference.skbuff import SkbData
 from netdevspec.spec import SPEC
 from netdevspec.spec import vocabulary as V
 from netdevspec.spec.logic import And, Forall, evaluate, symbols_of
@@ -140,6 +141,8 @@ def describe(value: Any) -> str:
         return repr(value.name) if value.name else "(blank name)"
     if isinstance(value, SkBuff):
         return f"#{value.id}"
+    if isinstance(value, SkbData):  # a data area (shared by clones): its simulated address
+        return f"data area {value.head:#x}+{value.size}"
     if isinstance(value, SkBuffHead):
         if value.name:
             return value.name

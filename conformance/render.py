@@ -69,7 +69,8 @@ def _what_is_there(f: Finding) -> str:
     return "the driver's call"
 
 
-def failure_blocks(report: CheckReport, paint: Paint = _plain) -> list[str]:
+def failure_blocks(report: CheckReport, paint: Paint = _plain,
+                   location: Callable[[str], str] = str) -> list[str]:
     """The lines that show every FAIL rule, cause first (see the module docstring)."""
     lines: list[str] = []
     for group in _groups(report.failed):
@@ -89,7 +90,8 @@ def failure_blocks(report: CheckReport, paint: Paint = _plain) -> list[str]:
             lines.append(f"  at:        {_clip(f.where, MAX_WHERE)} (event {f.event}, "
                          f"module {f.module})")
             if f.location:  # as mypy and ruff print it, so editors and terminals link it
-                lines.append(f"  source:    {paint(f.location, 'source')}: {_what_is_there(f)}")
+                lines.append(f"  source:    {paint(location(f.location), 'source')}: "
+                             f"{_what_is_there(f)}")
             if f.state:
                 lines.append("  state:     " + ", ".join(f"{k}={v}" for k, v in f.state))
             if f.picture:
@@ -102,9 +104,12 @@ def failure_blocks(report: CheckReport, paint: Paint = _plain) -> list[str]:
     return lines
 
 
-def render_text(report: CheckReport, *, verbosity: int = 0, paint: Paint = _plain) -> str:
+def render_text(report: CheckReport, *, verbosity: int = 0, paint: Paint = _plain,
+                location: Callable[[str], str] = str) -> str:
     """The text report of one driver: a summary line; unless quiet (``verbosity`` < 0),
-    the WAIVED and UNRESOLVED rules (verbose: every rule) and every failure, cause first."""
+    the WAIVED and UNRESOLVED rules (verbose: every rule) and every failure, cause first.
+    ``location`` rewrites each finding's ``file:line`` (the docs show it relative to the
+    checkout)."""
     lines = [f"{report.driver}: {summary_counts(report, paint)} ({report.scenarios_run} "
              f"scenarios, seed {report.seed})"]
     if report.incomplete:
@@ -118,5 +123,5 @@ def render_text(report: CheckReport, *, verbosity: int = 0, paint: Paint = _plai
             elif r.verdict == "UNRESOLVED" or (verbosity > 0 and r.verdict != "FAIL"):
                 lines.append(f"{paint(r.verdict)} {r.rule.id} ({r.evaluations} "
                              "evaluation(s))")
-        lines += failure_blocks(report, paint)
+        lines += failure_blocks(report, paint, location)
     return "\n".join(lines) + "\n\n"

@@ -9,13 +9,19 @@ copyright = "netdevspec authors"
 
 # netdevspec.sphinxext writes the rule catalogue (rules/*.rst, reStructuredText) from the
 # rule objects when the build starts.
-extensions = ["myst_parser", "netdevspec.sphinxext"]
+# autodoc writes the API reference (api.md) from the public objects' docstrings.
+extensions = ["myst_parser", "sphinx.ext.autodoc", "netdevspec.sphinxext"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build"]
 
 html_theme = "furo"
 html_title = "netdevspec"
+# An sk_buff (headroom, data) as the site's icon. Without one a browser asks for
+# /favicon.ico and logs the 404 as a console error (tests/test_site.py allows none).
+html_favicon = "_static/favicon.svg"
 
 # Headings down to ``####`` get anchors, so the catalogue's links (``#skb-put-bounds``
 # for the heading ``### `skb.put.bounds```) resolve. The slug function is docutils'

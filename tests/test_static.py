@@ -1,8 +1,8 @@
-"""The package is ruff-clean and `mypy --strict` clean, and the Sphinx docs build with -W.
+"""The package is ruff-clean and `mypy --strict` clean.
 
-Lint and type checks are in the fast subset (`pytest -m "not slow"`); the docs build is
-slow. Neither writes a cache into the repository (two xdist workers, or two checkouts'
-test runs, would share it).
+Both are in the fast subset (`pytest -m "not slow"`); neither writes a cache into the
+repository (two xdist workers, or two checkouts' test runs, would share it). The docs
+build and its tests are in tests/test_site.py.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,29 +32,3 @@ def test_mypy_strict_on_the_package_as_installed(tmp_path: Path) -> None:
                         str(ROOT / "pyproject.toml"), "-p", "netdevspec"],
                        capture_output=True, text=True, check=False, cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
-
-
-@pytest.fixture(scope="module")
-def built_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The documentation, built once by `netdevspec docs` (Sphinx with -W: warnings fail)."""
-    out = tmp_path_factory.mktemp("docs") / "html"
-    p = subprocess.run([sys.executable, "-m", "netdevspec", "docs", str(out), "--source",
-                        str(ROOT / "docs")], capture_output=True, text=True, check=False)
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert f"built {out / 'index.html'}" in p.stdout
-    return out
-
-
-@pytest.mark.slow
-def test_sphinx_docs_build_without_warnings(built_html: Path) -> None:
-    for page in ("rules/index", "rules/skb", "rules/drv", "rules/operations", "rules/bugs",
-                 "rules/facts", "rules/traceability"):
-        assert (built_html / f"{page}.html").exists(), page
-
-
-@pytest.mark.slow
-def test_every_internal_link_anchor_and_picture_of_the_site_resolves(built_html: Path) -> None:
-    from netdevspec.linkcheck import check_site
-
-    broken = check_site(built_html)
-    assert broken == [], "\n".join(map(str, broken))

@@ -19,6 +19,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from netdevspec.evidence import (
+    BUG_EXAMPLES,
+    CHECK_SEED,
+    BugReport,
+    ConformanceRun,
+    ProofRun,
+    seconds,
+)
 from netdevspec.spec import SPEC, Rule, Spec, render
 from netdevspec.spec.facts import Facts, SourceRef
 from netdevspec.spec.rules import Case, Citation, Operation, RuleKind, Use
@@ -73,6 +81,15 @@ class Bug:
     description: str
     expected_rule: str
     also_acceptable: tuple[str, ...]
+    #: ``MODULE:CLASS`` of the buggy driver ("" when unknown).
+    factory: str = ""
+    #: The reference driver it is built on.
+    base: str = ""
+
+    @property
+    def family(self) -> str:
+        """The catalogue module the bug is in (``buffers``, ``queues``, ...)."""
+        return self.factory.partition(":")[0].rpartition(".")[2]
 
 
 def load_bugs() -> tuple[Bug, ...]:
@@ -80,7 +97,7 @@ def load_bugs() -> tuple[Bug, ...]:
     text = resources.files("netdevspec.reference.buggy").joinpath("manifest.json").read_text(
         encoding="utf-8")
     return tuple(Bug(b["id"], b["description"], b["expected_rule"],
-                     tuple(b.get("also_acceptable", ())))
+                     tuple(b.get("also_acceptable", ())), b["factory"], b["base"])
                  for b in json.loads(text)["bugs"])
 
 
@@ -127,6 +144,12 @@ class Context:
     figures: frozenset[str] = frozenset()
     #: The proof obligations about each rule (IDs), from the prover's plan.
     obligations: Mapping[str, list[str]] = field(default_factory=dict)
+    #: The verdicts and times of this build's prover run; None: the build ran no prover.
+    proofs: ProofRun | None = None
+    #: The reference drivers' verdicts of this build's check run; None: no check ran.
+    conformance: ConformanceRun | None = None
+    #: This build's check of each catalogue bug, by bug ID; None: none ran.
+    bug_reports: Mapping[str, BugReport] | None = None
 
     @property
     def source_lines(self) -> Mapping[str, int]:
@@ -269,26 +292,115 @@ def _rule_entry(r: Rule, ctx: Context, readers: _Readers) -> list[str]:
     out += [f"{i}- operations: {used}"]
     obs = ctx.obligations.get(r.id, [])
     if obs:
-        kinds: dict[str, int] = defaultdict(int)
-        for o in obs:
-            kinds[o.split(":", 1)[0]] += 1
-        out += [f"{i}- proof obligations: {len(obs)} ("
-                + ", ".join(f"{n} {k}" for k, n in kinds.items())
-                + f"), all proved by ``netdevspec prove`` and ``{PROVED_BY}``"]
+        out += [f"{i}- proof obligations: {_obligation_summary(obs, ctx.proofs)}"]
     out += [f"{i}- tests: " + (", ".join(f"``{t}``" for t in tests) if tests else "none names it")]
     out += [f"{i}- catalogue bugs that must break it: "
             + (", ".join(f":bug:`{b.id}`" for b in must) if must else "none")]
     if may:
         out += [f"{i}- catalogue bugs that may be reported under it: "
                 + ", ".join(f":bug:`{b.id}`" for b in may)]
+    out += [""]
+    out += _conformance_lines(r, ctx, i)
+    if obs and ctx.proofs is not None:
+        out += _proof_table(obs, ctx.proofs, i)
+    return out
+
+
+def _kinds(obs: list[str]) -> str:
+    kinds: dict[str, int] = defaultdict(int)
+    for o in obs:
+        kinds[o.split(":", 1)[0]] += 1
+    return ", ".join(f"{n} {k}" for k, n in kinds.items())
+
+
+def _verdicts(obs: list[str], run: ProofRun) -> str:
+    """``37 PROVED`` / ``36 PROVED, **1 UNKNOWN**``: the verdicts of some obligations."""
+    counts: dict[str, int] = defaultdict(int)
+    for o in obs:
+        res = run.results.get(o)
+        counts[res.verdict if res else "not run"] += 1
+    parts = [f"{n} {v}" if v == "PROVED" else f"**{n} {v}**"
+             for v, n in sorted(counts.items(), key=lambda kv: kv[0] != "PROVED")]
+    return ", ".join(parts)
+
+
+def _obligation_summary(obs: list[str], run: ProofRun | None) -> str:
+    head = f"{len(obs)} ({_kinds(obs)})"
+    if run is None:
+        return (f"{head}; this build ran no prover, so no verdict is shown: "
+                f"``netdevspec prove`` decides them")
+    total = sum(run.results[o].seconds for o in obs if o in run.results)
+    return f"{head}: {_verdicts(obs, run)} in this build's run ({seconds(total)} in all)"
+
+
+def _obligation_label(o: str, run: ProofRun) -> str:
+    kind, _, rest = o.partition(":")
+    res = run.results.get(o)
+    case = res.case if res else None
+    if case:
+        return f"{kind} {'by' if kind == 'consecution' else 'of'} :case:`{case}`"
+    return f"{kind} (``{_esc(rest)}``)" if rest else kind
+
+
+def _proof_table(obs: list[str], run: ProofRun, i: str) -> list[str]:
+    """Each obligation about a rule: its verdict, method and time in this build's run."""
+    out = [f"{i}.. list-table:: Proof obligations (this build's ``netdevspec prove`` run)",
+           f"{i}   :header-rows: 1", f"{i}   :class: proofs", "",
+           f"{i}   * - obligation", f"{i}     - verdict", f"{i}     - method",
+           f"{i}     - time"]
+    for o in obs:
+        res = run.results.get(o)
+        if res is None:
+            out += [f"{i}   * - {_obligation_label(o, run)}", f"{i}     - **not run**",
+                    f"{i}     - —", f"{i}     - —"]
+            continue
+        verdict = res.verdict if res.verdict == "PROVED" else f"**{res.verdict}**"
+        if res.detail and res.verdict != "PROVED":
+            verdict += f": {_esc(res.detail)}"
+        out += [f"{i}   * - {_obligation_label(o, run)}", f"{i}     - {verdict}",
+                f"{i}     - {res.method or '—'}", f"{i}     - {seconds(res.seconds)}"]
     return [*out, ""]
+
+
+def _conformance_lines(r: Rule, ctx: Context, i: str) -> list[str]:
+    run = ctx.conformance
+    if run is None:
+        return []
+    got = run.of(r.id)
+    head = (f"{i}**On the reference drivers** (this build's ``netdevspec check``, seed "
+            f"{run.seed}, {run.examples} generated scenarios): ")
+    if not got:
+        why = ("a kernel guarantee is the kernel's duty, so no driver is judged by it"
+               if r.kind is RuleKind.GUARANTEE else "no driver is judged by it")
+        return [head + why + ".", ""]
+    return [head + "; ".join(f"{d} {v if v in ('PASS', 'NOT_APPLICABLE') else f'**{v}**'}"
+                             for d, v in got.items()) + ".", ""]
 
 
 def _use(u: Use) -> str:
     return f":rule:`{u.rule.id}` ``({', '.join(render(a) for a in u.args)})``"
 
 
-def _case_entry(c: Case) -> list[str]:
+def _case_proofs(c: Case, run: ProofRun) -> str:
+    mine = [res for res in run.results.values() if res.case == c.id]
+    parts = []
+    for kind in ("non-vacuity", "frame"):
+        for res in (x for x in mine if x.kind == kind):
+            verdict = res.verdict if res.verdict == "PROVED" else f"**{res.verdict}**"
+            parts.append(f"{kind} {verdict} ({res.method or 'no method'}, "
+                         f"{seconds(res.seconds)})")
+    cons = [x.id for x in mine if x.kind == "consecution"]
+    if cons:
+        total = sum(run.results[o].seconds for o in cons)
+        parts.append(f"consecution of {len(cons)} invariant{'s' if len(cons) > 1 else ''}: "
+                     f"{_verdicts(cons, run)} "
+                     f"({seconds(total)} in all)")
+    else:
+        parts.append("consecution: none needed (the case writes nothing an invariant reads)")
+    return "; ".join(parts)
+
+
+def _case_entry(c: Case, run: ProofRun | None = None) -> list[str]:
     i = "   "
     ret = f" Returns {_esc(c.ret)}." if c.ret else ""
     out = [f".. case:: {c.id}", "", f"{i}{_capital(_sentence(c.statement))}{ret}", "",
@@ -302,8 +414,10 @@ def _case_entry(c: Case) -> list[str]:
     out += [f"{i}- modifies (frame): "
             + (", ".join(f"``{f}``" for f in c.modifies) or "nothing")]
     out += [f"{i}- guarantees: " + (", ".join(f":rule:`{u.rule.id}`" for u in c.guarantees)
-                                    or "none beyond the frame"), ""]
-    return out
+                                    or "none beyond the frame")]
+    if run is not None:
+        out += [f"{i}- proofs (this build's run): {_case_proofs(c, run)}"]
+    return [*out, ""]
 
 
 def _operation_entry(op: Operation, ctx: Context) -> list[str]:
@@ -320,7 +434,7 @@ def _operation_entry(op: Operation, ctx: Context) -> list[str]:
             + (", ".join(f":case:`{c.id}` ({_esc(c.ret)})" for c in errnos) or "none")]
     out += [f"{i}:rests on: " + "; ".join(_cite(c, ctx) for c in op.citations), ""]
     for c in op.cases:
-        out += [i + line if line else "" for line in _case_entry(c)]
+        out += [i + line if line else "" for line in _case_entry(c, ctx.proofs)]
     return out
 
 
@@ -380,6 +494,38 @@ def _operations_page(ctx: Context) -> str:
     return "\n".join(out)
 
 
+def _runs_section(ctx: Context) -> list[str]:
+    """What this build ran: the prover's and the checker's settings and totals."""
+    out = _title("This build's runs", "-")
+    out += ["The verdicts in the entries come from runs made while this site was built, "
+            "not from a list kept by hand. Only the times (written like "
+            f"``{seconds(0.012)}``) differ from one build to the next; every verdict is "
+            "the same for the same spec, drivers and seeds.", ""]
+    run = ctx.proofs
+    if run is None:
+        out += ["- proofs: this build ran no prover (``netdevspec_runs = False`` in "
+                "``conf.py``); ``netdevspec prove`` decides every obligation."]
+    else:
+        counts = ", ".join(f"{n} {v}" if v == "PROVED" or not n else f"**{n} {v}**"
+                           for v, n in run.counts().items())
+        out += [f"- proofs: ``netdevspec prove`` (z3 {_esc(run.z3_version)}, seed {run.seed}, "
+                f"{run.timeout_ms} ms per query): {len(run.results)} obligations, {counts}; "
+                f"{seconds(run.wall_seconds)} of wall time."]
+    conf = ctx.conformance
+    if conf is None:
+        out += ["- reference drivers: this build checked none (``netdevspec_runs = False``); "
+                "``netdevspec check`` checks them."]
+    else:
+        for name, verdicts in conf.verdicts.items():
+            tally: dict[str, int] = defaultdict(int)
+            for v in verdicts.values():
+                tally[v] += 1
+            out += [f"- ``netdevspec check`` of {name} (seed {conf.seed}, {conf.examples} "
+                    "generated scenarios): "
+                    + ", ".join(f"{n} {v}" for v, n in sorted(tally.items())) + "."]
+    return [*out, ""]
+
+
 def _index_page(ctx: Context, families: list[str]) -> str:
     spec = ctx.spec
     rules = ctx.all_rules
@@ -396,6 +542,7 @@ def _index_page(ctx: Context, families: list[str]) -> str:
     out += [".. toctree::", "   :maxdepth: 1", ""]
     out += [f"   {fam}" for fam in families] + ["   operations", "   bugs"]
     out += ["   facts", "   traceability", ""] if ctx.facts is not None else [""]
+    out += _runs_section(ctx)
     out += _title("State vocabulary", "-")
     out += [".. list-table::", "   :header-rows: 1", "", "   * - symbol", "     - signature",
             "     - meaning", "     - initially"]
@@ -507,8 +654,11 @@ def _trace_page(ctx: Context) -> str:
     out = [".. This page is generated (netdevspec.docgen, netdevspec.traceability).", ""]
     out += _title("Traceability matrix")
     out += ["From each section of the article to the api-facts items it states, the rules "
-            "that rest on each item, the proof obligations about those rules (all proved by "
-            f"``netdevspec prove`` and by ``{PROVED_BY}``), the tests that name the rules and "
+            "that rest on each item, the proof obligations about those rules ("
+            + (f"this build's prover run: {_verdicts(list(ctx.proofs.results), ctx.proofs)} "
+               f"of {len(ctx.proofs.results)}; " if ctx.proofs is not None else "")
+            + f"``{PROVED_BY}`` requires every one PROVED in CI), the tests that name the "
+            "rules and "
             "the catalogue bugs that must break them. Counts of obligations and tests are "
             "over all the item's rules; follow a rule to see its own. Sections marked *text "
             "lost* are the article's device half, which survives only as the 2.0.1 source "
@@ -544,20 +694,94 @@ def _trace_page(ctx: Context) -> str:
     return "\n".join([*out, ""])
 
 
+def _bug_families(bugs: Iterable[Bug]) -> dict[str, list[Bug]]:
+    out: dict[str, list[Bug]] = defaultdict(list)
+    for b in bugs:
+        out[b.family or "other"].append(b)
+    return dict(out)
+
+
+def _module_doc(family: str) -> tuple[str, str]:
+    """A catalogue module's title (its docstring's first line, without the "Buggy
+    drivers:" prefix) and the rest of its docstring."""
+    import importlib
+
+    doc = importlib.import_module(f"netdevspec.reference.buggy.{family}").__doc__ or ""
+    first, _, rest = doc.strip().partition("\n")
+    title = first.removeprefix("Buggy drivers:").strip().rstrip(".")
+    return (title[:1].upper() + title[1:]) or family, rest.strip()
+
+
+def _bug_source(b: Bug) -> str:
+    """The buggy driver's class, as written in the catalogue (its override is the bug)."""
+    import importlib
+    import inspect
+
+    module, _, attr = b.factory.partition(":")
+    obj = getattr(importlib.import_module(module), attr)
+    return inspect.getsource(obj).rstrip("\n")
+
+
 def _bugs_page(ctx: Context) -> str:
     out = [".. This page is generated from reference/buggy/manifest.json (netdevspec.docgen).",
            ""]
     out += _title("Catalogue bugs")
+    families = _bug_families(ctx.bugs)
     out += [f"{len(ctx.bugs)} buggy driver models, each a reference driver with one bug "
-            "injected. The conformance suite must report each under the rule named here "
-            "(or one of the rules it also accepts).", ""]
+            f"injected, in {len(families)} families. The conformance suite must report each "
+            "under the rule named here (or one of the rules it also accepts). Each family's "
+            "page shows every bug's code, the rule it breaks and the report "
+            "``netdevspec check`` gives on it.", ""]
+    out += [".. toctree::", "   :maxdepth: 1", ""]
+    out += [f"   bugs-{fam}" for fam in families] + [""]
+    out += [".. list-table::", "   :header-rows: 1", "", "   * - bug", "     - what it does",
+            "     - must break"]
     for b in ctx.bugs:
-        out += [f".. bug:: {b.id}", "", f"   {_sentence(b.description)}", "",
-                f"   - must break: :rule:`{b.expected_rule}`"]
-        if b.also_acceptable:
-            out += ["   - also accepted: " + ", ".join(f":rule:`{x}`" for x in b.also_acceptable)]
+        out += [f"   * - :bug:`{b.id}`", f"     - {_sentence(b.description)}",
+                f"     - :rule:`{b.expected_rule}`"]
+    return "\n".join([*out, ""])
+
+
+def _bug_entry(b: Bug, ctx: Context) -> list[str]:
+    i = "   "
+    rule = ctx.all_rules.get(b.expected_rule)
+    out = [f".. bug:: {b.id}", "", f"{i}{_sentence(b.description)}", ""]
+    out += [f"{i}- built on: the reference ``{b.base}`` driver",
+            f"{i}- breaks: :rule:`{b.expected_rule}`"
+            + (f": {_sentence(rule.statement)}" if rule else "")]
+    if b.also_acceptable:
+        out += [f"{i}- may also be reported under: "
+                + ", ".join(f":rule:`{x}`" for x in b.also_acceptable)]
+    out += [f"{i}- check it yourself: ``netdevspec check {b.factory}``", ""]
+    if b.factory:
+        out += [f"{i}The bug (the override marked ``BUG``):", "",
+                f"{i}.. code-block:: python", ""]
+        out += [f"{i}   {line}" if line else "" for line in _bug_source(b).splitlines()]
         out += [""]
-    return "\n".join(out)
+    rep = (ctx.bug_reports or {}).get(b.id)
+    if rep is not None:
+        caught = b.expected_rule in rep.failed
+        out += [f"{i}The report ``netdevspec check {b.factory} --examples {BUG_EXAMPLES}`` "
+                f"gives (this build's run, seed {CHECK_SEED}); "
+                + ("it fails the rule the catalogue names." if caught else
+                   f"**it does not fail** :rule:`{b.expected_rule}`."), ""]
+        out += _code(rep.text.rstrip("\n"), i)
+    return out
+
+
+def _bug_family_page(family: str, bugs: list[Bug], ctx: Context) -> str:
+    title, doc = _module_doc(family)
+    out = [".. This page is generated from reference/buggy/ (netdevspec.docgen).", ""]
+    out += _title(f"Bugs: {title}")
+    # The module's docstring is reStructuredText already (ours): shown as written.
+    out += [f"{len(bugs)} buggy drivers from ``reference/buggy/{family}.py``.", ""]
+    out += [doc, ""] if doc else []
+    if ctx.bug_reports is None:
+        out += ["This build checked no bug (``netdevspec_runs = False``): run the command "
+                "under each bug to see its report.", ""]
+    for b in bugs:
+        out += _bug_entry(b, ctx)
+    return "\n".join([*out, ""])
 
 
 def pages(ctx: Context) -> dict[str, str]:
@@ -570,6 +794,8 @@ def pages(ctx: Context) -> dict[str, str]:
     families += sorted(f for f in by_family if f not in FAMILIES)
     out = {"index": _index_page(ctx, families), "operations": _operations_page(ctx),
            "bugs": _bugs_page(ctx)}
+    for fam, bugs in _bug_families(ctx.bugs).items():
+        out[f"bugs-{fam}"] = _bug_family_page(fam, bugs, ctx)
     if ctx.facts is not None:
         out["facts"] = _facts_page(ctx)
         out["traceability"] = _trace_page(ctx)

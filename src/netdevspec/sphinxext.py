@@ -10,14 +10,29 @@
   :func:`netdevspec.pictures.figures`, written into ``rules/`` of the source folder when
   the build starts (that folder is generated: never edit or commit it).
 
-Config values: ``netdevspec_tests_dir`` (the folder scanned for tests that name a rule;
-default ``../tests`` beside the documentation's source folder).
+When the build starts it also proves every obligation and checks the reference drivers
+(:mod:`netdevspec.evidence`), and the entries show each obligation's verdict and time and
+each rule's verdict on each reference driver; it checks every catalogue bug too, and
+each bug's page shows the report. An obligation that is not PROVED, or a
+reference driver that FAILs a rule, is a warning of type ``netdevspec`` (subtypes
+``proof`` and ``check``), so ``sphinx -W`` fails on it; ``suppress_warnings`` can let a
+build through that is meant to show such a result.
+
+Config values:
+
+- ``netdevspec_tests_dir``: the folder scanned for tests that name a rule (default
+  ``../tests`` beside the documentation's source folder);
+- ``netdevspec_runs``: run the prover and the checker during the build (default True;
+  False builds the pages without verdicts or bug reports, and they say so);
+- ``netdevspec_prove_jobs``: the prover's processes, and how many catalogue bugs are
+  checked at a time (default 2).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +42,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from netdevspec import docgen
+from netdevspec.evidence import BugReport, ConformanceRun, ProofRun
 from netdevspec.traceability import obligations_by_rule
 
 __all__ = ["OBJECT_TYPES", "generate", "setup"]
@@ -65,8 +81,13 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def generate(srcdir: Path, tests_dir: Path) -> list[Path]:
+def generate(srcdir: Path, tests_dir: Path, proofs: ProofRun | None = None,
+             conformance: ConformanceRun | None = None,
+             bug_reports: Mapping[str, BugReport] | None = None) -> list[Path]:
     """Write the generated pages into ``srcdir/rules``; returns the files that changed.
+
+    ``proofs``, ``conformance`` and ``bug_reports`` are the runs whose verdicts the
+    pages show (None: the pages say that the build ran none).
 
     A file whose content is unchanged is not rewritten, so an incremental build does
     not read it again.
@@ -82,7 +103,8 @@ def generate(srcdir: Path, tests_dir: Path) -> list[Path]:
         path = out_dir / "figures" / name
         if _write_if_changed(path, svg):
             changed.append(path)
-    ctx = dataclasses.replace(context(tests_dir), figures=frozenset(pictures))
+    ctx = dataclasses.replace(context(tests_dir), figures=frozenset(pictures), proofs=proofs,
+                              conformance=conformance, bug_reports=bug_reports)
     generated = docgen.pages(ctx)
     for name, text in generated.items():
         path = out_dir / f"{name}.rst"
@@ -99,7 +121,40 @@ def _builder_inited(app: Sphinx) -> None:
     srcdir = Path(app.srcdir)
     tests = app.config.netdevspec_tests_dir
     tests_dir = Path(tests) if tests else srcdir.parent / "tests"
-    generate(srcdir, tests_dir)
+    proofs = conformance = bugs = None
+    if app.config.netdevspec_runs:
+        from netdevspec import evidence
+
+        _log.info("netdevspec: proving every obligation for the rule entries")
+        proofs = evidence.proof_run(evidence.prove_everything(app.config.netdevspec_prove_jobs))
+        _log.info("netdevspec: checking the reference drivers for the rule entries")
+        conformance = evidence.conformance_run(evidence.check_reference_drivers())
+        _log.info("netdevspec: checking the catalogue bugs for their pages")
+        catalogue = docgen.load_bugs()
+        bugs = evidence.check_bugs([b.id for b in catalogue], app.config.netdevspec_prove_jobs)
+        _warn_on_runs(proofs, conformance)
+        for b in catalogue:
+            if b.expected_rule not in bugs[b.id].failed:
+                _log.warning("the catalogue bug %s does not fail %s (it fails %s): its page "
+                             "shows the report; run `netdevspec check %s` to see it", b.id,
+                             b.expected_rule, ", ".join(bugs[b.id].failed) or "nothing",
+                             b.factory, type="netdevspec", subtype="check")
+    generate(srcdir, tests_dir, proofs, conformance, bugs)
+
+
+def _warn_on_runs(proofs: ProofRun, conformance: ConformanceRun) -> None:
+    """A warning for each obligation not PROVED and each rule a reference driver FAILs."""
+    for res in proofs.not_proved:
+        _log.warning("the obligation %s is %s, not PROVED%s: the rule entries show it; run "
+                     "`netdevspec prove --explain %s` to see why", res.id, res.verdict,
+                     f" ({res.detail})" if res.detail else "", res.id,
+                     type="netdevspec", subtype="proof")
+    for driver, verdicts in conformance.verdicts.items():
+        for rid, verdict in verdicts.items():
+            if verdict in ("FAIL", "UNRESOLVED"):
+                _log.warning("the reference driver %s gets %s on %s: a reference driver must "
+                             "conform; run `netdevspec check` on it to see the finding",
+                             driver, verdict, rid, type="netdevspec", subtype="check")
 
 
 def _missing_reference(app: Sphinx, env: BuildEnvironment, node: pending_xref,
@@ -118,6 +173,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_object_type(objtype, objtype, indextemplate=f"pair: %s; {objtype}",
                             objname=f"spec {objtype}")
     app.add_config_value("netdevspec_tests_dir", "", "env", types=[str])
+    app.add_config_value("netdevspec_runs", True, "env", types=[bool])
+    app.add_config_value("netdevspec_prove_jobs", 2, "env", types=[int])
     app.connect("builder-inited", _builder_inited)
     app.connect("missing-reference", _missing_reference)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -366,3 +366,12 @@ def test_addresses_and_ports_are_shown_in_hex_everywhere() -> None:
     assert state["skb.tail(#1)"].startswith("0x") and state["skb.end(#1)"].startswith("0x")
     assert state["skb.len(#1)"] == "68"  # a length stays decimal
     assert describe_as("port", 0x300) == "0x300" and describe_as("num", 32) == "32"
+
+
+def test_a_shared_data_area_is_described_by_its_address_not_pythons() -> None:
+    # A finding's state names skb.block(#2); it showed "<... SkbData object at 0x7f...>",
+    # which differs from run to run (and the docs show these reports).
+    from netdevspec.conformance.monitor import describe
+    from netdevspec.reference.skbuff import SkbData
+
+    assert describe(SkbData(0x100040, 64)) == "data area 0x100040+64"

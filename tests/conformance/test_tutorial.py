@@ -1,7 +1,9 @@
 """The tutorial's driver is the code the tutorial shows, and the tutorial's commands work.
 
-docs/tutorial.md includes docs/tutorial/tiny.py and docs/tutorial/test_tiny.py with
-``literalinclude``, so the code shown is the code tested here. The page's diffs (the
+docs/tutorial.md shows parts of docs/tutorial/tiny.py and docs/tutorial/test_tiny.py
+written out (so the page shows its code on GitHub and in an editor), each after a marker
+naming the part; every block must equal its part (:mod:`netdevspec.mdcode`), so the code
+shown is the code tested here. The page's diffs (the
 bugs it introduces and their fixes) and its console sessions are run in order on a copy
 of docs/tutorial/, as a reader would run them: each diff is applied to the copy, each
 ``$`` command is run in it (``netdevspec`` commands in this process through
@@ -286,14 +288,16 @@ def test_each_bug_of_the_tutorial_fails_the_rule_it_names(tmp_path: Path) -> Non
     assert found == set(BUGS)
 
 
-def test_the_shown_code_is_included_from_the_tested_files() -> None:
+def test_the_shown_code_is_the_code_of_the_tested_files() -> None:
+    from netdevspec import mdcode
+
     page = PAGE.read_text(encoding="utf-8")
-    included = re.findall(r"```\{literalinclude\} (\S+)", page)
-    assert "tutorial/tiny.py" in included and "tutorial/test_tiny.py" in included
-    for ref in included:
-        assert (ROOT / "docs" / ref).is_file(), ref
-    # No Python is written out in the page itself: it would not be tested.
-    assert "```python" not in page
+    shown = mdcode.blocks(page)
+    assert {b.path for b in shown} == {"tutorial/tiny.py", "tutorial/test_tiny.py"}
+    assert mdcode.stale(PAGE) == [], "run `python -m netdevspec.mdcode docs/tutorial.md`"
+    # Every Python block is one of them: Python written only in the page would be untested.
+    assert page.count("```python\n") == len(shown)
+    assert "literalinclude" not in page and "{download}" not in page
 
 
 def test_the_matcher() -> None:
