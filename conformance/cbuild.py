@@ -55,7 +55,7 @@ BASE_FLAGS = ("-std=gnu89", "-O0", "-g", "-fPIC", "-fno-strict-aliasing", "-fcom
 #: How long one compiler run may take.
 COMPILE_SECONDS = 120
 #: The cache layout version: bump when the layout of a build directory changes.
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 
 
 class BuildError(UsageError):
@@ -214,6 +214,8 @@ def build(path: Path | str, cflags: str = "", *, cache: Path | str | None = None
         (work / "symbols").write_text("\n".join(sorted(symbols.data)) + "\n")
         (work / "functions").write_text("".join(f"{off:x} {n}\n" for off, n in sorted(
             _function_offsets(out).items())))
+        (work / "lines").write_text("".join(f"{off:x} {line} {f}\n" for off, line, f in
+                                            _line_table(out)))
         out.rename(work / library.name)
         with contextlib.suppress(OSError):  # another process built it first: use theirs
             work.rename(final)
@@ -268,6 +270,24 @@ def _function_offsets(library: Path) -> dict[int, str]:
                 ("_", "nds_")):
             out.setdefault(int(parts[0], 16), parts[2])
     return out
+
+
+def _line_table(library: Path) -> list[tuple[int, int, str]]:
+    """``(offset, line, file)`` of every line of the driver's code, sorted, from the debug
+    information (``objdump``), so that a crash is located without running anything in
+    the crashed process but its own signal handler."""
+    objdump = shutil.which("objdump")
+    if objdump is None:
+        return []
+    p = subprocess.run([objdump, "--dwarf=decodedline", str(library)], capture_output=True,
+                       text=True, timeout=60, check=False)
+    out: dict[int, tuple[int, str]] = {}
+    for line in p.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1].isdigit() and parts[2].startswith("0x") and \
+                parts[0].endswith(".c"):
+            out.setdefault(int(parts[2], 16), (int(parts[1]), parts[0]))
+    return [(off, ln, f) for off, (ln, f) in sorted(out.items())]
 
 
 #: Data the runtime defines (not the driver's parameters).

@@ -125,6 +125,8 @@ def _ffi() -> Any:
         int eth_rebuild_header(void *, struct device *, unsigned long, struct sk_buff *);
         int eth_change_mtu(struct device *, int);
         int eth_mac_addr(struct device *, void *);
+        void nds_crash_setup(const unsigned long *, const int *, const int *, int,
+                             const unsigned long *, const int *, int, const char *const *);
     """)
     return ffi
 
@@ -237,8 +239,42 @@ class CModel:
         self.cookies: dict[int, CPointer] = {}
         self.kfuncs: dict[str, Any] = {}
         self.error: BaseException | None = None
+        self._crash_setup(build)
         self.init_module = self._entry("init_module", self.lib.init_module)
         self.cleanup_module = self._entry("cleanup_module", self.lib.cleanup_module)
+
+    def _crash_setup(self, build: CBuild) -> None:
+        """Give the runtime's crash handler the line table and the function names, so a
+        crash is reported with the C line (see runtime.c)."""
+        ffi = self.ffi
+        strings: list[str] = []
+        index: dict[str, int] = {}
+
+        def intern(s: str) -> int:
+            if s not in index:
+                index[s] = len(strings)
+                strings.append(s)
+            return index[s]
+
+        lines = []
+        path = Path(build.library).with_name("lines")
+        if path.is_file():
+            for row in path.read_text().splitlines():
+                off, line, fname = row.split(" ", 2)
+                fid = -1 if fname == Path(cbuild.RUNTIME).name else intern(fname)
+                lines.append((int(off, 16), int(line), fid))
+        fns = sorted(self._names.items())
+        cstr = [ffi.new("char[]", s.encode()) for s in strings]
+        keep = [ffi.new("unsigned long[]", [o for o, _, _ in lines] or [0]),
+                ffi.new("int[]", [ln for _, ln, _ in lines] or [0]),
+                ffi.new("int[]", [f for _, _, f in lines] or [0]),
+                ffi.new("unsigned long[]", [o for o, _ in fns] or [0]),
+                ffi.new("int[]", [intern(n) for _, n in fns] or [0])]
+        cstr += [ffi.new("char[]", s.encode()) for s in strings[len(cstr):]]
+        table = ffi.new("char *[]", cstr or [ffi.NULL])
+        self.keep += [*keep, *cstr, table]
+        self.lib.nds_crash_setup(keep[0], keep[1], keep[2], len(lines), keep[3], keep[4],
+                                 len(fns), table)
 
     def _entry(self, name: str, fn: Any) -> Callable[[], Any]:
         def entry() -> Any:

@@ -599,11 +599,15 @@ def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None =
                      params: dict[str, int] | None = None) -> str:
     """``steps`` as a Python program that replays the scenario, with the driver in a process
     of its own as ``netdevspec check`` runs it, and prints the findings."""
-    mod, _, attr = factory_ref.partition(":")
+    mod, colon, attr = factory_ref.partition(":")
+    # a C driver (a .c file or a folder) is built again, from the cache if unchanged
+    load = [f"from {mod} import {attr} as FACTORY"] if colon and not factory_ref.endswith(
+        ".c") else ["from netdevspec.conformance.cdriver import load_c_driver",
+                    f"FACTORY = load_c_driver({factory_ref!r})"]
     lines = [
         "# A scenario found by `netdevspec check`" + (f" (seed {seed})" if seed is not None
                                                       else "") + "; run it with python.",
-        f"from {mod} import {attr} as FACTORY",
+        *load,
         "from netdevspec.conformance.boundary import DriverHost",
         "from netdevspec.conformance.harness import Harness",
         "",

@@ -84,6 +84,46 @@ def test_a_finding_names_the_c_line_of_the_call(tmp_path: Path) -> None:
     assert finding.location.endswith(f"twice.c:{second_free}"), finding.location
 
 
+CRASH_IN_OPEN = HEADER + """
+static int x_open(struct device *dev)
+{
+	struct enet_statistics *stats = (struct enet_statistics *)dev->priv;
+
+	stats->tx_packets++;	/* priv was never set: NULL */
+	MOD_INC_USE_COUNT;
+	return 0;
+}
+static int x_stop(struct device *dev) { MOD_DEC_USE_COUNT; return 0; }
+static int x_init(struct device *dev)
+{
+	dev->open = x_open; dev->stop = x_stop;
+	ether_setup(dev);
+	return 0;
+}
+static struct device x_dev = { "x0", 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, x_init };
+int init_module(void) { return register_netdev(&x_dev) ? -EIO : 0; }
+void cleanup_module(void) { unregister_netdev(&x_dev); }
+"""
+
+
+def test_a_segfault_in_c_is_a_drv_process_finding_with_the_c_line_and_the_check_goes_on(
+        tmp_path: Path) -> None:
+    src = tmp_path / "crash.c"
+    src.write_text(CRASH_IN_OPEN)
+    report = check_driver(load_c_driver(str(src)), str(src), examples=5)
+    failed = {r.rule.id: r for r in report.failed}
+    finding = failed["drv.process"].finding
+    assert finding is not None
+    line = next(i for i, t in enumerate(CRASH_IN_OPEN.splitlines(), 1) if "tx_packets++" in t)
+    assert "killed by signal SIGSEGV" in finding.message
+    assert f"crashed with SIGSEGV at crash.c:{line} in x_open" in finding.message
+    # every scenario ran (each in a fresh process); the rules the crash does not touch pass
+    assert report.counts()["PASS"] > 40
+    # the replay program builds the C driver again
+    program = failed["drv.process"].program
+    assert f"FACTORY = load_c_driver({str(src)!r})" in program
+
+
 def test_the_structures_match_the_reference_sizes() -> None:
     text = (cbuild.INCLUDE_DIR / "netdevspec" / "structs.h").read_text()
     assert f"#define MAX_ADDR_LEN {refdev.MAX_ADDR_LEN}" in text

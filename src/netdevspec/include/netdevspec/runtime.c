@@ -259,3 +259,108 @@ int test_bit(int nr, const void *addr)
     const unsigned long *p = (const unsigned long *)addr + nr / (8 * sizeof(long));
     return (*p >> (nr % (8 * sizeof(long)))) & 1;
 }
+
+/* -- a crash in the driver: say where ------------------------------------------------------
+ * netdevspec gives the runtime the shared object's line table (address -> file:line, from
+ * its debug information) and function names when it loads the driver. On SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL or SIGABRT the handler writes the driver's innermost frames as
+ * file:line to standard error, which the checker keeps and quotes in the drv.process
+ * finding; then the default action ends the process, as before. */
+extern int backtrace(void **buffer, int size);
+extern long write(int fd, const void *buf, unsigned long n);
+typedef void (*nds_sighandler)(int);
+extern nds_sighandler signal(int sig, nds_sighandler handler);
+typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname;
+                 void *dli_saddr; } nds_dl_info;
+extern int dladdr(const void *addr, nds_dl_info *info);
+
+static const unsigned long *nds_line_off;
+static const int *nds_line_no, *nds_line_file;
+static int nds_nlines;
+static const unsigned long *nds_fn_off;
+static const int *nds_fn_name;
+static int nds_nfns;
+static const char *const *nds_strings;
+static char *nds_base;
+
+static void nds_put(char **p, const char *s) { while (*s) *(*p)++ = *s++; }
+static void nds_put_num(char **p, unsigned long v)
+{
+    char tmp[24];
+    int n = 0;
+    do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    while (n) *(*p)++ = tmp[--n];
+}
+/* The last entry of a sorted table at or below `off`, or -1. */
+static int nds_find(const unsigned long *table, int n, unsigned long off)
+{
+    int lo = 0, hi = n - 1, found = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (table[mid] <= off) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found;
+}
+static const char *nds_signame(int sig)
+{
+    switch (sig) {
+    case 4: return "SIGILL";
+    case 6: return "SIGABRT";
+    case 7: return "SIGBUS";
+    case 8: return "SIGFPE";
+    case 11: return "SIGSEGV";
+    }
+    return "a signal";
+}
+static void nds_crash(int sig)
+{
+    void *frames[48];
+    char msg[1024], *p = msg;
+    int n, i, shown = 0;
+
+    signal(sig, (nds_sighandler)0);	/* the next fault ends the process */
+    n = backtrace(frames, 48);
+    nds_put(&p, "netdevspec: the driver's code crashed with ");
+    nds_put(&p, nds_signame(sig));
+    for (i = 2; i < n && shown < 3; i++) {	/* 0: this handler, 1: the signal frame */
+        unsigned long off = (unsigned long)((char *)frames[i] - nds_base);
+        int l, f;
+        if (nds_base == 0 || (char *)frames[i] < nds_base)
+            continue;
+        if (i > 2)
+            off -= 1;	/* a return address: the call is just before it */
+        l = nds_find(nds_line_off, nds_nlines, off);
+        f = nds_find(nds_fn_off, nds_nfns, off);
+        if (l < 0 || f < 0 || nds_line_file[l] < 0 || p > msg + sizeof msg - 200)
+            continue;	/* not the driver's code (netdevspec's runtime) */
+        nds_put(&p, shown ? ", called from " : " at ");
+        nds_put(&p, nds_strings[nds_line_file[l]]);
+        nds_put(&p, ":");
+        nds_put_num(&p, (unsigned long)nds_line_no[l]);
+        nds_put(&p, " in ");
+        nds_put(&p, nds_strings[nds_fn_name[f]]);
+        shown++;
+    }
+    nds_put(&p, "\n");
+    write(2, msg, (unsigned long)(p - msg));
+}
+
+void nds_crash_setup(const unsigned long *line_off, const int *line_no, const int *line_file,
+                     int nlines, const unsigned long *fn_off, const int *fn_name, int nfns,
+                     const char *const *strings)
+{
+    static const int sigs[] = { 4, 6, 7, 8, 11 };
+    nds_dl_info info;
+    void *warm[2];
+    unsigned i;
+
+    nds_line_off = line_off; nds_line_no = line_no; nds_line_file = line_file;
+    nds_nlines = nlines;
+    nds_fn_off = fn_off; nds_fn_name = fn_name; nds_nfns = nfns;
+    nds_strings = strings;
+    if (dladdr((void *)nds_crash_setup, &info))
+        nds_base = (char *)info.dli_fbase;
+    backtrace(warm, 2);	/* loads the unwinder now, not in the handler */
+    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], nds_crash);
+}
