@@ -291,7 +291,7 @@ def _line_table(library: Path) -> list[tuple[int, int, str]]:
 
 
 #: Data the runtime defines (not the driver's parameters).
-_RUNTIME_DATA = frozenset({"nds_up", "jiffies"})
+_RUNTIME_DATA = frozenset({"nds_up", "jiffies", "irq2dev_map"})
 
 
 def _read_symbols(path: Path) -> frozenset[str]:
@@ -343,7 +343,8 @@ def _undefined_where(text: str) -> dict[str, str]:
 def _tail(text: str, lines: int = 30) -> str:
     """The compiler's messages, at most ``lines`` of them, errors first."""
     all_lines = text.splitlines()
-    errors = [ln for ln in all_lines if ": error:" in ln or "fatal error" in ln]
+    errors = [ln for ln in all_lines if ": error:" in ln or "fatal error" in ln
+              or "multiple definition" in ln or "undefined reference" in ln]
     keep = errors[:lines] if errors else all_lines[-lines:]
     return "\n".join(keep)
 

@@ -29,6 +29,7 @@ apply unchanged.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import difflib
 import functools
@@ -116,7 +117,7 @@ def _ffi() -> Any:
     ffi = cffi.FFI()
     ffi.cdef(text)
     ffi.cdef("""
-        extern long long (*nds_up)(const char *, const char *, int, int, long long *);
+        extern long long (*nds_up)(const char *, void *, int, long long *);
         extern volatile unsigned long jiffies;
         int init_module(void);
         void cleanup_module(void);
@@ -160,10 +161,42 @@ class CDriverFactory:
     def __init__(self, build: CBuild) -> None:
         self.build = build
         self.__qualname__ = f"C driver {build.name}"
-        _ffi()  # parse the declarations here, once; the driver processes inherit them
+        # Everything that depends only on the build is made here, once (the declarations,
+        # the line table, the crash handler's tables in C memory); the fork server and
+        # every driver process inherit it, so a driver process only loads the object.
+        ffi = self.ffi = _ffi()
+        self.line_table = _line_table(build)
+        self.line_offsets = [off for off, _, _ in self.line_table]
+        self.line_rows = [(line, f) for _, line, f in self.line_table]
+        self.paths = _source_paths(build)
+        self.names = _function_names(build)
+        self.init_offset = {n: o for o, n in self.names.items()}.get("init_module")
+        strings: list[str] = []
+        index: dict[str, int] = {}
+
+        def intern(s: str) -> int:
+            if s not in index:
+                index[s] = len(strings)
+                strings.append(s)
+            return index[s]
+
+        runtime = Path(cbuild.RUNTIME).name
+        lines = [(off, line, -1 if f == runtime else intern(f))
+                 for off, line, f in self.line_table]
+        fns = sorted(self.names.items())
+        fn_names = [intern(n) for _, n in fns]
+        cstr = [ffi.new("char[]", s.encode()) for s in strings]
+        self.crash_tables = (
+            ffi.new("unsigned long[]", [o for o, _, _ in lines] or [0]),
+            ffi.new("int[]", [ln for _, ln, _ in lines] or [0]),
+            ffi.new("int[]", [f for _, _, f in lines] or [0]), len(lines),
+            ffi.new("unsigned long[]", [o for o, _ in fns] or [0]),
+            ffi.new("int[]", fn_names or [0]), len(fns),
+            ffi.new("char *[]", cstr or [ffi.NULL]))
+        self._keep = cstr
 
     def __call__(self, handle: Any, /, *, instance: int = 0, **params: int) -> CModel:
-        return CModel(self.build, handle, instance, params)
+        return CModel(self, handle, instance, params)
 
 
 class CPointer:
@@ -205,8 +238,10 @@ class CModel:
     """One loaded copy of a C driver in its process: a driver model (name, init_module,
     cleanup_module) whose code is the shared object's."""
 
-    def __init__(self, build: CBuild, handle: Any, instance: int, params: dict[str, int])\
-            -> None:
+    def __init__(self, factory: CDriverFactory, handle: Any, instance: int,
+                 params: dict[str, int]) -> None:
+        build = factory.build
+        self.factory = factory
         self.ffi = ffi = _ffi()
         self.handle = handle
         self.name = module_name(build.name, instance)
@@ -218,12 +253,13 @@ class CModel:
                                 f"sets a module's global int by name); its globals are: "
                                 f"{known}")
             ctypes.c_int.in_dll(ctypes.CDLL(str(build.library)), key).value = value
-        self._up = ffi.callback("long long(const char *, const char *, int, int, long long *)",
+        self._up = ffi.callback("long long(const char *, void *, int, long long *)",
                                 self._upcall, onerror=self._upcall_error)
         self.lib.nds_up = self._up
         self._kernel_methods = {_fn_int(ffi, getattr(self.lib, n)): n for n in _KERNEL_METHODS}
-        self._names = _function_names(build)
-        self._base = _base_address(build.library, self.lib, ffi)
+        self._names = factory.names
+        off = factory.init_offset
+        self._base = 0 if off is None else _fn_int(ffi, self.lib.init_module) - off
         #: Structures in C memory and their mirrors, both ways, with the values last synced.
         self.devs: dict[int, Any] = {}
         self.skbs: dict[int, Any] = {}
@@ -232,6 +268,10 @@ class CModel:
         self.socks: dict[int, Any] = {}
         self.addr: dict[int, int] = {}
         self.shadow: dict[int, dict[str, Any]] = {}
+        #: Per structure: its C bytes and its mirror's fields as of the last sync (a
+        #: crossing compares these first and looks at fields only when they differ).
+        self.raw: dict[int, bytes] = {}
+        self.seen: dict[int, dict[str, Any]] = {}
         self.keep: list[Any] = []
         self.areas: dict[int, tuple[int, int]] = {}
         self.area_by_head: dict[int, int] = {}
@@ -239,42 +279,14 @@ class CModel:
         self.cookies: dict[int, CPointer] = {}
         self.kfuncs: dict[str, Any] = {}
         self.error: BaseException | None = None
-        self._crash_setup(build)
+        self._line_offsets = factory.line_offsets
+        self._line_rows = factory.line_rows
+        self._paths = factory.paths
+        self._where: dict[int, list[Any] | None] = {}
+        # the crash handler's tables (see runtime.c), made by the factory
+        self.lib.nds_crash_setup(*factory.crash_tables)
         self.init_module = self._entry("init_module", self.lib.init_module)
         self.cleanup_module = self._entry("cleanup_module", self.lib.cleanup_module)
-
-    def _crash_setup(self, build: CBuild) -> None:
-        """Give the runtime's crash handler the line table and the function names, so a
-        crash is reported with the C line (see runtime.c)."""
-        ffi = self.ffi
-        strings: list[str] = []
-        index: dict[str, int] = {}
-
-        def intern(s: str) -> int:
-            if s not in index:
-                index[s] = len(strings)
-                strings.append(s)
-            return index[s]
-
-        lines = []
-        path = Path(build.library).with_name("lines")
-        if path.is_file():
-            for row in path.read_text().splitlines():
-                off, line, fname = row.split(" ", 2)
-                fid = -1 if fname == Path(cbuild.RUNTIME).name else intern(fname)
-                lines.append((int(off, 16), int(line), fid))
-        fns = sorted(self._names.items())
-        cstr = [ffi.new("char[]", s.encode()) for s in strings]
-        keep = [ffi.new("unsigned long[]", [o for o, _, _ in lines] or [0]),
-                ffi.new("int[]", [ln for _, ln, _ in lines] or [0]),
-                ffi.new("int[]", [f for _, _, f in lines] or [0]),
-                ffi.new("unsigned long[]", [o for o, _ in fns] or [0]),
-                ffi.new("int[]", [intern(n) for _, n in fns] or [0])]
-        cstr += [ffi.new("char[]", s.encode()) for s in strings[len(cstr):]]
-        table = ffi.new("char *[]", cstr or [ffi.NULL])
-        self.keep += [*keep, *cstr, table]
-        self.lib.nds_crash_setup(keep[0], keep[1], keep[2], len(lines), keep[3], keep[4],
-                                 len(fns), table)
 
     def _entry(self, name: str, fn: Any) -> Callable[[], Any]:
         def entry() -> Any:
@@ -288,16 +300,16 @@ class CModel:
         return entry
 
     # -- calls from C ------------------------------------------------------------------------
-    def _upcall(self, name_p: Any, file_p: Any, line: int, n: int, argv: Any) -> int:
+    def _upcall(self, name_p: Any, caller: Any, n: int, argv: Any) -> int:
         if self.error is not None:  # a kernel call raised: the C code runs out, inert
             return 0
         ffi = self.ffi
         name = ffi.string(name_p).decode()
-        where = [ffi.string(file_p).decode("utf-8", "replace"), int(line)]
         if name == "<kernel-function>":
             fname = ffi.string(ffi.cast("char *", argv[0])).decode()
             raise TypeError(f"{fname} is the kernel's own function; a driver does not call "
                             "it (it stores it in a device for the kernel to call)")
+        where = self.where(int(ffi.cast("intptr_t", caller)))
         kinds = _ARGS[name]
         args: list[Any] = []
         after: Callable[[Any], None] | None = None
@@ -330,6 +342,19 @@ class CModel:
         if name == "restore_flags" or name == "save_flags":
             return int(bool(result))
         return self.c_result(result)
+
+    def where(self, address: int) -> list[Any] | None:
+        """``[file, line]`` of the driver's code at return address ``address`` (the call
+        just before it), from the shared object's line table; remembered per address."""
+        got = self._where.get(address)
+        if got is None and address not in self._where:
+            off = address - self._base - 1
+            i = bisect.bisect_right(self._line_offsets, off) - 1
+            if i >= 0 and self._line_rows[i][1] != Path(cbuild.RUNTIME).name:
+                line, fname = self._line_rows[i]
+                got = [self._paths.get(fname, fname), line]
+            self._where[address] = got
+        return got
 
     def _upcall_error(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         # An exception cannot cross C frames: keep it, return 0 to C, and raise it when the
@@ -533,10 +558,23 @@ class CModel:
         """Copy every field the driver changed in C memory to its mirror (sent with the
         next crossing, and judged there)."""
         ffi = self.ffi
+        raw = self.raw
         for a, m in list(self.devs.items()):
-            self._dev_to_py(a, ffi.cast("struct device *", a), m)
-        for a, m in list(self.live_skbs.items()):
-            self._skb_to_py(a, ffi.cast("struct sk_buff *", a), m)
+            p = ffi.cast("struct device *", a)
+            now = self._dev_bytes(p)
+            if raw.get(a) != now:  # the driver wrote something: find what, field by field
+                self._dev_to_py(a, p, m)
+                raw[a] = now
+                self.seen[a] = dict(m.__dict__)
+        # every buffer the driver ever held: a write through a stale pointer to a freed or
+        # handed-off buffer is seen, and judged, like any other
+        for a, m in self.skbs.items():
+            p = ffi.cast("struct sk_buff *", a)
+            now = ffi.buffer(p)[:]
+            if raw.get(a) != now:
+                self._skb_to_py(a, p, m)
+                raw[a] = now
+                self.seen[a] = dict(m.__dict__)
         for a, m in self.socks.items():
             p = ffi.cast("struct sock *", a)
             sh = self.shadow[a]
@@ -545,6 +583,12 @@ class CModel:
                 if sh.get(f) != v:
                     setattr(m, f, v)
                     sh[f] = v
+
+    def _dev_bytes(self, p: Any) -> bytes:
+        """A device's C memory as bytes: the structure and the name it points at (which a
+        driver writes in place, with sprintf)."""
+        ffi = self.ffi
+        return bytes(ffi.buffer(p)[:] + (b"" if p.name == ffi.NULL else ffi.string(p.name)))
 
     def finish(self) -> None:
         """Back in Python from C: raise what a kernel call raised while C ran."""
@@ -556,12 +600,24 @@ class CModel:
         """Copy the kernel's values of every shared structure into C memory."""
         ffi = self.ffi
         self.lib.jiffies = ds._session().jiffies if ds._S is not None else 0
+        raw, seen = self.raw, self.seen
         for a, m in list(self.devs.items()):
-            self._dev_to_c(a, ffi.cast("struct device *", a), m)
+            if seen.get(a) == m.__dict__:  # the kernel changed nothing since the last sync
+                continue
+            p = ffi.cast("struct device *", a)
+            self._dev_to_c(a, p, m)
+            raw[a] = self._dev_bytes(p)
+            seen[a] = dict(m.__dict__)
         for a, m in list(self.live_skbs.items()):
-            self._skb_to_c(a, ffi.cast("struct sk_buff *", a), m)
+            if seen.get(a) == m.__dict__:
+                continue
+            p = ffi.cast("struct sk_buff *", a)
+            self._skb_to_c(a, p, m)
             if not m.__dict__.get("alive", True):
                 del self.live_skbs[a]
+                self._poison(a, p)
+            raw[a] = ffi.buffer(p)[:]
+            seen[a] = dict(m.__dict__)
         for a, m in self.queues.items():
             ffi.cast("struct sk_buff_head *", a).qlen = m.__dict__.get("qlen", 0)
         for a, m in self.socks.items():
@@ -645,6 +701,16 @@ class CModel:
             return _KERNEL_FUNCTION_TAG
         return 0
 
+    def _poison(self, a: int, p: Any) -> None:
+        """A freed buffer's fields are filled with a pattern no driver writes, as a
+        debugging allocator poisons freed memory: a later write through a stale pointer
+        then changes them, even when it writes the value they held, and is judged."""
+        sh = self.shadow[a]
+        for f in _SKB_INT_FIELDS:
+            if f in ds.SKB_WRITABLE:
+                setattr(p, f, _POISON & _SKB_MASKS[f])
+                sh[f] = getattr(p, f)
+
     def _skb_to_py(self, a: int, p: Any, m: Any) -> None:
         sh = self.shadow[a]
         base, head = self.areas[a]
@@ -704,6 +770,8 @@ class CModel:
             sh["sk"] = sk
 
 
+#: What a freed buffer's integer fields hold (see CModel._poison).
+_POISON = 0x6B6B6B6B6B6B6B6B
 #: A method pointer standing for a kernel function the runtime does not define.
 _KERNEL_FUNCTION_TAG = 0x10
 
@@ -734,6 +802,28 @@ _QUEUE_SIZE = _ffi().sizeof("struct sk_buff_head")
 _BUFFS_SIZE = _ffi().sizeof("struct sk_buff_head[3]")
 
 
+def _line_table(build: CBuild) -> list[tuple[int, int, str]]:
+    """``(offset, line, file)`` rows of the build's line table (see cbuild), sorted."""
+    path = Path(build.library).with_name("lines")
+    rows = []
+    if path.is_file():
+        for row in path.read_text().splitlines():
+            off, line, fname = row.split(" ", 2)
+            rows.append((int(off, 16), int(line), fname))
+    return rows
+
+
+def _source_paths(build: CBuild) -> dict[str, str]:
+    """The line table names files by their base name: the driver's own files (its sources
+    and what sits beside them, such as its headers) by full path."""
+    out: dict[str, str] = {}
+    for src in build.sources:
+        for f in sorted(src.parent.iterdir()):
+            out.setdefault(f.name, str(f))
+        out[src.name] = str(src)
+    return out
+
+
 def _function_names(build: CBuild) -> dict[int, str]:
     """The driver's functions by offset in the shared object (from the build's symbol
     table), so callbacks are named as in the source."""
@@ -744,25 +834,4 @@ def _function_names(build: CBuild) -> dict[int, str]:
             off, _, name = line.partition(" ")
             if off and name:
                 out[int(off, 16)] = name
-    return out
-
-
-def _base_address(library: Path, lib: Any, ffi: Any) -> int:
-    """Where the shared object was loaded (the address of ``init_module`` minus its
-    offset in the file)."""
-    names = _function_names_reverse(library)
-    off = names.get("init_module")
-    if off is None:
-        return 0
-    return _fn_int(ffi, lib.init_module) - off
-
-
-def _function_names_reverse(library: Path) -> dict[str, int]:
-    path = Path(library).with_name("functions")
-    out: dict[str, int] = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            off, _, name = line.partition(" ")
-            if off and name:
-                out[name] = int(off, 16)
     return out

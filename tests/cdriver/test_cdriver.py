@@ -84,6 +84,15 @@ def test_a_finding_names_the_c_line_of_the_call(tmp_path: Path) -> None:
     assert finding.location.endswith(f"twice.c:{second_free}"), finding.location
 
 
+def test_a_write_through_a_stale_pointer_into_a_freed_buffer_is_caught() -> None:
+    # only C can do this: the catalogue's bug keeps the last frame's pointer in its private
+    # area and writes through it after freeing it; the freed buffer was poisoned, so even
+    # a write of the value the field held is seen
+    src = C_DRIVERS.parent.parent / "buggy" / "c" / "stale_pointer_write.c"
+    report = check_driver(load_c_driver(str(src)), str(src), examples=10)
+    assert "skb.use.alive" in {r.rule.id for r in report.failed}
+
+
 CRASH_IN_OPEN = HEADER + """
 static int x_open(struct device *dev)
 {

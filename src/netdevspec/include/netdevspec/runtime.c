@@ -19,39 +19,41 @@ extern unsigned long strtoul(const char *s, char **end, int base);
 
 typedef long long nds_word;
 /* Set by netdevspec when it loads the driver. */
-nds_word (*nds_up)(const char *name, const char *file, int line, int n, nds_word *args);
+nds_word (*nds_up)(const char *name, void *caller, int n, nds_word *args);
 volatile unsigned long jiffies;
+struct device *irq2dev_map[16];
 
 #define W(x) ((nds_word)(x))
-#define UP0(name) nds_up(name, nds_file, nds_line, 0, 0)
+/* The driver's code that called: this function's return address (-O0: no tail calls). */
+#define NDS_CALLER __builtin_return_address(0)
+#define UP0(name) nds_up(name, NDS_CALLER, 0, 0)
 #define UP(name, n, ...) \
-    ({ nds_word nds_a[n] = { __VA_ARGS__ }; nds_up(name, nds_file, nds_line, n, nds_a); })
+    ({ nds_word nds_a[n] = { __VA_ARGS__ }; nds_up(name, NDS_CALLER, n, nds_a); })
 
 /* -- devices --------------------------------------------------------------------------- */
-int __nds_register_netdev(struct device *dev, NDS_LOC)
+int register_netdev(struct device *dev)
 { return (int)UP("register_netdev", 1, W(dev)); }
-void __nds_unregister_netdev(struct device *dev, NDS_LOC)
+void unregister_netdev(struct device *dev)
 { UP("unregister_netdev", 1, W(dev)); }
-struct device *__nds_dev_get(const char *name, NDS_LOC)
+struct device *dev_get(const char *name)
 { return (struct device *)UP("dev_get", 1, W(name)); }
-int __nds_dev_alloc_name(struct device *dev, const char *name, NDS_LOC)
+int dev_alloc_name(struct device *dev, const char *name)
 { return (int)UP("dev_alloc_name", 2, W(dev), W(name)); }
-struct device *__nds_init_etherdev(struct device *dev, int sizeof_priv, NDS_LOC)
+struct device *init_etherdev(struct device *dev, int sizeof_priv)
 { return (struct device *)UP("init_etherdev", 2, W(dev), W(sizeof_priv)); }
-void __nds_ether_setup(struct device *dev, NDS_LOC) { UP("ether_setup", 1, W(dev)); }
-void __nds_netif_rx(struct sk_buff *skb, NDS_LOC) { UP("netif_rx", 1, W(skb)); }
-unsigned short __nds_eth_type_trans(struct sk_buff *skb, struct device *dev, NDS_LOC)
+void ether_setup(struct device *dev) { UP("ether_setup", 1, W(dev)); }
+void netif_rx(struct sk_buff *skb) { UP("netif_rx", 1, W(skb)); }
+unsigned short eth_type_trans(struct sk_buff *skb, struct device *dev)
 { return (unsigned short)UP("eth_type_trans", 2, W(skb), W(dev)); }
-void __nds_dev_tint(struct device *dev, NDS_LOC) { UP("dev_tint", 1, W(dev)); }
-void __nds_mark_bh(int nr, NDS_LOC) { UP("mark_bh", 1, W(nr)); }
+void dev_tint(struct device *dev) { UP("dev_tint", 1, W(dev)); }
+void mark_bh(int nr) { UP("mark_bh", 1, W(nr)); }
 
 /* The kernel's Ethernet methods: netdevspec maps these addresses to the kernel's own
  * functions when a driver stores them in a device; called from C they say so. */
 static void nds_kernel_only(const char *name)
 {
-    static const char *file = "<netdevspec runtime>";
     nds_word a[1] = { W(name) };
-    nds_up("<kernel-function>", file, 0, 1, a);
+    nds_up("<kernel-function>", 0, 1, a);
 }
 int eth_header(struct sk_buff *skb, struct device *dev, unsigned short type, void *daddr,
                void *saddr, unsigned len)
@@ -64,150 +66,121 @@ int eth_mac_addr(struct device *dev, void *addr)
 { nds_kernel_only("eth_mac_addr"); return 0; }
 
 /* -- interrupts ------------------------------------------------------------------------ */
-int __nds_request_irq(unsigned int irq, void (*handler)(int, void *, struct pt_regs *),
-                      unsigned long flags, const char *device, void *dev_id, NDS_LOC)
+int request_irq(unsigned int irq, void (*handler)(int, void *, struct pt_regs *),
+                unsigned long flags, const char *device, void *dev_id)
 { return (int)UP("request_irq", 5, W(irq), W(handler), W(flags), W(device), W(dev_id)); }
-void __nds_free_irq(unsigned int irq, void *dev_id, NDS_LOC)
+void free_irq(unsigned int irq, void *dev_id)
 { UP("free_irq", 2, W(irq), W(dev_id)); }
-void __nds_disable_irq(unsigned int irq, NDS_LOC) { UP("disable_irq", 1, W(irq)); }
-void __nds_enable_irq(unsigned int irq, NDS_LOC) { UP("enable_irq", 1, W(irq)); }
-void __nds_cli(NDS_LOC) { UP0("cli"); }
-void __nds_sti(NDS_LOC) { UP0("sti"); }
-unsigned long __nds_save_flags(NDS_LOC) { return (unsigned long)UP0("save_flags"); }
-void __nds_restore_flags(unsigned long flags, NDS_LOC) { UP("restore_flags", 1, W(flags)); }
-int __nds_autoirq_setup(int waittime, NDS_LOC) { return (int)UP("autoirq_setup", 1, W(waittime)); }
-int __nds_autoirq_report(int waittime, NDS_LOC)
+void disable_irq(unsigned int irq) { UP("disable_irq", 1, W(irq)); }
+void enable_irq(unsigned int irq) { UP("enable_irq", 1, W(irq)); }
+void cli(void) { UP0("cli"); }
+void sti(void) { UP0("sti"); }
+unsigned long __nds_save_flags(void) { return (unsigned long)UP0("save_flags"); }
+void restore_flags(unsigned long flags) { UP("restore_flags", 1, W(flags)); }
+int autoirq_setup(int waittime) { return (int)UP("autoirq_setup", 1, W(waittime)); }
+int autoirq_report(int waittime)
 { return (int)UP("autoirq_report", 1, W(waittime)); }
-unsigned long __nds_probe_irq_on(NDS_LOC) { return (unsigned long)UP0("probe_irq_on"); }
-int __nds_probe_irq_off(unsigned long irqs, NDS_LOC)
+unsigned long probe_irq_on(void) { return (unsigned long)UP0("probe_irq_on"); }
+int probe_irq_off(unsigned long irqs)
 { return (int)UP("probe_irq_off", 1, W(irqs)); }
 
 /* -- regions and DMA ------------------------------------------------------------------- */
-int __nds_check_region(unsigned int from, unsigned int extent, NDS_LOC)
+int check_region(unsigned int from, unsigned int extent)
 { return (int)UP("check_region", 2, W(from), W(extent)); }
-void __nds_request_region(unsigned int from, unsigned int extent, const char *name, NDS_LOC)
+void request_region(unsigned int from, unsigned int extent, const char *name)
 { UP("request_region", 3, W(from), W(extent), W(name)); }
-void __nds_release_region(unsigned int from, unsigned int extent, NDS_LOC)
+void release_region(unsigned int from, unsigned int extent)
 { UP("release_region", 2, W(from), W(extent)); }
-int __nds_request_dma(unsigned int dmanr, const char *device_id, NDS_LOC)
+int request_dma(unsigned int dmanr, const char *device_id)
 { return (int)UP("request_dma", 2, W(dmanr), W(device_id)); }
-void __nds_free_dma(unsigned int dmanr, NDS_LOC) { UP("free_dma", 1, W(dmanr)); }
-void __nds_disable_dma(unsigned int dmanr, NDS_LOC) { UP("disable_dma", 1, W(dmanr)); }
-void __nds_enable_dma(unsigned int dmanr, NDS_LOC) { UP("enable_dma", 1, W(dmanr)); }
+void free_dma(unsigned int dmanr) { UP("free_dma", 1, W(dmanr)); }
+void disable_dma(unsigned int dmanr) { UP("disable_dma", 1, W(dmanr)); }
+void enable_dma(unsigned int dmanr) { UP("enable_dma", 1, W(dmanr)); }
 
 /* -- ports ------------------------------------------------------------------------------- */
-unsigned char __nds_inb(unsigned short port, NDS_LOC) { return (unsigned char)UP("inb", 1, W(port)); }
-unsigned char __nds_inb_p(unsigned short port, NDS_LOC)
+unsigned char inb(unsigned short port) { return (unsigned char)UP("inb", 1, W(port)); }
+unsigned char inb_p(unsigned short port)
 { return (unsigned char)UP("inb_p", 1, W(port)); }
-unsigned short __nds_inw(unsigned short port, NDS_LOC)
+unsigned short inw(unsigned short port)
 { return (unsigned short)UP("inw", 1, W(port)); }
-unsigned int __nds_inl(unsigned short port, NDS_LOC) { return (unsigned int)UP("inl", 1, W(port)); }
-void __nds_outb(unsigned char value, unsigned short port, NDS_LOC)
+unsigned int inl(unsigned short port) { return (unsigned int)UP("inl", 1, W(port)); }
+void outb(unsigned char value, unsigned short port)
 { UP("outb", 2, W(value), W(port)); }
-void __nds_outb_p(unsigned char value, unsigned short port, NDS_LOC)
+void outb_p(unsigned char value, unsigned short port)
 { UP("outb_p", 2, W(value), W(port)); }
-void __nds_outw(unsigned short value, unsigned short port, NDS_LOC)
+void outw(unsigned short value, unsigned short port)
 { UP("outw", 2, W(value), W(port)); }
-void __nds_outl(unsigned int value, unsigned short port, NDS_LOC)
+void outl(unsigned int value, unsigned short port)
 { UP("outl", 2, W(value), W(port)); }
 /* The string port functions move bytes between a port and the driver's memory: the
  * Python side reads or fills `addr` (count units of 1 or 2 bytes). */
-void __nds_insb(unsigned short port, void *addr, unsigned long count, NDS_LOC)
+void insb(unsigned short port, void *addr, unsigned long count)
 { UP("insb", 3, W(port), W(addr), W(count)); }
-void __nds_insw(unsigned short port, void *addr, unsigned long count, NDS_LOC)
+void insw(unsigned short port, void *addr, unsigned long count)
 { UP("insw", 3, W(port), W(addr), W(count)); }
-void __nds_outsb(unsigned short port, const void *addr, unsigned long count, NDS_LOC)
+void outsb(unsigned short port, const void *addr, unsigned long count)
 { UP("outsb", 3, W(port), W(addr), W(count)); }
-void __nds_outsw(unsigned short port, const void *addr, unsigned long count, NDS_LOC)
+void outsw(unsigned short port, const void *addr, unsigned long count)
 { UP("outsw", 3, W(port), W(addr), W(count)); }
 
 /* -- buffers and queues -------------------------------------------------------------------- */
-struct sk_buff *__nds_alloc_skb(unsigned int size, int priority, NDS_LOC)
+struct sk_buff *alloc_skb(unsigned int size, int priority)
 { return (struct sk_buff *)UP("alloc_skb", 2, W(size), W(priority)); }
-struct sk_buff *__nds_dev_alloc_skb(unsigned int length, NDS_LOC)
+struct sk_buff *dev_alloc_skb(unsigned int length)
 { return (struct sk_buff *)UP("dev_alloc_skb", 1, W(length)); }
-unsigned char *__nds_skb_put(struct sk_buff *skb, int len, NDS_LOC)
+unsigned char *skb_put(struct sk_buff *skb, int len)
 { return (unsigned char *)UP("skb_put", 2, W(skb), W(len)); }
-unsigned char *__nds_skb_push(struct sk_buff *skb, int len, NDS_LOC)
+unsigned char *skb_push(struct sk_buff *skb, int len)
 { return (unsigned char *)UP("skb_push", 2, W(skb), W(len)); }
-unsigned char *__nds_skb_pull(struct sk_buff *skb, int len, NDS_LOC)
+unsigned char *skb_pull(struct sk_buff *skb, int len)
 { return (unsigned char *)UP("skb_pull", 2, W(skb), W(len)); }
-void __nds_skb_reserve(struct sk_buff *skb, int len, NDS_LOC) { UP("skb_reserve", 2, W(skb), W(len)); }
-void __nds_skb_trim(struct sk_buff *skb, int len, NDS_LOC) { UP("skb_trim", 2, W(skb), W(len)); }
-int __nds_skb_headroom(struct sk_buff *skb, NDS_LOC) { return (int)UP("skb_headroom", 1, W(skb)); }
-int __nds_skb_tailroom(struct sk_buff *skb, NDS_LOC) { return (int)UP("skb_tailroom", 1, W(skb)); }
-void __nds_kfree_skb(struct sk_buff *skb, int rw, NDS_LOC) { UP("kfree_skb", 2, W(skb), W(rw)); }
-void __nds_dev_kfree_skb(struct sk_buff *skb, int mode, NDS_LOC)
+void skb_reserve(struct sk_buff *skb, int len) { UP("skb_reserve", 2, W(skb), W(len)); }
+void skb_trim(struct sk_buff *skb, int len) { UP("skb_trim", 2, W(skb), W(len)); }
+int skb_headroom(struct sk_buff *skb) { return (int)UP("skb_headroom", 1, W(skb)); }
+int skb_tailroom(struct sk_buff *skb) { return (int)UP("skb_tailroom", 1, W(skb)); }
+void kfree_skb(struct sk_buff *skb, int rw) { UP("kfree_skb", 2, W(skb), W(rw)); }
+void dev_kfree_skb(struct sk_buff *skb, int mode)
 { UP("dev_kfree_skb", 2, W(skb), W(mode)); }
-struct sk_buff *__nds_skb_clone(struct sk_buff *skb, int priority, NDS_LOC)
+struct sk_buff *skb_clone(struct sk_buff *skb, int priority)
 { return (struct sk_buff *)UP("skb_clone", 2, W(skb), W(priority)); }
-struct sk_buff *__nds_skb_copy(struct sk_buff *skb, int priority, NDS_LOC)
+struct sk_buff *skb_copy(struct sk_buff *skb, int priority)
 { return (struct sk_buff *)UP("skb_copy", 2, W(skb), W(priority)); }
-void __nds_skb_device_lock(struct sk_buff *skb, NDS_LOC) { UP("skb_device_lock", 1, W(skb)); }
-void __nds_skb_device_unlock(struct sk_buff *skb, NDS_LOC) { UP("skb_device_unlock", 1, W(skb)); }
-int __nds_skb_device_locked(struct sk_buff *skb, NDS_LOC)
+void skb_device_lock(struct sk_buff *skb) { UP("skb_device_lock", 1, W(skb)); }
+void skb_device_unlock(struct sk_buff *skb) { UP("skb_device_unlock", 1, W(skb)); }
+int skb_device_locked(struct sk_buff *skb)
 { return (int)UP("skb_device_locked", 1, W(skb)); }
-void __nds_skb_queue_head_init(struct sk_buff_head *list, NDS_LOC)
+void skb_queue_head_init(struct sk_buff_head *list)
 { UP("skb_queue_head_init", 1, W(list)); }
-void __nds_skb_queue_head(struct sk_buff_head *list, struct sk_buff *buf, NDS_LOC)
+void skb_queue_head(struct sk_buff_head *list, struct sk_buff *buf)
 { UP("skb_queue_head", 2, W(list), W(buf)); }
-void __nds_skb_queue_tail(struct sk_buff_head *list, struct sk_buff *buf, NDS_LOC)
+void skb_queue_tail(struct sk_buff_head *list, struct sk_buff *buf)
 { UP("skb_queue_tail", 2, W(list), W(buf)); }
-struct sk_buff *__nds_skb_dequeue(struct sk_buff_head *list, NDS_LOC)
+struct sk_buff *skb_dequeue(struct sk_buff_head *list)
 { return (struct sk_buff *)UP("skb_dequeue", 1, W(list)); }
-struct sk_buff *__nds_skb_peek(struct sk_buff_head *list, NDS_LOC)
+struct sk_buff *skb_peek(struct sk_buff_head *list)
 { return (struct sk_buff *)UP("skb_peek", 1, W(list)); }
-__u32 __nds_skb_queue_len(struct sk_buff_head *list, NDS_LOC)
+__u32 skb_queue_len(struct sk_buff_head *list)
 { return (__u32)UP("skb_queue_len", 1, W(list)); }
-void __nds_skb_unlink(struct sk_buff *buf, NDS_LOC) { UP("skb_unlink", 1, W(buf)); }
-void __nds_skb_insert(struct sk_buff *old, struct sk_buff *newsk, NDS_LOC)
+void skb_unlink(struct sk_buff *buf) { UP("skb_unlink", 1, W(buf)); }
+void skb_insert(struct sk_buff *old, struct sk_buff *newsk)
 { UP("skb_insert", 2, W(old), W(newsk)); }
-void __nds_skb_append(struct sk_buff *old, struct sk_buff *newsk, NDS_LOC)
+void skb_append(struct sk_buff *old, struct sk_buff *newsk)
 { UP("skb_append", 2, W(old), W(newsk)); }
 
 /* -- modules and messages ----------------------------------------------------------------- */
-void __nds_MOD_INC_USE_COUNT(NDS_LOC) { UP0("MOD_INC_USE_COUNT"); }
-void __nds_MOD_DEC_USE_COUNT(NDS_LOC) { UP0("MOD_DEC_USE_COUNT"); }
-int __nds_MOD_IN_USE(NDS_LOC) { return (int)UP0("MOD_IN_USE"); }
+void __nds_MOD_INC_USE_COUNT(void) { UP0("MOD_INC_USE_COUNT"); }
+void __nds_MOD_DEC_USE_COUNT(void) { UP0("MOD_DEC_USE_COUNT"); }
+int __nds_MOD_IN_USE(void) { return (int)UP0("MOD_IN_USE"); }
 
-static int nds_vprintk(const char *nds_file, int nds_line, const char *fmt, va_list ap)
+int printk(const char *fmt, ...)
 {
     char buf[1024];
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
     UP("printk", 1, W(buf));
-    return n;
-}
-int __nds_printk(const char *nds_file, int nds_line, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = nds_vprintk(nds_file, nds_line, fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-/* -- the plain names, for drivers that take an address or #undef a macro --------------- */
-#define NDS_HERE "<netdevspec runtime>", 0
-int (register_netdev)(struct device *dev) { return __nds_register_netdev(dev, NDS_HERE); }
-void (unregister_netdev)(struct device *dev) { __nds_unregister_netdev(dev, NDS_HERE); }
-struct device *(dev_get)(const char *name) { return __nds_dev_get(name, NDS_HERE); }
-void (ether_setup)(struct device *dev) { __nds_ether_setup(dev, NDS_HERE); }
-void (netif_rx)(struct sk_buff *skb) { __nds_netif_rx(skb, NDS_HERE); }
-void (cli)(void) { __nds_cli(NDS_HERE); }
-void (sti)(void) { __nds_sti(NDS_HERE); }
-void (restore_flags)(unsigned long flags) { __nds_restore_flags(flags, NDS_HERE); }
-unsigned char (inb)(unsigned short port) { return __nds_inb(port, NDS_HERE); }
-void (outb)(unsigned char value, unsigned short port) { __nds_outb(value, port, NDS_HERE); }
-void (kfree_skb)(struct sk_buff *skb, int rw) { __nds_kfree_skb(skb, rw, NDS_HERE); }
-void (dev_kfree_skb)(struct sk_buff *skb, int mode) { __nds_dev_kfree_skb(skb, mode, NDS_HERE); }
-int (printk)(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = nds_vprintk(NDS_HERE, fmt, ap);
-    va_end(ap);
     return n;
 }
 
