@@ -226,6 +226,7 @@ class CFunction:
         result = self.fn(*cargs)
         m.to_py()
         m.finish()
+        m._data_writes()
         if m.ffi.typeof(self.fn).result.cname == "struct enet_statistics *":
             return m.stats(result)
         return result
@@ -275,6 +276,8 @@ class CModel:
         self.keep: list[Any] = []
         self.areas: dict[int, tuple[int, int]] = {}
         self.area_by_head: dict[int, int] = {}
+        #: Each data area's bytes as the kernel last got them from the driver.
+        self.area_bytes: dict[int, bytes] = {}
         self.functions: dict[int, CFunction] = {}
         self.cookies: dict[int, CPointer] = {}
         self.kfuncs: dict[str, Any] = {}
@@ -294,6 +297,7 @@ class CModel:
             result = fn()
             self.to_py()
             self.finish()
+            self._data_writes()
             return result
 
         entry.__qualname__ = name
@@ -331,6 +335,7 @@ class CModel:
                     if isinstance(data, (bytes, bytearray)):
                         ffi.memmove(ffi.cast("char *", addr), data, len(data))
         self.to_py()
+        self._data_writes()
         session = ds._session()
         result = session.rpc(name, tuple(args), where)
         self.to_c()
@@ -511,7 +516,30 @@ class CModel:
             buf = self.ffi.new("unsigned char[]", max(size, 1))
             self.keep.append(buf)
             a = areas[head] = int(self.ffi.cast("intptr_t", buf))
+            self.area_bytes[a] = bytes(max(size, 1))
         return int(a)
+
+    def _data_writes(self) -> None:
+        """Bytes the driver wrote into a live buffer's data area since the last crossing
+        (``memcpy(skb_put(skb, n), frame, n)``, ``insw`` into it) go to the kernel's copy
+        with ``skb_write`` before the call that follows, so the kernel reads the frame the
+        driver built (eth_type_trans reads its header) and the write is judged as a use
+        of the buffer (a write into a clone's shared data, into a buffer handed off)."""
+        ffi = self.ffi
+        done: set[int] = set()
+        for a, m in list(self.live_skbs.items()):
+            base, head = self.areas[a]
+            if base in done:
+                continue
+            done.add(base)
+            old = self.area_bytes[base]
+            now = ffi.buffer(ffi.cast("char *", base), len(old))[:]
+            if now == old:
+                continue
+            lo = next(i for i in range(len(old)) if old[i] != now[i])
+            hi = len(old) - next(i for i in range(len(old)) if old[-1 - i] != now[-1 - i])
+            self.area_bytes[base] = now
+            ds._session().rpc("skb_write", (m, head + lo, now[lo:hi]), None)
 
     def queue(self, v: int) -> Any:
         if v == 0:

@@ -3,6 +3,7 @@ model, with the C line of each call."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def _verdicts(report: CheckReport) -> dict[str, str]:
     return {r.rule.id: r.verdict for r in report.rules}
 
 
-@pytest.mark.parametrize("name", ["dummy", "loopback"])
+@pytest.mark.parametrize("name", ["dummy", "loopback", "skeleton"])
 def test_a_c_reference_driver_has_its_python_twins_verdict_on_every_rule(name: str) -> None:
     c = check_driver(load_c_driver(str(C_DRIVERS / f"{name}.c")), f"{name}.c",
                      examples=EXAMPLES, seed_=3)
@@ -131,6 +132,22 @@ def test_a_segfault_in_c_is_a_drv_process_finding_with_the_c_line_and_the_check_
     # the replay program builds the C driver again
     program = failed["drv.process"].program
     assert f"FACTORY = load_c_driver({str(src)!r})" in program
+
+
+def test_sarif_locates_a_c_finding_at_its_line(tmp_path: Path) -> None:
+    src = tmp_path / "twice.c"
+    src.write_text(BUGGY_XMIT)
+    p = subprocess.run([sys.executable, "-m", "netdevspec", "check", "twice.c", "--examples",
+                        "5", "--format", "sarif"], capture_output=True, text=True, check=False,
+                       cwd=tmp_path)
+    assert p.returncode == 1, p.stderr
+    second_free = [i for i, line in enumerate(BUGGY_XMIT.splitlines(), 1)
+                   if "dev_kfree_skb" in line][1]
+    results = json.loads(p.stdout)["runs"][0]["results"]
+    here = {(r["ruleId"], loc["physicalLocation"]["artifactLocation"]["uri"],
+             loc["physicalLocation"]["region"]["startLine"])
+            for r in results for loc in r["locations"]}
+    assert ("skb.use.alive", "twice.c", second_free) in here
 
 
 def test_the_structures_match_the_reference_sizes() -> None:
