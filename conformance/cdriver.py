@@ -388,6 +388,8 @@ class CModel:
         return self.cookie(v)
 
     def cookie(self, v: int) -> Any:
+        """A ``void *`` as the kernel keeps it: the device it points at, None, or one
+        :class:`CPointer` per address (so the kernel compares dev_ids by identity)."""
         if v == 0:
             return None
         if v in self.devs:
@@ -398,6 +400,8 @@ class CModel:
         return c
 
     def function(self, v: int, ctype: str, what: str) -> Any:
+        """A C function pointer as the kernel holds it: None, the kernel's own method it
+        stands for, or one :class:`CFunction` per address, named as in the source."""
         if v == 0:
             return None
         if v in self._kernel_methods:
@@ -411,6 +415,7 @@ class CModel:
         return f
 
     def c_result(self, r: Any) -> int:
+        """A kernel call's answer as the integer C gets (a pointer for a structure)."""
         if r is None or r is False:
             return 0
         if r is True:
@@ -455,6 +460,7 @@ class CModel:
         return base + (sim - head)
 
     def stats(self, p: Any) -> EnetStatistics | None:
+        """The ``struct enet_statistics`` at ``p`` by value, as get_stats returns it."""
         if p == self.ffi.NULL:
             return None
         return EnetStatistics(**{f: getattr(p, f) for f in _STATS_FIELDS})
@@ -486,6 +492,8 @@ class CModel:
         return a
 
     def skb(self, v: int) -> Any:
+        """The mirror of the buffer at C address ``v`` (one the kernel gave), or a
+        :class:`CPointer` for anything else (the kernel refuses it)."""
         if v == 0:
             return None
         m = self.skbs.get(v)
@@ -494,6 +502,8 @@ class CModel:
         return m
 
     def c_skb(self, m: Any) -> int:
+        """The C address of a buffer the kernel gave (its ``struct sk_buff`` and data area
+        made here on first sight; a clone shares its original's data area)."""
         a = self.addr.get(id(m))
         if a is None:
             p = self.ffi.new("struct sk_buff *")
@@ -542,6 +552,8 @@ class CModel:
             ds._session().rpc("skb_write", (m, head + lo, now[lo:hi]), None)
 
     def queue(self, v: int) -> Any:
+        """The mirror of the ``struct sk_buff_head`` at ``v``: one of a device's
+        ``buffs[]``, or the driver's own queue (made on first sight)."""
         if v == 0:
             return None
         m = self.queues.get(v)
@@ -556,6 +568,7 @@ class CModel:
         return m
 
     def c_queue(self, m: Any) -> int:
+        """The C address of a queue the kernel gave (made here on first sight)."""
         a = self.addr.get(id(m))
         if a is None:
             p = self.ffi.new("struct sk_buff_head *")
@@ -565,6 +578,7 @@ class CModel:
         return a
 
     def sock(self, m: Any) -> Any:
+        """The ``struct sock *`` for a buffer's socket mirror (made on first sight)."""
         if m is None:
             return self.ffi.NULL
         a = self.addr.get(id(m))
