@@ -22,6 +22,9 @@ HEADER = "#include <linux/module.h>\n#include <linux/netdevice.h>\n"
 MODULE = "int init_module(void) { return 0; }\nvoid cleanup_module(void) { }\n"
 #: Enough generated scenarios to exercise every callback of the small drivers.
 EXAMPLES = 15
+#: A callback's time limit no step comes near even on a loaded machine (a slow step must
+#: not be taken for a hang: no test depends on the machine's speed).
+LIMIT = 60.0
 
 
 def _verdicts(report: CheckReport) -> dict[str, str]:
@@ -31,9 +34,9 @@ def _verdicts(report: CheckReport) -> dict[str, str]:
 @pytest.mark.parametrize("name", ["dummy", "loopback", "skeleton"])
 def test_a_c_reference_driver_has_its_python_twins_verdict_on_every_rule(name: str) -> None:
     c = check_driver(load_c_driver(str(C_DRIVERS / f"{name}.c")), f"{name}.c",
-                     examples=EXAMPLES, seed_=3)
+                     examples=EXAMPLES, seed_=3, time_limit=LIMIT)
     py = check_driver(None, f"netdevspec.reference.drivers.{name}:FACTORY", examples=EXAMPLES,
-                      seed_=3)
+                      seed_=3, time_limit=LIMIT)
     assert c.counts()["FAIL"] == 0, [r.finding for r in c.failed]
     assert c.counts()["UNRESOLVED"] == 0
     assert _verdicts(c) == _verdicts(py)
@@ -42,7 +45,7 @@ def test_a_c_reference_driver_has_its_python_twins_verdict_on_every_rule(name: s
 
 
 def test_the_pytest_fixture_checks_a_c_file(tmp_path: Path) -> None:
-    checker = DriverChecker(examples=5)
+    checker = DriverChecker(examples=5, time_limit=LIMIT)
     report = checker(C_DRIVERS / "dummy.c")
     checker.assert_conforms(report)
     assert report.driver.endswith("dummy.c")
@@ -75,7 +78,7 @@ void cleanup_module(void) { unregister_netdev(&x_dev); }
 def test_a_finding_names_the_c_line_of_the_call(tmp_path: Path) -> None:
     src = tmp_path / "twice.c"
     src.write_text(BUGGY_XMIT)
-    report = check_driver(load_c_driver(str(src)), str(src), examples=10)
+    report = check_driver(load_c_driver(str(src)), str(src), examples=10, time_limit=LIMIT)
     failed = {r.rule.id: r for r in report.failed}
     assert "skb.use.alive" in failed
     finding = failed["skb.use.alive"].finding
@@ -90,7 +93,7 @@ def test_a_write_through_a_stale_pointer_into_a_freed_buffer_is_caught() -> None
     # area and writes through it after freeing it; the freed buffer was poisoned, so even
     # a write of the value the field held is seen
     src = C_DRIVERS.parent.parent / "buggy" / "c" / "stale_pointer_write.c"
-    report = check_driver(load_c_driver(str(src)), str(src), examples=10)
+    report = check_driver(load_c_driver(str(src)), str(src), examples=10, time_limit=LIMIT)
     assert "skb.use.alive" in {r.rule.id for r in report.failed}
 
 
@@ -120,7 +123,7 @@ def test_a_segfault_in_c_is_a_drv_process_finding_with_the_c_line_and_the_check_
         tmp_path: Path) -> None:
     src = tmp_path / "crash.c"
     src.write_text(CRASH_IN_OPEN)
-    report = check_driver(load_c_driver(str(src)), str(src), examples=5)
+    report = check_driver(load_c_driver(str(src)), str(src), examples=5, time_limit=LIMIT)
     failed = {r.rule.id: r for r in report.failed}
     finding = failed["drv.process"].finding
     assert finding is not None
@@ -138,8 +141,8 @@ def test_sarif_locates_a_c_finding_at_its_line(tmp_path: Path) -> None:
     src = tmp_path / "twice.c"
     src.write_text(BUGGY_XMIT)
     p = subprocess.run([sys.executable, "-m", "netdevspec", "check", "twice.c", "--examples",
-                        "5", "--format", "sarif"], capture_output=True, text=True, check=False,
-                       cwd=tmp_path)
+                        "5", "--format", "sarif", "--time-limit", str(LIMIT)],
+                       capture_output=True, text=True, check=False, cwd=tmp_path)
     assert p.returncode == 1, p.stderr
     second_free = [i for i, line in enumerate(BUGGY_XMIT.splitlines(), 1)
                    if "dev_kfree_skb" in line][1]
@@ -177,6 +180,7 @@ def test_every_runtime_call_is_a_handle_function_and_every_handle_function_is_re
 def test_cli_checks_a_c_file_with_cflags_as_the_issue_writes_them(tmp_path: Path) -> None:
     p = subprocess.run([sys.executable, "-m", "netdevspec", "check",
                         str(C_DRIVERS / "dummy.c"), "--cflags", "-DMODULE", "--examples", "3",
+                        "--time-limit", str(LIMIT),
                         "--format", "json"],
                        capture_output=True, text=True, check=False, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
