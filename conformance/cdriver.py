@@ -181,7 +181,7 @@ class CDriverFactory:
             return index[s]
 
         runtime = Path(cbuild.RUNTIME).name
-        lines = [(off, line, -1 if f == runtime else intern(f))
+        lines = [(off, line, -1 if f == runtime else intern(self.paths.get(f, f)))
                  for off, line, f in self.line_table]
         fns = sorted(self.names.items())
         fn_names = [intern(n) for _, n in fns]

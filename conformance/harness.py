@@ -26,6 +26,8 @@ thread of POSIX systems) and the scenario ends there. Each of these is reported 
 from __future__ import annotations
 
 import inspect
+import os
+import re
 import signal
 import threading
 import time
@@ -525,8 +527,16 @@ class Harness:
         except DriverGone as gone:
             owner = self.kernel.current
             self.aborted = f"{what}: {gone.message}"
-            self.monitor.report_model_rule(gone.rule, self.aborted,
-                                           owner if isinstance(owner, Module) else None, what)
+            # a C driver's crash names its line (see cdriver): the finding's location
+            crash = _CRASH_AT.search(gone.message)
+            outer_location = self.monitor.location
+            if crash:
+                self.monitor.location = _relative_path(crash.group(1)) + ":" + crash.group(2)
+            try:
+                self.monitor.report_model_rule(gone.rule, self.aborted, owner if isinstance(
+                    owner, Module) else None, what)
+            finally:
+                self.monitor.location = outer_location
             raise _Aborted(self.aborted) from None
         except DriverRaised as exc:  # the factory itself (callbacks go through the kernel)
             self.aborted = f"{what}: the driver's factory raised {exc!r}"
@@ -593,6 +603,19 @@ def run_scenario(factory: Factory | None, steps: Sequence[Step], *, spec_ref: st
     finally:
         h.close()
     return h
+
+
+#: How a C driver's crash handler names the line it crashed at (runtime.c).
+_CRASH_AT = re.compile(r"the driver's code crashed with SIG\w+ at (\S+?):(\d+) in ")
+
+
+def _relative_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
 
 
 def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None = None,

@@ -41,4 +41,5 @@ def test_the_c_bug_is_caught_with_its_rule(bug: dict[str, Any]) -> None:
     if bug["expected_rule"] == "drv.process":  # a crash names its C line
         result = next(r for r in report.failed if r.rule.id == "drv.process")
         assert result.finding is not None
-        assert f"at {bug['source']}:" in result.finding.message
+        assert f"{bug['source']}:" in result.finding.message
+        assert result.finding.location.endswith(f"{bug['source']}:{bug['crash_line']}")
