@@ -907,6 +907,10 @@ class DriverProcess:
             if mon is not None:
                 mon.location = outer
         out = self.enc(result)
+        # the structures passed in changed too (skb_put moved a buffer's tail): the driver's
+        # copies are refreshed, as a C driver reading skb->len afterwards sees the new one
+        if args:
+            self._mention.extend(v for v in values if type(v) in _KIND)
         self._send(["rv", out, self.sync(devices=name in _device_calls()),
                     self.kernel.jiffies])
 

@@ -221,18 +221,23 @@ class _LogicalLocations:
 def driver_source(ref: str) -> dict[str, Any] | None:
     """A SARIF physical location for the driver ``MODULE:FACTORY``: the module's file
     (relative to the current directory, under ``%SRCROOT%``, when it lies below it) and
-    the line that defines the factory. None when the module cannot be found. The module
+    the line that defines the factory (for a C driver's ``.c`` file, its init_module).
+    None when the module cannot be found. The module
     is located, not imported (``--isolate`` keeps driver code out of this process)."""
     mod, _, attr = ref.partition(":")
-    try:
-        spec = importlib.util.find_spec(mod)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None
-    path = Path(spec.origin).resolve()
+    if ref.endswith(".c") and Path(ref).is_file():  # a C driver: its init_module
+        path = Path(ref).resolve()
+        pattern = re.compile(r"^\s*int\s+init_module\s*\(")
+    else:
+        try:
+            spec = importlib.util.find_spec(mod)
+        except (ImportError, ValueError):
+            return None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            return None
+        path = Path(spec.origin).resolve()
+        pattern = re.compile(rf"^\s*(def\s+{re.escape(attr)}\b|{re.escape(attr)}\s*[:=])")
     line = 1
-    pattern = re.compile(rf"^\s*(def\s+{re.escape(attr)}\b|{re.escape(attr)}\s*[:=])")
     try:
         for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if pattern.match(text):

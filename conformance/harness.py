@@ -26,6 +26,8 @@ thread of POSIX systems) and the scenario ends there. Each of these is reported 
 from __future__ import annotations
 
 import inspect
+import os
+import re
 import signal
 import threading
 import time
@@ -525,8 +527,16 @@ class Harness:
         except DriverGone as gone:
             owner = self.kernel.current
             self.aborted = f"{what}: {gone.message}"
-            self.monitor.report_model_rule(gone.rule, self.aborted,
-                                           owner if isinstance(owner, Module) else None, what)
+            # a C driver's crash names its line (see cdriver): the finding's location
+            crash = _CRASH_AT.search(gone.message)
+            outer_location = self.monitor.location
+            if crash:
+                self.monitor.location = _relative_path(crash.group(1)) + ":" + crash.group(2)
+            try:
+                self.monitor.report_model_rule(gone.rule, self.aborted, owner if isinstance(
+                    owner, Module) else None, what)
+            finally:
+                self.monitor.location = outer_location
             raise _Aborted(self.aborted) from None
         except DriverRaised as exc:  # the factory itself (callbacks go through the kernel)
             self.aborted = f"{what}: the driver's factory raised {exc!r}"
@@ -595,15 +605,32 @@ def run_scenario(factory: Factory | None, steps: Sequence[Step], *, spec_ref: st
     return h
 
 
+#: How a C driver's crash handler names the line it crashed at (runtime.c).
+_CRASH_AT = re.compile(r"the driver's code crashed with SIG\w+ at (\S+?):(\d+) in ")
+
+
+def _relative_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
 def scenario_program(factory_ref: str, steps: Sequence[Step], seed: int | None = None,
                      params: dict[str, int] | None = None) -> str:
     """``steps`` as a Python program that replays the scenario, with the driver in a process
     of its own as ``netdevspec check`` runs it, and prints the findings."""
-    mod, _, attr = factory_ref.partition(":")
+    mod, colon, attr = factory_ref.partition(":")
+    # a C driver (a .c file or a folder) is built again, from the cache if unchanged
+    load = [f"from {mod} import {attr} as FACTORY"] if colon and not factory_ref.endswith(
+        ".c") else ["from netdevspec.conformance.cdriver import load_c_driver",
+                    f"FACTORY = load_c_driver({factory_ref!r})"]
     lines = [
         "# A scenario found by `netdevspec check`" + (f" (seed {seed})" if seed is not None
                                                       else "") + "; run it with python.",
-        f"from {mod} import {attr} as FACTORY",
+        *load,
         "from netdevspec.conformance.boundary import DriverHost",
         "from netdevspec.conformance.harness import Harness",
         "",

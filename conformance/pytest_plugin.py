@@ -34,6 +34,7 @@ PYTEST_DONT_REWRITE: the plugin has no assert statement for pytest to rewrite.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -267,11 +268,13 @@ class DriverChecker:
     #: :func:`assert_conforms`, so a test needs no import.
     assert_conforms = staticmethod(assert_conforms)
 
-    def __call__(self, driver: str | Factory | None = None, *, examples: int | None = None,
+    def __call__(self, driver: str | os.PathLike[str] | Factory | None = None, *,
+                 examples: int | None = None,
                  seed: int | None = None, time_limit: float | None = None,
                  params: dict[str, int] | None = None,
-                 instances: int | None = None) -> CheckReport:
-        """Check ``driver`` (a factory, or ``"module:FACTORY"``) and return the report.
+                 instances: int | None = None, cflags: str = "") -> CheckReport:
+        """Check ``driver`` (a factory, ``"module:FACTORY"``, or the path of a C driver's
+        ``.c`` file or folder, built with ``cflags``) and return the report.
 
         Settings left as None take this checker's defaults; ``params`` are the driver's
         insmod parameters and ``instances`` how many copies generated scenarios load at
@@ -296,7 +299,16 @@ class DriverChecker:
                 or t <= 0):
             _usage(f"time_limit must be a positive number of seconds, got {t!r}")
         factory: Any
-        if isinstance(driver, str):
+        if isinstance(driver, os.PathLike) or (isinstance(driver, str) and driver.endswith(
+                ".c")):
+            from netdevspec.conformance.cdriver import load_c_driver
+
+            driver = os.fspath(driver)
+            try:  # compiled here (cached), loaded only in the driver's own processes
+                factory, ref = load_c_driver(driver, cflags, params), driver
+            except NetdevspecError as exc:
+                _usage(str(exc))
+        elif isinstance(driver, str):
             try:
                 parse_ref(driver)  # the form only: the driver's own process imports it
             except NetdevspecError as exc:
@@ -309,7 +321,8 @@ class DriverChecker:
                    f"{driver!r}")
         p = dict(self.params if params is None else params)
         k = self.instances if instances is None else instances
-        key: _CacheKey = (driver, n, s, float(t), tuple(sorted(p.items())), k)
+        key: _CacheKey = (driver if not cflags else (driver, cflags), n, s, float(t),
+                          tuple(sorted(p.items())), k)
         try:
             cached = self._cache.get(key)
         except TypeError:  # an unhashable factory: not cached

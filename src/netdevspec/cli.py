@@ -154,9 +154,12 @@ def _parser() -> argparse.ArgumentParser:
         "rules at every call and callback, and report PASS / FAIL / NOT_APPLICABLE / "
         "UNRESOLVED per rule.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EXIT_CHECK)
-    check.add_argument("drivers", nargs="*", metavar="MODULE:FACTORY",
+    check.add_argument("drivers", nargs="*", metavar="MODULE:FACTORY|FILE.c|DIR",
                        help="the driver factories to check (default: the bundled reference "
-                       "drivers)")
+                       "drivers), or a C driver: a .c file or a folder of .c files, compiled "
+                       "against netdevspec's 2.0 headers with $CC (else cc)")
+    check.add_argument("--cflags", default="", metavar="FLAGS",
+                       help="extra compiler flags for a C driver (e.g. \"-DMODULE -DDEBUG\")")
     check.add_argument("--format", choices=("text", "json", "junit", "sarif"),
                        help="text (default), the versioned JSON report, JUnit XML, or SARIF "
                        "2.1.0 (with each failure's scenario as a code flow)")
@@ -253,11 +256,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _joined_cflags(argv: Sequence[str]) -> list[str]:
+    """``--cflags -DMODULE`` as ``--cflags=-DMODULE``: argparse would take a value starting
+    with a dash for an option of its own."""
+    out: list[str] = []
+    it = iter(argv)
+    for a in it:
+        if a == "--cflags":
+            out.append("--cflags=" + next(it, ""))
+        else:
+            out.append(a)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_joined_cflags(sys.argv[1:] if argv is None else argv))
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         return int(e.code or 0)
     if args.command is None:
@@ -571,10 +587,25 @@ def _check(args: argparse.Namespace) -> int:
             raise UsageError(f"--waivers {args.waivers}: no such file",
                              "the waivers are read from it", "name an existing TOML file")
         waivers += load_waivers(args.waivers, known)
-    # The driver is imported only in its own processes, never in this one.
+    from netdevspec.conformance.cdriver import is_c_driver, load_c_driver
+
+    # The driver is imported only in its own processes, never in this one (a C driver is
+    # compiled here and loaded only there).
+    c_refs = [ref for ref in refs if is_c_driver(ref)]
     for ref in refs:
-        parse_ref(ref)  # the form only: a usage error before any run
-    factories: list[tuple[str, Any]] = [] if args.isolate else [(ref, None) for ref in refs]
+        if ref not in c_refs:
+            parse_ref(ref)  # the form only: a usage error before any run
+    if args.cflags and not c_refs:
+        raise UsageError("--cflags was given but no C driver", "the flags are for compiling "
+                         "a .c driver", "name the driver's .c file or folder")
+    if args.isolate and c_refs:
+        raise UsageError("--isolate does not take a C driver yet",
+                         "the isolated check imports a Python driver model by name",
+                         "check the C driver without --isolate (it runs in processes of its "
+                         "own in any case)")
+    factories: list[tuple[str, Any]] = [] if args.isolate else [
+        (ref, load_c_driver(ref, args.cflags, params) if ref in c_refs else None)
+        for ref in refs]
     if args.output is not None and args.trace is not None and \
             args.output.resolve() == args.trace.resolve():
         raise UsageError(f"--output and --trace both name {args.output}",

@@ -1,0 +1,6 @@
+/* netdevspec: <asm/irq.h> of the 2.0 driver API (everything a driver uses is in
+ * <netdevspec/kapi.h>, written for netdevspec; this header only includes it). */
+#ifndef _NDS_ASM_IRQ_H
+#define _NDS_ASM_IRQ_H
+#include <netdevspec/kapi.h>
+#endif
