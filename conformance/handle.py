@@ -176,6 +176,12 @@ def _put_data_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | N
             "n": len(data) if isinstance(data, (bytes, bytearray, memoryview)) else 0}
 
 
+def _write_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
+    data = args[2] if len(args) > 2 else b""
+    return {"c": c, "b": args[0] if args else None, "addr": args[1] if len(args) > 1 else 0,
+            "n": len(data) if isinstance(data, (bytes, bytearray, memoryview)) else 0}
+
+
 def _module_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
     return {"m": c}
 
@@ -829,14 +835,14 @@ class KernelHandle:
 
     @_c_function("void *memcpy(void *to, const void *from, size_t n)  /* here: "
                  "skb_write(skb, to, data) */",
-                 op="skb_data", build=positional("b"))
+                 op="skb_write", build=_write_env)
     def skb_write(self, skb: SkBuff, at: int, data: bytes | bytearray) -> None:
         """Copy ``data`` into the buffer's memory at address ``at``."""
         return self._call("skb_write", self._k.skb_write, (skb, at, data))
 
     @_c_function("void *memcpy(void *to, const void *from, size_t n)  /* here: "
                  "skb_read(skb, from, n) -> bytes */",
-                 op="skb_data", build=positional("b"))
+                 op="skb_read", build=positional("b", "addr", "n"))
     def skb_read(self, skb: SkBuff, at: int, n: int) -> bytes:
         """Read ``n`` bytes of the buffer's memory at address ``at``."""
         return self._call("skb_read", self._k.skb_read, (skb, at, n))

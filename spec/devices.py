@@ -63,6 +63,7 @@ from netdevspec.spec.vocabulary import (
     MAX_ETH_CARDS,
     NAME_BLANK,
     QUEUE,
+    UNIT_CODES,
     act_devid,
     act_line,
     act_live,
@@ -291,10 +292,18 @@ DEV_STATUS = operation(
     "dev->start = ...; set_bit(0, &dev->tbusy); dev->interrupt = ...;",
 )
 
+ETH_RANGE = obligation(
+    "reg.eth.range",
+    "a device given to ether_setup under an explicit ethN name has N < 16 (MAX_ETH_CARDS): "
+    "2.0.1 records the name in ethdev_index[N] without a bounds check",
+    (d,), Not(And(dev_name(d) >= MAX_ETH_CARDS, dev_name(d) < UNIT_CODES)),
+    cite(("REG-12", K(f"{_NI} ether_setup")), ("REG-11", K(_NI))),
+    "device {d} is named ethN with N ≥ 16: ether_setup would write past ethdev_index[16]")
+
 ETHER_SETUP = operation(
     "ether_setup", "fill in the Ethernet defaults and initialise the transmit queues",
     (c, d),
-    (bind(CALLER_LOADED, c), bind(UNREGISTERED, d)),
+    (bind(CALLER_LOADED, c), bind(UNREGISTERED, d), bind(ETH_RANGE, d)),
     (case("ether_setup.ok", "MTU 1500, header 14, address 6, tx_queue_len 100, flags "
           "BROADCAST|MULTICAST (overwritten), queues initialised", And(),
           (guarantee("dev.ether_setup.effect",

@@ -76,8 +76,10 @@ def _ethname(i: Expr) -> Expr:
 
 
 ethname = Fn("ethname", (INT,), INT, "the name code of \"eth%d\" % i", _ethname)
+#: Name codes per ``fmt%d`` prefix: ``ethN`` (prefix code 0) is N for N < UNIT_CODES.
+UNIT_CODES = 1000
 unit_name = Fn("unit_name", (INT, INT), INT, "the name code of fmt % unit",
-               lambda f, u: f * 1000 + u)
+               lambda f, u: f * UNIT_CODES + u)
 
 # -- state symbols -----------------------------------------------------------------------------
 _V: list[StateSym] = []
