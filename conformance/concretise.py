@@ -689,6 +689,7 @@ class _Builder:
             owner = self.party(owner_name, V.act_owner, (an,)) if live else (
                 self.c.objects["Party"].get(owner_name) if owner_name else None)
             act = IrqAction(line, _noop_handler, flags, str(an), dev_id, owner)
+            self.a._act_load[id(act)] = bool(self.get(V.act_at_load, an))
             if live:
                 if not 0 <= line < V.NR_IRQS:
                     self.note(V.act_line, (an,), "a live action is on a line 0..15")
@@ -743,12 +744,15 @@ class _Builder:
 
     def dma(self) -> None:
         for ch in range(V.MAX_DMA_CHANNELS):
+            self.a._dma_load[ch] = bool(self.get(V.dma_at_load, ch))  # kept when free
             if not self.get(V.dma_locked, ch):
                 self.k.dma.set_claim(ch, None)
                 continue
             owner = self.party(self.get(V.dma_owner, ch), V.dma_owner, (ch,))
-            self.k.dma.set_claim(ch, DmaClaim("cascade" if ch == V.DMA_CASCADE else "witness",
-                                              owner))
+            claim = DmaClaim("cascade" if ch == V.DMA_CASCADE else "witness", owner)
+            self.k.dma.set_claim(ch, claim)
+            self.a._dma_claim[ch] = claim
+            self.a._dma_load[ch] = bool(self.get(V.dma_at_load, ch))
             if owner is not None:
                 owner.dma.add(ch)
 

@@ -137,6 +137,9 @@ def device_calls(spec: Spec = SPEC) -> frozenset[str]:
                      or (b.op is None and b.devices))
 
 
+#: The calls that make a claim whose ghost (act.at_load, dma.at_load) the monitor keeps.
+_CLAIMS = frozenset({"request_irq", "request_dma"})
+
 #: Callbacks (the first word of the kernel's description) -> the spec operation that
 #: their return is.
 _RETURNS = {"open": "open_return", "stop": "stop_return",
@@ -323,6 +326,8 @@ class SpecMonitor:
                     self._where = (name, args)
                     self._check_op(op_name, env, c)
         result = fn(*args)
+        if name in _CLAIMS and result == 0 and args:
+            self.live.claimed(name, args[0], c)  # the ghost of a claim made at probe time
         if touches:
             self._baseline()  # the kernel's own writes during the call are not the driver's
         if self.record is not None:

@@ -64,6 +64,7 @@ from netdevspec.spec.vocabulary import (
     NAME_BLANK,
     QUEUE,
     UNIT_CODES,
+    act_at_load,
     act_devid,
     act_line,
     act_live,
@@ -91,6 +92,7 @@ from netdevspec.spec.vocabulary import (
     dev_start,
     dev_tbusy,
     dev_txqlen,
+    dma_at_load,
     dma_locked,
     dma_owner,
     eth_dev,
@@ -562,26 +564,36 @@ IN_STOP = obligation("cb.stop.inside", "stop returns only from a stop call", (d,
                      "device {d} returned from stop without being stopped")
 
 STOP_STATUS = obligation(
-    "cb.stop.status", "stop leaves start = 0 and tbusy = 1 (loopback-style devices excepted)",
-    (d,), Or(And(~dev_start(d), dev_tbusy(d)), flag(d, IFF_LOOPBACK)),
-    cite(("CB-3", K("drivers/net/skeleton.c net_close")),),
-    "stop of device {d} did not clear start and set tbusy")
+    "cb.stop.status",
+    "stop leaves start = 0 (loopback-style devices excepted); tbusy is the driver's: "
+    "skeleton.c sets it, the 8390 drivers' ei_close leaves it clear (8390.c:128-132, "
+    "NS8390_init 8390.c:774), and a device that is down is never given a frame",
+    (d,), Or(~dev_start(d), flag(d, IFF_LOOPBACK)),
+    cite(("CB-3", K("drivers/net/skeleton.c net_close")),
+         ("CB-3", K("drivers/net/8390.c ei_close")), ("FLG-5", K("net/core/dev.c"))),
+    "stop of device {d} did not clear start")
 
 STOP_IRQ = obligation(
     "cb.stop.irq",
-    "stop frees the IRQ line its device uses: no action of the module remains on dev->irq "
-    "for this device (or with a NULL dev_id)",
+    "stop frees the IRQ line open claimed: no action the module requested after its "
+    "init_module remains on dev->irq for this device (or with a NULL dev_id). A line claimed "
+    "at probe time (ne.c:382, wd.c:256, at1700.c:195) is held until cleanup_module (RES-11)",
     (c, d), Not(Exists(av, And(act_live(av), act_owner(av) == c, act_line(av) == dev_irq(d),
+                               ~act_at_load(av),
                                (act_devid(av) == d) | (act_devid(av) == null(DEV))))),
-    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c"))),
-    "stop of device {d} left IRQ dev->irq claimed by {c}")
+    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c")),
+         ("RES-11", K("drivers/net/ne.c cleanup_module"))),
+    "stop of device {d} left IRQ dev->irq, which open claimed, claimed by {c}")
 
 STOP_DMA = obligation(
-    "cb.stop.dma", "stop frees the DMA channel its device uses",
+    "cb.stop.dma", "stop frees the DMA channel open claimed (a channel claimed at probe time, "
+    "as lance.c:545 does, is held until cleanup_module, RES-11)",
     (c, d), Implies(And(dev_dma(d) >= 0, dev_dma(d) < MAX_DMA_CHANNELS),
-                    Not(And(dma_locked(dev_dma(d)), dma_owner(dev_dma(d)) == c))),
-    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c"))),
-    "stop of device {d} left DMA channel dev->dma claimed by {c}")
+                    Not(And(dma_locked(dev_dma(d)), dma_owner(dev_dma(d)) == c,
+                            ~dma_at_load(dev_dma(d))))),
+    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c")),
+         ("RES-11", K("drivers/net/lance.c lance_probe1"))),
+    "stop of device {d} left DMA channel dev->dma, which open claimed, claimed by {c}")
 
 DRAIN = guarantee(
     "cb.close.drain",

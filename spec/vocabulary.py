@@ -136,6 +136,9 @@ act_owner = sym("act.owner", (ACT,), PARTY, "the module that requested it", None
 act_devid = sym("act.dev_id", (ACT,), DEV, "the dev_id cookie (NULL in most 2.0 drivers)", None)
 act_shirq = sym("act.shirq", (ACT,), BOOL, "requested with SA_SHIRQ", False)
 act_saint = sym("act.sa_interrupt", (ACT,), BOOL, "requested with SA_INTERRUPT", False)
+act_at_load = sym("act.at_load", (ACT,), BOOL,
+                  "requested while its module's init_module ran (a claim at probe time, which "
+                  "cleanup_module gives back, RES-11); a ghost: 2.0 does not record it", False)
 
 # I/O regions
 reg_live = sym("region.live", (REGION,), BOOL, "the region is in the table", False)
@@ -152,6 +155,9 @@ dma_locked = sym("dma.locked", (INT,), BOOL, "the channel is claimed", False,
                  domain=(0, MAX_DMA_CHANNELS))
 dma_owner = sym("dma.owner", (INT,), PARTY, "who claimed the channel", None,
                 domain=(0, MAX_DMA_CHANNELS))
+dma_at_load = sym("dma.at_load", (INT,), BOOL,
+                  "claimed while its module's init_module ran (at probe time, RES-11); a ghost",
+                  False, domain=(0, MAX_DMA_CHANNELS))
 
 # buffers
 skb_ever = sym("skb.allocated", (SKB,), BOOL, "the identity was ever handed out", False)
