@@ -69,6 +69,7 @@ class Abstraction:
         # each DMA channel, was made while its module's init_module ran (a freed claim keeps
         # its last value, as in the spec's state).
         self._act_load: dict[int, bool] = {}
+        self._timers: dict[int, tuple[str, Any]] = {}
         self._dma_claim: dict[int, Any] = {}
         self._dma_load: dict[int, bool] = {}
         self.track_queue(kernel.backlog, "backlog")
@@ -127,6 +128,15 @@ class Abstraction:
             hit = self._acts[id(act)] = kname or f"a{len(self._acts)}"
         return hit
 
+    def timer(self, t: Any) -> str | None:
+        """A kernel timer's name (``t0``, ...); None for NULL."""
+        if t is None:
+            return None
+        hit = self._timers.get(id(t))
+        if hit is None:
+            hit = self._timers[id(t)] = (f"t{len(self._timers)}", t)
+        return hit[0]
+
     def party(self, m: Module | None) -> str:
         """A module's name, or ``"kernel"``."""
         if m is None:
@@ -165,6 +175,9 @@ class Abstraction:
         if name.startswith("k") and name[1:].isdigit():
             s = self._skbs.get(int(name[1:]))
             return name if s is None else s.area
+        for tname, t in self._timers.values():
+            if tname == name:
+                return t
         for table2, objs in ((self._acts, self._all_acts), (self._regions, self._dead_regions)):
             for oid, n in table2.items():
                 if n == name:
@@ -384,6 +397,12 @@ class Abstraction:
             put(V.dma_locked, (ch,), claim is not None)
             put(V.dma_owner, (ch,), None if claim is None else self.party(claim.owner))
             put(V.dma_at_load, (ch,), self._dma_load.get(ch, False))
+        # kernel timers (a timer off the list keeps its last owner, as in the spec's state)
+        uni["Timer"] = []
+        for tname, t in self._timers.values():
+            uni["Timer"].append(tname)
+            put(V.tmr_pending, (tname,), bool(t.pending))
+            put(V.tmr_owner, (tname,), None if t.owner is None else self.party(t.owner))
         put(V.rx_dropping, (), k.rx_dropping)
         st.universe = {s: list(dict.fromkeys(v)) for s, v in uni.items()}
         # Entities never seen are absent; their symbols read as the spec's defaults.

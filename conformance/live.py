@@ -27,7 +27,7 @@ from typing import Any
 
 from netdevspec.conformance.ghosts import NameCodes
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
-from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region
+from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region, TimerList
 from netdevspec.reference.modules import MOD_CLEANING_UP, MOD_INITIALIZING, MOD_LIVE
 from netdevspec.spec.logic import Sort, StateSym
 from netdevspec.spec.vocabulary import MAX_ETH_CARDS, NR_IRQS
@@ -134,6 +134,8 @@ class LiveState:
             out = [self._act(a) for line in range(NR_IRQS) for a in k.irq_actions(line)]
         elif name == "Region":
             out = list(k.regions)
+        elif name == "Timer":
+            out = list(k.timer.timers)  # the pending ones: a timer off the list is idle
         else:
             out = []
         return [None, *out]
@@ -369,5 +371,7 @@ class LiveState:
             "queue.at": q_at,
             "queue.dev": q_dev,
             "queue.pri": q_pri,
+            "timer.pending": lambda a: isinstance(a[0], TimerList) and a[0].pending,
+            "timer.owner": lambda a: a[0].owner if isinstance(a[0], TimerList) else None,
             "rx.dropping": lambda a: k.rx_dropping,
         }

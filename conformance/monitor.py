@@ -37,7 +37,7 @@ from netdevspec.conformance.handle import BINDINGS, Builder, positional
 from netdevspec.conformance.live import LiveState
 from netdevspec.conformance.model_rules import MODEL_RULES
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
-from netdevspec.reference.kernel import IrqAction, Region
+from netdevspec.reference.kernel import IrqAction, Region, TimerList
 from netdevspec.spec import SPEC
 from netdevspec.spec import vocabulary as V
 from netdevspec.spec.logic import And, evaluate, symbols_of
@@ -92,6 +92,8 @@ def describe(value: Any) -> str:
         return f"IRQ {value.line} ({value.name!r})"
     if isinstance(value, Region):
         return f"{value.start:#x}+{value.num}"
+    if isinstance(value, TimerList):
+        return f"a timer of {describe(value.owner)}" if value.owner else "a timer"
     if value is None:
         return "NULL"
     return repr(value)

@@ -84,6 +84,7 @@ from netdevspec.reference.kernel import (
     MachineState,
     PacketType,
     Region,
+    TimerList,
 )
 from netdevspec.reference.modules import (
     MOD_CLEANING_UP,
@@ -193,6 +194,13 @@ MISUSE_KINDS: dict[str, str] = {
     "leak_skb": "a module went away still owning a live buffer (MOD-2, CB-4)",
     "leak_queue": "a module went away with buffers on a queue of its own (MOD-2)",
     "leak_packet_type": "a module went away with a packet handler registered",
+    "leak_timer": "a module went away with a kernel timer still pending: it would call "
+                  "unloaded code",
+    # kernel timers (sched.c)
+    "timer_added_twice": "add_timer of a timer that is already pending (2.0.1 corrupts the "
+                         "timer list; ignored)",
+    "timer_reinit_pending": "init_timer of a pending timer (it falls off the list)",
+    "timer_not_owned": "del_timer of a timer another module added",
 }
 
 __all__ = [
@@ -272,4 +280,5 @@ __all__ = [
     "SkBuffHead",
     "SkbData",
     "Sock",
+    "TimerList",
 ]

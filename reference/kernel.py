@@ -78,7 +78,7 @@ from netdevspec.reference.net_init import MAX_ETH_CARDS, NetInit
 from netdevspec.reference.resource import IOTABLE_SIZE, Region, Resource
 from netdevspec.reference.skbuff import SkbOps, SkBuff
 from netdevspec.reference.softirq import NET_BH, Softirq
-from netdevspec.reference.timer import Timer
+from netdevspec.reference.timer import TIMER_BH, Timer, TimerList
 
 __all__ = [
     "DMA_CASCADE",
@@ -100,6 +100,7 @@ __all__ = [
     "PacketFunc",
     "PacketType",
     "Region",
+    "TimerList",
     "Tracer",
 ]
 
@@ -181,11 +182,13 @@ class Kernel:
 
     def __init__(self, bus: IsaBus | None = None) -> None:
         core = self.core = KernelCore()
-        self.timer = Timer()
+        self.timer = Timer(core)
         self.skbuff = SkbOps(core)
         self.irq = Irq(core, self.timer.timer_interrupt)
         self.softirq = Softirq(core, self.irq)
         core.flush = self.softirq.flush
+        self.softirq.init_bh(TIMER_BH, self.timer.run_timer_list)
+        self.timer.mark = lambda: self.softirq.mark_bh(TIMER_BH)
         self.auto_irq = AutoIrq(self.irq)
         self.resource = Resource(core)
         self.dma = Dma(core)
@@ -260,6 +263,10 @@ class Kernel:
         self.mark_bh = sirq.mark_bh
         self.do_bottom_half = sirq.do_bottom_half
         self.tick = self.timer.tick
+        self.init_timer = self.timer.init_timer
+        self.add_timer = self.timer.add_timer
+        self.del_timer = self.timer.del_timer
+        self.udelay = self.timer.udelay
         # resource.c
         self.check_region = res.check_region
         self.request_region = res.request_region
@@ -282,6 +289,8 @@ class Kernel:
         self.insw = io.insw
         self.outsb = io.outsb
         self.outsw = io.outsw
+        self.insl = io.insl
+        self.outsl = io.outsl
         self.bus = io.bus
         # dev.c
         self.dev_base = dev.dev_base
@@ -318,6 +327,7 @@ class Kernel:
         self.eth_header = eth.eth_header
         self.eth_rebuild_header = eth.eth_rebuild_header
         self.eth_type_trans = eth.eth_type_trans
+        self.eth_copy_and_sum = eth.eth_copy_and_sum
         # module.c
         self.modules = mod.modules
         self.insmod = mod.insmod

@@ -655,6 +655,16 @@ SKB_PEEK = operation(
     "struct sk_buff *skb_peek(struct sk_buff_head *list)",
 )
 
+SKB_PEEK_TAIL = operation(
+    "skb_peek_tail", "look at the last buffer without removing it", (c, q, b), _Q_ONLY,
+    (case("skb_peek_tail.empty", "empty queue: returns NULL",
+          And(qlen(q) == 0, b == null(SKB)), ret="NULL"),
+     case("skb_peek_tail.ok", "returns the last buffer; nothing changes",
+          And(qlen(q) > 0, b == q_at(q, q_hi(q) - 1)), ret="b")),
+    cite(("Q-6", "[K22] include/linux/skbuff.h skb_peek_tail (2.0.1 has skb_peek only)"),),
+    "struct sk_buff *skb_peek_tail(struct sk_buff_head *list)",
+)
+
 ANCHOR = obligation(
     "queue.anchor", "skb_insert/skb_append need an anchor buffer that is on a queue the "
     "caller owns", (c, b), And(skb_queued(b), q_owner(skb_list(b)) == c),
@@ -758,7 +768,8 @@ SKB_APPEND = operation(
 OPERATIONS: tuple[Operation, ...] = (
     ALLOC_SKB, DEV_ALLOC_SKB, SKB_RESERVE, SKB_PUT, SKB_PUSH, SKB_PULL, SKB_TRIM,
     SKB_HEADROOM, SKB_TAILROOM, KFREE_SKB, DEV_KFREE_SKB, SKB_SET_FREE, SKB_CLONE, SKB_COPY,
-    SKB_QUEUE_HEAD_INIT, SKB_QUEUE_TAIL, SKB_QUEUE_HEAD, SKB_DEQUEUE, SKB_PEEK, SKB_UNLINK,
+    SKB_QUEUE_HEAD_INIT, SKB_QUEUE_TAIL, SKB_QUEUE_HEAD, SKB_DEQUEUE, SKB_PEEK, SKB_PEEK_TAIL,
+    SKB_UNLINK,
     SKB_INSERT, SKB_APPEND, SKB_DATA, SKB_WRITE, SKB_READ,
 )
 

@@ -35,6 +35,8 @@ ACT = Sort.entity("Act", "a")
 """An IRQ action (one ``request_irq`` claim)."""
 REGION = Sort.entity("Region", "r")
 """An I/O port region (an entry of the 64-slot table)."""
+TIMER = Sort.entity("Timer", "t")
+"""A kernel timer (a driver's ``struct timer_list``)."""
 
 # -- named entities ------------------------------------------------------------------------
 KERNEL = entity_const(PARTY, "kernel")
@@ -193,6 +195,11 @@ q_at = sym("queue.at", (QUEUE, INT), SKB, "the element at position i", None,
            index=(q_lo, q_hi))
 q_dev = sym("queue.dev", (QUEUE,), DEV, "the device a transmit queue belongs to (static)", None)
 q_pri = sym("queue.pri", (QUEUE,), INT, "its priority (static)", 0)
+
+# kernel timers
+tmr_pending = sym("timer.pending", (TIMER,), BOOL,
+                  "on the kernel's timer list (added, not yet run or deleted)", False)
+tmr_owner = sym("timer.owner", (TIMER,), PARTY, "the module that added it last", None)
 
 # receive
 rx_dropping = sym("rx.dropping", (), BOOL, "netif_rx is in dropping mode", False)

@@ -12,6 +12,8 @@ drivers on every ``ifconfig down``:
   ``cleanup_module`` frees them (``ne.c:724-735``, ``wd.c:486-497``). Its ``stop`` is
   ``8390.c``'s ``ei_close`` (``8390.c:128-132``): it clears ``start`` and, through
   ``NS8390_init`` (``8390.c:774``), leaves ``tbusy`` clear rather than set.
+* :class:`Watchdog` keeps a transmit watchdog on a kernel timer as ``atp.c`` does
+  (``add_timer`` in open, ``del_timer`` in stop).
 * :class:`ProbeDma` is built as ``lance.c`` is: the probe claims the DMA channel
   (``lance.c:545``), ``open`` the IRQ line (``lance.c:622``), ``stop`` frees the IRQ
   line only (``lance.c:1116``), and ``cleanup_module`` the channel.
@@ -33,9 +35,10 @@ from typing import TYPE_CHECKING
 from netdevspec.reference.drivers.skeleton import CARDNAME, NETCARD_IO_EXTENT, Skeleton
 
 if TYPE_CHECKING:
+    from netdevspec.conformance.handle import KernelHandle
     from netdevspec.reference.device import Device
 
-__all__ = ["VARIANTS", "OpenIrqKept", "ProbeClaims", "ProbeDma"]
+__all__ = ["VARIANTS", "OpenIrqKept", "ProbeClaims", "ProbeDma", "Watchdog"]
 
 
 class ProbeClaims(Skeleton):
@@ -142,6 +145,56 @@ class ProbeDma(Skeleton):
         dev.priv = None
 
 
+class Watchdog(Skeleton):
+    """The skeleton with a transmit watchdog on a kernel timer, as atp.c keeps one
+    (``atp_timer``, ``atp.c:123``): ``open`` arms it (``init_timer`` once, then
+    ``add_timer``), its function re-arms it while the device is up, and ``stop`` takes it
+    back with ``del_timer`` before the module can go (atp.c:252-255, 639-641)."""
+
+    #: Ticks between two watchdog runs (atp.c's TIMED_CHECKER is HZ/10 ... 3*HZ).
+    PERIOD = 50
+
+    def __init__(self, handle: KernelHandle, /, *, instance: int = 0, **params: int) -> None:
+        super().__init__(handle, instance=instance, **params)
+        self.timer = handle.TimerList(0, 0, self.watchdog)
+        #: How often the watchdog ran.
+        self.runs = 0
+
+    def init_module(self) -> int:
+        """``init_timer`` (include/linux/timer.h:94: next = prev = NULL), then the
+        skeleton's init_module."""
+        self._h.init_timer(self.timer)
+        return super().init_module()
+
+    def net_open(self, dev: Device) -> int:
+        """The skeleton's open, then the watchdog armed."""
+        rc = super().net_open(dev)
+        if rc == 0:
+            self.arm()
+        return rc
+
+    def arm(self) -> None:
+        """Put the watchdog on the kernel's list, PERIOD ticks from now."""
+        h = self._h
+        self.timer.expires = h.jiffies + self.PERIOD
+        h.add_timer(self.timer)
+
+    def watchdog(self, data: int) -> None:
+        """Every PERIOD ticks while up: a transmit stuck past the timeout is reported."""
+        h = self._h
+        self.runs += 1
+        dev = self.dev
+        if dev.start and dev.tbusy and h.jiffies - dev.trans_start > 5 * self.PERIOD:
+            h.printk(f"{dev.name}: transmit watchdog: transmitter stuck")
+        if dev.start:
+            self.arm()  # off the list while it runs: adding it again is allowed
+
+    def net_close(self, dev: Device) -> int:
+        """The watchdog first (atp.c:639), then the skeleton's stop."""
+        self._h.del_timer(self.timer)
+        return super().net_close(dev)
+
+
 class OpenIrqKept(Skeleton):
     """Bug: open claims the IRQ line and DMA channel, stop keeps them, cleanup frees."""
 
@@ -165,4 +218,5 @@ class OpenIrqKept(Skeleton):
 
 
 #: The variants by name: the legitimate ones, then the buggy one.
-VARIANTS = {"probe-claims": ProbeClaims, "probe-dma": ProbeDma, "open-irq-kept": OpenIrqKept}
+VARIANTS = {"probe-claims": ProbeClaims, "probe-dma": ProbeDma, "watchdog": Watchdog,
+            "open-irq-kept": OpenIrqKept}

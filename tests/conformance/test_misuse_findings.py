@@ -34,6 +34,7 @@ from netdevspec.reference import (
     Module,
     SimpleNic,
     SkBuff,
+    TimerList,
 )
 
 
@@ -75,6 +76,10 @@ class Rig:
         if "open" in methods:
             assert self.k.dev_open(dev) == 0
         return dev
+
+    def timer(self, expires: int = 100) -> TimerList:
+        """A timer of module m's, not yet added."""
+        return self.h.TimerList(expires, 0, lambda data: None)
 
     def other(self) -> Module:
         o = Module("other")
@@ -285,6 +290,13 @@ def _table_full(r: Rig) -> None:
     r.h.inb(0x1000 + 16 * 64)
 
 
+def _timer_not_owned(r: Rig) -> None:
+    t = TimerList(100, 0, lambda data: None)
+    with r.k.running(r.other()):
+        r.k.add_timer(t)
+    r.h.del_timer(t)
+
+
 def _port_outside(r: Rig) -> None:
     r.k.attach_card(SimpleNic(), 0x300)
     r.h.inb(0x300)
@@ -303,6 +315,8 @@ def _leak(kind: str) -> Callable[[Rig], None]:
             h.request_dma(1, "m")
         elif kind == "leak_skb":
             r.skb()
+        elif kind == "leak_timer":
+            h.add_timer(r.timer())
         else:
             q = h.skb_queue_head_init(h.SkBuffHead())
             h.skb_queue_tail(q, r.skb())
@@ -386,9 +400,15 @@ _act("free_dma_not_held", lambda r: r.h.free_dma(1), "res.dma.free.held")
 _act("free_dma_unowned", lambda r: r.h.free_dma(4), "res.dma.free.owner")
 _act("port_outside_region", _port_outside, "res.port.claimed")
 _act("mod_dec_below_zero", lambda r: r.h.MOD_DEC_USE_COUNT(), "mod.use.balanced")
+_act("timer_added_twice", lambda r: [r.h.add_timer(t := r.timer()), r.h.add_timer(t)],
+     "timer.add.idle")
+_act("timer_reinit_pending", lambda r: [r.h.add_timer(t := r.timer()), r.h.init_timer(t)],
+     "timer.add.idle")
+_act("timer_not_owned", _timer_not_owned, "timer.del.owner")
 for _kind, _rule in (("leak_device", "mod.exit.devices"), ("leak_irq", "mod.exit.irqs"),
                      ("leak_region", "mod.exit.regions"), ("leak_dma", "mod.exit.dma"),
-                     ("leak_skb", "mod.exit.buffers"), ("leak_queue", "mod.exit.queues")):
+                     ("leak_skb", "mod.exit.buffers"), ("leak_queue", "mod.exit.queues"),
+                     ("leak_timer", "mod.exit.timers")):
     _act(_kind, _leak(_kind), _rule)
 
 
@@ -501,3 +521,21 @@ def test_known_gap_is_still_a_gap(kind: str) -> None:
     scenario(r)
     assert kind in r.k.misuse_kinds()
     assert r.found, f"{kind}: recorded, and no finding"
+
+
+def test_a_timer_that_runs_or_is_deleted_leaves_nothing() -> None:
+    """The control for the timer rules: a timer added, run at expiry (its function as the
+    module's code, in interrupt context) and one added then deleted leave no finding."""
+    r = Rig(cleanup=lambda: None).load()
+    ran: list[tuple[int, int]] = []
+    t = r.h.TimerList(3, 7, lambda data: ran.append((data, r.h.intr_count)))
+    r.h.init_timer(t)
+    r.h.add_timer(t)
+    u = r.timer(50)
+    r.h.add_timer(u)
+    r.k.tick(3)
+    assert ran == [(7, 1)] and not t.pending and u.pending
+    assert r.h.del_timer(u) == 1 and r.h.del_timer(u) == 0
+    assert r.k.rmmod("m") == 0
+    assert r.k.misuse_kinds() == [] and r.found == set()
+    assert r.mon.exercised["mod.exit.timers"] == 1 and r.mon.exercised["timer.add.idle"] == 3

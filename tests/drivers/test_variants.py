@@ -17,7 +17,13 @@ from netdevspec.conformance.monitor import SpecMonitor
 from netdevspec.reference import EAGAIN, Kernel, SimpleNic
 from netdevspec.reference.drivers import DriverFactory
 from netdevspec.reference.drivers.skeleton import Skeleton
-from netdevspec.reference.drivers.variants import VARIANTS, OpenIrqKept, ProbeClaims, ProbeDma
+from netdevspec.reference.drivers.variants import (
+    VARIANTS,
+    OpenIrqKept,
+    ProbeClaims,
+    ProbeDma,
+    Watchdog,
+)
 
 
 def life(factory: DriverFactory) -> tuple[Kernel, SpecMonitor, list[int]]:
@@ -41,8 +47,8 @@ def life(factory: DriverFactory) -> tuple[Kernel, SpecMonitor, list[int]]:
     return k, mon, opens
 
 
-@pytest.mark.parametrize("factory", [Skeleton, ProbeClaims, ProbeDma],
-                         ids=["skeleton", "probe-claims", "probe-dma"])
+@pytest.mark.parametrize("factory", [Skeleton, ProbeClaims, ProbeDma, Watchdog],
+                         ids=["skeleton", "probe-claims", "probe-dma", "watchdog"])
 def test_a_legitimate_variant_gets_no_finding(factory: DriverFactory) -> None:
     k, mon, opens = life(factory)
     assert opens == [0, 0]
@@ -80,4 +86,43 @@ def test_the_claim_kept_over_stop_after_open_is_still_caught() -> None:
 
 
 def test_variants_are_named() -> None:
-    assert set(VARIANTS) == {"probe-claims", "probe-dma", "open-irq-kept"}
+    assert set(VARIANTS) == {"probe-claims", "probe-dma", "watchdog", "open-irq-kept"}
+
+
+def test_the_watchdog_runs_while_up_and_is_taken_back_at_stop() -> None:
+    """Watchdog's timer really runs (as the module, re-armed while up) and stop's del_timer
+    leaves nothing pending, so mod.exit.timers is exercised on a timer that existed."""
+    k = Kernel()
+    k.attach_card(SimpleNic(mac=MAC_A, irq=5), 0x300)
+    mon = SpecMonitor(k).attach()
+    dm = load(k, Watchdog, monitor=mon, io=0x300, irq=5, dma=3)
+    mon.modules = {dm.module.name}
+    model = dm.model
+    assert isinstance(model, Watchdog)
+    dev = device_of(dm)
+    assert k.dev_open(dev) == 0
+    k.tick(2 * Watchdog.PERIOD)
+    assert model.runs == 2 and model.timer.pending
+    k.dev_close(dev)
+    assert not model.timer.pending
+    assert k.rmmod(dm.module) == 0
+    assert mon.findings == [] and k.misuse == []
+    assert mon.exercised["timer.add.idle"] >= 3 and mon.exercised["mod.exit.timers"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_netdevspec_check_agrees(name: str) -> None:
+    """The whole check (driver in its own process, generated scenarios): the legitimate
+    variants pass every rule; the buggy one fails the stop rules (and the second open's
+    request_irq, its consequence) and nothing else."""
+    from netdevspec.conformance.check import check_driver
+
+    report = check_driver(VARIANTS[name], f"netdevspec.reference.drivers.variants:{name}",
+                          examples=30)
+    failed = {r.rule.id for r in report.failed}
+    if name == "open-irq-kept":
+        assert {"cb.stop.irq", "cb.stop.dma"} <= failed <= {"cb.stop.irq", "cb.stop.dma",
+                                                             "res.irq.request.held"}
+    else:
+        assert failed == set()

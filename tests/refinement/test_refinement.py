@@ -37,7 +37,15 @@ from hypothesis.stateful import (
 from netdevspec.conformance.abstraction import Abstraction
 from netdevspec.conformance.checker import changes, check_step
 from netdevspec.conformance.live import LiveState
-from netdevspec.reference import Device, Kernel, Module, PacketType, SkBuff, SkBuffHead
+from netdevspec.reference import (
+    Device,
+    Kernel,
+    Module,
+    PacketType,
+    SkBuff,
+    SkBuffHead,
+    TimerList,
+)
 from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ
 from netdevspec.spec import SPEC, evaluate
 
@@ -80,6 +88,8 @@ class KernelMachine(RuleBasedStateMachine):
         self.a.track_module(self.m2)
         self.skbs: list[SkBuff] = []
         self.queues: list[SkBuffHead] = []
+        self.timers: list[TimerList] = []
+        self.timer_serial = 0
         self.probe_rc = 0
         self.open_rc = 0
         self.open_called = False
@@ -437,6 +447,50 @@ class KernelMachine(RuleBasedStateMachine):
 
         self.step("skb_peek" if peek else "skb_dequeue",
                   {"c": m.name, "q": self.a.queue(head), "b": self.a.skb(first)}, call)
+
+    @precondition(lambda self: bool(self.queues))
+    @rule(qi=st.integers(0, 10**6))
+    def peek_tail(self, qi: int) -> None:
+        head = self.queues[qi % len(self.queues)]
+        m = head.owner
+        if m is None:
+            return
+        last = list(head)[-1] if head.qlen else None
+
+        def call() -> SkBuff | None:
+            with self.k.running(m):
+                return self.k.skb_peek_tail(head)
+
+        self.step("skb_peek_tail", {"c": m.name, "q": self.a.queue(head),
+                                    "b": self.a.skb(last)}, call)
+
+    # -- kernel timers ---------------------------------------------------------------------------
+    @rule(who=st.integers(0, 1), pick=st.integers(0, 10**6),
+          op=st.sampled_from(["init_timer", "add_timer", "del_timer"]))
+    def timer(self, who: int, pick: int, op: str) -> None:
+        """A module initialises, adds or deletes a timer (a new one, or one it made)."""
+        m = self.module(who)
+        if pick % 3 == 0 or not self.timers:
+            self.timers.append(TimerList(0, 0, lambda data: None))
+        t = self.timers[pick % len(self.timers)]
+        if op == "add_timer" and not t.pending:
+            # Distinct, increasing expiry times: each expiry step runs exactly one timer.
+            self.timer_serial += 1
+            t.expires = self.k.jiffies + self.timer_serial
+
+        def call() -> int | None:
+            with self.k.running(m):
+                return getattr(self.k, op)(t)
+
+        self.step(op, {"c": m.name, "t": self.a.timer(t)}, call)
+
+    @precondition(lambda self: any(t.pending for t in self.timers))
+    @rule()
+    def expire(self) -> None:
+        """The clock reaches the first pending timer: the timer bottom half runs it."""
+        t = self.k.timer.timers[0]
+        self.k.tick(t.expires - self.k.jiffies)
+        self.checkpoint("run_timer_list", {"t": self.a.timer(t)})
 
     @precondition(lambda self: any(s.alive for s in self.skbs))
     @rule(pick=st.integers(0, 10**6))
@@ -1056,6 +1110,7 @@ def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
     m.enqueue(qi=0, pick=0, op="skb_insert")
     m.enqueue(qi=0, pick=1, op="skb_append")
     m.dequeue(qi=0, peek=True)
+    m.peek_tail(qi=0)
     m.unlink(pick=2)
     m.dequeue(qi=0, peek=False)
     m.request_irq(who=0, irq=5, shirq=False, saint=False, handler=True, fail=False, dev=0)
@@ -1239,8 +1294,16 @@ def test_fixed_scenario_error_branches() -> None:
     m.data(pick=last, how="skb_data")
     m.data(pick=last, how="skb_write")
     m.data(pick=last, how="skb_read")
+    m.timer(who=0, pick=0, op="init_timer")
+    m.timer(who=0, pick=1, op="add_timer")
+    m.timer(who=0, pick=1, op="add_timer")  # pending: add_timer.twice
+    m.timer(who=0, pick=1, op="del_timer")
+    m.timer(who=0, pick=1, op="del_timer")  # idle: 0
+    m.timer(who=0, pick=1, op="add_timer")
+    m.expire()
     m.new_queue(who=0)
     m.dequeue(qi=0, peek=True)
+    m.peek_tail(qi=0)
     m.dequeue(qi=0, peek=False)
     m.free(pick=last, dev=False, flag=0)
     m.request_irq(who=0, irq=16, shirq=False, saint=False, handler=True, fail=False, dev=0)
@@ -1274,7 +1337,9 @@ def test_fixed_scenario_error_branches() -> None:
                  "free_dma.not_held", "check_region.free", "check_region.busy",
                  "release_region.nomatch", "release_region.ok", "dev_get.none",
                  "unregister_netdev.not_found", "dev_alloc_name.ok", "port_io.ok",
-                 "skb_data.ok", "skb_write.ok", "skb_read.ok"):
+                 "skb_data.ok", "skb_write.ok", "skb_read.ok", "init_timer.ok",
+                 "add_timer.ok", "add_timer.twice", "del_timer.ok", "del_timer.idle",
+                 "run_timer_list.expire", "skb_peek_tail.empty"):
         assert REACHED[case] > start[case], case
 
 
