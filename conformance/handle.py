@@ -195,6 +195,20 @@ def _peek_tail_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | 
     return {"c": c, "q": q, "b": None if head is None or not head.qlen else head.prev}
 
 
+def _mem_env(at: int, width: int | None, count: int = 0, data: bool = False) -> Builder:
+    """shmem_io's binding: the address is argument ``at``; the length ``width`` bytes, or
+    argument ``count`` (its length when ``data``)."""
+
+    def build(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
+        n: Any = width
+        if n is None:
+            v = args[count] if len(args) > count else 0
+            n = len(v) if data and isinstance(v, (bytes, bytearray)) else v
+        return {"c": c, "addr": args[at] if len(args) > at else None, "n": n}
+
+    return build
+
+
 def _module_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
     return {"m": c}
 
@@ -801,6 +815,46 @@ class KernelHandle:
     def outsl(self, port: int, data: bytes | bytearray) -> None:
         """Write ``data`` to one port as 32-bit words."""
         return self._call("outsl", self._k.outsl, (port, data))
+
+    # -- ISA shared memory (FLD-5) ------------------------------------------------------------
+
+    @_c_function("unsigned char readb(unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(0, 1))
+    def readb(self, addr: int) -> int:
+        """A byte of the card's shared memory at ``addr``."""
+        return self._call("readb", self._k.readb, (addr,))
+
+    @_c_function("unsigned short readw(unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(0, 2))
+    def readw(self, addr: int) -> int:
+        """A 16-bit word of the card's shared memory at ``addr``."""
+        return self._call("readw", self._k.readw, (addr,))
+
+    @_c_function("void writeb(unsigned char b, unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(1, 1))
+    def writeb(self, b: int, addr: int) -> None:
+        """Store a byte into the card's shared memory (value first, as in C)."""
+        return self._call("writeb", self._k.writeb, (b, addr))
+
+    @_c_function("void writew(unsigned short b, unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(1, 2))
+    def writew(self, b: int, addr: int) -> None:
+        """Store a 16-bit word into the card's shared memory (value first)."""
+        return self._call("writew", self._k.writew, (b, addr))
+
+    @_c_function("void memcpy_fromio(void *to, unsigned long from, size_t n)  /* here: "
+                 "memcpy_fromio(from, n) -> bytes */",
+                 op="shmem_io", build=_mem_env(0, None, 1))
+    def memcpy_fromio(self, from_: int, n: int) -> bytes:
+        """``n`` bytes of the card's shared memory from ``from_``; returns them."""
+        return self._call("memcpy_fromio", self._k.memcpy_fromio, (from_, n))
+
+    @_c_function("void memcpy_toio(unsigned long to, const void *from, size_t n)  /* here: "
+                 "memcpy_toio(to, data) */",
+                 op="shmem_io", build=_mem_env(0, None, 1, True))
+    def memcpy_toio(self, to: int, data: bytes | bytearray) -> None:
+        """Copy ``data`` into the card's shared memory at ``to``."""
+        return self._call("memcpy_toio", self._k.memcpy_toio, (to, data))
 
     # =========================================================================================
     # Buffers (SKB)

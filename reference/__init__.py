@@ -67,6 +67,7 @@ from netdevspec.reference.device import (
     IfMap,
 )
 from netdevspec.reference.hardware import IsaBus, IsaCard, SimpleNic
+from netdevspec.reference.iomem import SharedMemory
 from netdevspec.reference.kernel import (
     IOTABLE_SIZE,
     MAX_DMA_CHANNELS,
@@ -181,6 +182,9 @@ MISUSE_KINDS: dict[str, str] = {
     "free_dma_bad": "free_dma of a channel outside 0..7 (RES-7)",
     "free_dma_not_held": "free_dma of a free channel (RES-7)",
     "free_dma_unowned": "free_dma of another owner's channel (RES-7)",
+    "iomem_outside_window": "readb/writeb/memcpy_fromio/memcpy_toio outside the "
+                            "mem_start..mem_end window of every device the module registered "
+                            "(outside its init_module) (FLD-5)",
     "port_outside_region": "a port access outside every region the module claimed (and not a "
                            "probe of a range it found free with check_region) (RES-8, RES-11)",
     # modules (MOD)
@@ -275,6 +279,7 @@ __all__ = [
     "Module",
     "PacketType",
     "Region",
+    "SharedMemory",
     "SimpleNic",
     "SkBuff",
     "SkBuffHead",

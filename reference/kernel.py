@@ -62,6 +62,7 @@ from netdevspec.reference.device import Device
 from netdevspec.reference.dma import DMA_CASCADE, MAX_DMA_CHANNELS, Dma, DmaClaim
 from netdevspec.reference.eth import Eth
 from netdevspec.reference.hardware import IsaBus, IsaCard
+from netdevspec.reference.iomem import IoMem, IsaMemory, SharedMemory
 from netdevspec.reference.ioport import Ports
 from netdevspec.reference.irq import (
     NR_IRQS,
@@ -198,6 +199,7 @@ class Kernel:
         self.eth = Eth(core, self.skbuff)
         self.net_init = NetInit(core, self.skbuff, self.dev, self.eth)
         self.module = Modules(core)
+        self.iomem = IoMem(core, IsaMemory(), lambda: self.dev.dev_base)
         self._bind()
 
     def _bind(self) -> None:
@@ -292,6 +294,14 @@ class Kernel:
         self.insl = io.insl
         self.outsl = io.outsl
         self.bus = io.bus
+        # asm/io.h: ISA shared memory
+        mem = self.iomem
+        self.readb = mem.readb
+        self.readw = mem.readw
+        self.writeb = mem.writeb
+        self.writew = mem.writew
+        self.memcpy_fromio = mem.memcpy_fromio
+        self.memcpy_toio = mem.memcpy_toio
         # dev.c
         self.dev_base = dev.dev_base
         self.backlog = dev.backlog
@@ -508,6 +518,10 @@ class Kernel:
         return self.skbuff.net_free_locked
 
     # -- cards -----------------------------------------------------------------------------------
+
+    def attach_memory(self, mem: SharedMemory, base: int) -> SharedMemory:
+        """Map a card's shared memory at ``base`` in the ISA memory hole; returns it."""
+        return self.iomem.mem.attach(mem, base)
 
     def attach_card(self, card: _Card, base: int) -> _Card:
         """Put ``card`` on the bus at ports ``base .. base + card.extent - 1``; returns it."""

@@ -100,6 +100,7 @@ from netdevspec.spec.vocabulary import (
     ethname,
     flag,
     loaded,
+    mod_phase,
     mod_use,
     q_dev,
     q_hi,
@@ -627,8 +628,32 @@ STOP_RETURN = operation(
     "return from int (*stop)(struct device *dev)",
 )
 
+# -- ISA shared memory (FLD-5) ------------------------------------------------------------------
+
+addr_v, len_v = Var("addr", i.sort), Var("n", i.sort)
+_window = Exists(e, And(dev_reg(e), dev_owner(e) == c, dev_mem_start(e) <= addr_v,
+                        addr_v + len_v <= dev_mem_end(e)))
+MEM_WINDOW = obligation(
+    "fld.mem.window",
+    "a driver reads and writes ISA shared memory (readb, writeb, memcpy_fromio, "
+    "memcpy_toio) only inside the mem_start..mem_end window of a device it registered; "
+    "while its init_module runs it may probe for the card's memory (wd.c wd_probe1)",
+    (c, addr_v, len_v), And(len_v >= 0, Or(mod_phase(c) == 1, _window)),
+    cite(("FLD-5", A2), ("FLD-5", K("drivers/net/wd.c wd_probe1"))),
+    "{c} touched {n} bytes of ISA memory at {addr}, outside the shared-memory window of "
+    "every device it registered")
+
+SHMEM_IO = operation(
+    "shmem_io", "the driver reads or writes n bytes of its card's shared memory at addr",
+    (c, addr_v, len_v), (bind(CALLER_LOADED, c), bind(MEM_WINDOW, c, addr_v, len_v)),
+    (case("shmem_io.ok", "the card's memory changes or is read; no state the spec models "
+          "does", And()),),
+    cite(("FLD-5", A2), ("FLD-5", K("drivers/net/wd.c wd_probe1"))),
+    "readb(addr), writeb(b, addr), memcpy_fromio(to, addr, n), memcpy_toio(addr, from, n)",
+)
+
 OPERATIONS: tuple[Operation, ...] = (
     DEV_SETUP, DEV_STATUS, ETHER_SETUP, REGISTER, UNREGISTER, DEV_GET, DEV_ALLOC_NAME,
-    DEV_OPEN, OPEN_RETURN, DEV_CLOSE, STOP_RETURN,
+    DEV_OPEN, OPEN_RETURN, DEV_CLOSE, STOP_RETURN, SHMEM_IO,
 )
 

@@ -14,6 +14,8 @@ drivers on every ``ifconfig down``:
   ``NS8390_init`` (``8390.c:774``), leaves ``tbusy`` clear rather than set.
 * :class:`Watchdog` keeps a transmit watchdog on a kernel timer as ``atp.c`` does
   (``add_timer`` in open, ``del_timer`` in stop).
+* :class:`SharedMem` has a shared-memory packet buffer, as ``wd.c``'s cards do, which it
+  reaches with ``memcpy_toio`` and ``readb`` inside its ``mem_start`` .. ``mem_end``.
 * :class:`ProbeDma` is built as ``lance.c`` is: the probe claims the DMA channel
   (``lance.c:545``), ``open`` the IRQ line (``lance.c:622``), ``stop`` frees the IRQ
   line only (``lance.c:1116``), and ``cleanup_module`` the channel.
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from netdevspec.conformance.handle import KernelHandle
     from netdevspec.reference.device import Device
 
-__all__ = ["VARIANTS", "OpenIrqKept", "ProbeClaims", "ProbeDma", "Watchdog"]
+__all__ = ["VARIANTS", "OpenIrqKept", "ProbeClaims", "ProbeDma", "SharedMem", "Watchdog"]
 
 
 class ProbeClaims(Skeleton):
@@ -195,6 +197,39 @@ class Watchdog(Skeleton):
         return super().net_close(dev)
 
 
+class SharedMem(Skeleton):
+    """The skeleton with a shared-memory packet buffer, as wd.c's cards have: the probe
+    sets the window (``mem_start`` .. ``mem_end``, wd.c ``wd_probe1``), and every reset of
+    the card clears the buffer through it with ``memcpy_toio`` and checks it with
+    ``readb`` (FLD-5)."""
+
+    #: The card's buffer: 8 KiB (wd.c's 8-bit cards).
+    SIZE = 0x2000
+    #: Where it is mapped when insmod gives no ``mem=``.
+    BASE = 0xD0000
+
+    def netcard_probe1(self, dev: Device, ioaddr: int) -> int:
+        """The skeleton's probe, then the shared-memory window."""
+        rc = super().netcard_probe1(dev, ioaddr)
+        if rc == 0:
+            if not dev.mem_start:
+                dev.mem_start = self.BASE
+            dev.mem_end = dev.mem_start + self.SIZE
+        return rc
+
+    def chipset_init(self, dev: Device) -> None:
+        """The skeleton's reset, then the buffer cleared and checked."""
+        super().chipset_init(dev)
+        self.clear_buffer(dev)
+        h = self._h
+        h.readb(dev.mem_start)
+        h.readb(dev.mem_end - 1)
+
+    def clear_buffer(self, dev: Device) -> None:
+        """Zero the whole buffer."""
+        self._h.memcpy_toio(dev.mem_start, bytes(dev.mem_end - dev.mem_start))
+
+
 class OpenIrqKept(Skeleton):
     """Bug: open claims the IRQ line and DMA channel, stop keeps them, cleanup frees."""
 
@@ -219,4 +254,4 @@ class OpenIrqKept(Skeleton):
 
 #: The variants by name: the legitimate ones, then the buggy one.
 VARIANTS = {"probe-claims": ProbeClaims, "probe-dma": ProbeDma, "watchdog": Watchdog,
-            "open-irq-kept": OpenIrqKept}
+            "shared-mem": SharedMem, "open-irq-kept": OpenIrqKept}

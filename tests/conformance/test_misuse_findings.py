@@ -32,6 +32,7 @@ from netdevspec.reference import (
     Kernel,
     KernelPanic,
     Module,
+    SharedMemory,
     SimpleNic,
     SkBuff,
     TimerList,
@@ -297,6 +298,14 @@ def _timer_not_owned(r: Rig) -> None:
     r.h.del_timer(t)
 
 
+def _iomem_outside(r: Rig) -> None:
+    r.k.attach_memory(SharedMemory(0x2000), 0xD0000)
+    dev = r.device()
+    dev.mem_start, dev.mem_end = 0xD0000, 0xD2000  # (a write after registering: not judged)
+    assert r.h.readb(0xD1FFF) == 0  # inside the window: fine
+    r.h.writeb(1, 0xD2000)  # one past mem_end
+
+
 def _port_outside(r: Rig) -> None:
     r.k.attach_card(SimpleNic(), 0x300)
     r.h.inb(0x300)
@@ -399,6 +408,7 @@ _act("free_dma_bad", lambda r: r.h.free_dma(8), "res.dma.free.held")
 _act("free_dma_not_held", lambda r: r.h.free_dma(1), "res.dma.free.held")
 _act("free_dma_unowned", lambda r: r.h.free_dma(4), "res.dma.free.owner")
 _act("port_outside_region", _port_outside, "res.port.claimed")
+_act("iomem_outside_window", _iomem_outside, "fld.mem.window")
 _act("mod_dec_below_zero", lambda r: r.h.MOD_DEC_USE_COUNT(), "mod.use.balanced")
 _act("timer_added_twice", lambda r: [r.h.add_timer(t := r.timer()), r.h.add_timer(t)],
      "timer.add.idle")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from drivertools import MAC_A, PEER, Sink, device_of, eth_frame, load, out_frame
 from netdevspec.conformance.monitor import SpecMonitor
-from netdevspec.reference import EAGAIN, Kernel, SimpleNic
+from netdevspec.reference import EAGAIN, Kernel, SharedMemory, SimpleNic
 from netdevspec.reference.drivers import DriverFactory
 from netdevspec.reference.drivers.skeleton import Skeleton
 from netdevspec.reference.drivers.variants import (
@@ -22,6 +22,7 @@ from netdevspec.reference.drivers.variants import (
     OpenIrqKept,
     ProbeClaims,
     ProbeDma,
+    SharedMem,
     Watchdog,
 )
 
@@ -47,8 +48,8 @@ def life(factory: DriverFactory) -> tuple[Kernel, SpecMonitor, list[int]]:
     return k, mon, opens
 
 
-@pytest.mark.parametrize("factory", [Skeleton, ProbeClaims, ProbeDma, Watchdog],
-                         ids=["skeleton", "probe-claims", "probe-dma", "watchdog"])
+@pytest.mark.parametrize("factory", [Skeleton, ProbeClaims, ProbeDma, Watchdog, SharedMem],
+                         ids=["skeleton", "probe-claims", "probe-dma", "watchdog", "shared-mem"])
 def test_a_legitimate_variant_gets_no_finding(factory: DriverFactory) -> None:
     k, mon, opens = life(factory)
     assert opens == [0, 0]
@@ -86,7 +87,8 @@ def test_the_claim_kept_over_stop_after_open_is_still_caught() -> None:
 
 
 def test_variants_are_named() -> None:
-    assert set(VARIANTS) == {"probe-claims", "probe-dma", "watchdog", "open-irq-kept"}
+    assert set(VARIANTS) == {"probe-claims", "probe-dma", "watchdog", "shared-mem",
+                             "open-irq-kept"}
 
 
 def test_the_watchdog_runs_while_up_and_is_taken_back_at_stop() -> None:
@@ -126,3 +128,20 @@ def test_netdevspec_check_agrees(name: str) -> None:
                                                              "res.irq.request.held"}
     else:
         assert failed == set()
+
+
+def test_the_shared_memory_buffer_is_written_through_its_window() -> None:
+    """SharedMem really reaches its card's memory (else the no-finding test proves little):
+    the reset clears the buffer, and only inside mem_start .. mem_end."""
+    k = Kernel()
+    k.attach_card(SimpleNic(mac=MAC_A, irq=5), 0x300)
+    mem = k.attach_memory(SharedMemory(SharedMem.SIZE), SharedMem.BASE)
+    mem.ram[:4] = b"junk"
+    mon = SpecMonitor(k).attach()
+    dm = load(k, SharedMem, monitor=mon, io=0x300, irq=5, dma=3)
+    mon.modules = {dm.module.name}
+    dev = device_of(dm)
+    assert (dev.mem_start, dev.mem_end) == (0xD0000, 0xD2000)
+    assert k.dev_open(dev) == 0
+    assert bytes(mem.ram[:4]) == bytes(4)
+    assert mon.exercised["fld.mem.window"] == 3 and mon.findings == [] and k.misuse == []

@@ -326,6 +326,7 @@ SCENARIOS: dict[str, Callable[[Kernel], object]] = {
     "free_dma_not_held": lambda k: k.free_dma(1),
     "free_dma_unowned": lambda k: _with(k, loaded(k), lambda: k.free_dma(4)),
     "port_outside_region": _port_outside,
+    "iomem_outside_window": lambda k: _with(k, loaded(k), lambda: k.readb(0xD0000)),
     "insmod_loaded": _insmod_loaded,
     "module_not_loaded": lambda k: _with(k, Module("ghost"), lambda: None),
     "mod_dec_below_zero": _dec_below_zero,

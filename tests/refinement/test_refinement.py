@@ -464,6 +464,21 @@ class KernelMachine(RuleBasedStateMachine):
         self.step("skb_peek_tail", {"c": m.name, "q": self.a.queue(head),
                                     "b": self.a.skb(last)}, call)
 
+    # -- ISA shared memory -----------------------------------------------------------------------
+    @rule(who=st.integers(0, 1), off=st.integers(0, 0x2100), write=st.booleans())
+    def shmem(self, who: int, off: int, write: bool) -> None:
+        """A module reads or writes a byte of shared memory near its device's window."""
+        m = self.module(who)
+        base = next((d.mem_start for d in self.devs
+                     if d.registered and d.owner is m and d.mem_end > d.mem_start), 0xD0000)
+        addr = base + off
+
+        def call() -> int | None:
+            with self.k.running(m):
+                return self.k.writeb(0x5A, addr) if write else self.k.readb(addr)
+
+        self.step("shmem_io", {"c": m.name, "addr": addr, "n": 1}, call)
+
     # -- kernel timers ---------------------------------------------------------------------------
     @rule(who=st.integers(0, 1), pick=st.integers(0, 10**6),
           op=st.sampled_from(["init_timer", "add_timer", "del_timer"]))
@@ -1141,10 +1156,12 @@ def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
     m.pull(pick=len([s for s in m.skbs if s.alive and s.owner]) - 1, n=2)
     # open and close through the driver's callbacks; a failed probe; receive; a clash
     m.ifconfig_up(dev=1, rc=0)  # registered without an open method: -ENODEV
-    m.setup_fields(who=0, dev=2, name="dummy0", irq=0, base=0, dma=0, mem=(0, 0),
-                   has_init=True, has_open=True)
+    m.setup_fields(who=0, dev=2, name="dummy0", irq=0, base=0, dma=0,
+                   mem=(0xD0000, 0xD2000), has_init=True, has_open=True)
     m.ether_setup(who=0, dev=2)
     m.register(who=0, dev=2, rc=0)
+    m.shmem(who=0, off=0x10, write=True)  # inside its window
+    m.shmem(who=0, off=0x2000, write=False)  # past it: the obligation fails, not called
     m.ifconfig_up(dev=2, rc=-11)
     m.ifconfig_up(dev=2, rc=0)
     m.ifconfig_up(dev=2, rc=0)  # already up

@@ -733,6 +733,11 @@ def _insert(r: Replay) -> None:
     _simple(r, lambda: fn(r.arg("b"), r.arg("b2")))
 
 
+@replays("shmem_io")
+def _shmem(r: Replay) -> None:
+    _simple(r, lambda: r.k.memcpy_fromio(r.arg("addr"), r.arg("n")))
+
+
 # -- kernel timers ------------------------------------------------------------------------
 @replays("init_timer", "add_timer", "del_timer")
 def _timer(r: Replay) -> None:
