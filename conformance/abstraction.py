@@ -402,7 +402,10 @@ class Abstraction:
         for tname, t in self._timers.values():
             uni["Timer"].append(tname)
             put(V.tmr_pending, (tname,), bool(t.pending))
-            put(V.tmr_owner, (tname,), None if t.owner is None else self.party(t.owner))
+            # The kernel's own timers (owner None) are the kernel's; a timer never added has
+            # no owner yet.
+            put(V.tmr_owner, (tname,), self.party(t.owner) if t.owner is not None or t.pending
+                else None)
         put(V.rx_dropping, (), k.rx_dropping)
         st.universe = {s: list(dict.fromkeys(v)) for s, v in uni.items()}
         # Entities never seen are absent; their symbols read as the spec's defaults.

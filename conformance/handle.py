@@ -939,9 +939,7 @@ class KernelHandle:
         return self._call("skb_copy", self._k.skb_copy, (skb, priority))
 
     @_c_function("void skb_device_lock(struct sk_buff *skb)",
-                 exempt=("the device lock is the kernel's side of a lent frame; a driver's lock "
-                         "changes are judged where the frame is next used (dev_kfree_skb, "
-                         "netif_rx)"))
+                 op="skb_device_lock", build=positional("b"))
     def skb_device_lock(self, skb: SkBuff) -> None:
         """Increment the device lock (SKB-14)."""
         return self._call("skb_device_lock", self._k.skb_device_lock, (skb,))

@@ -345,7 +345,9 @@ DATA_BOUNDS = obligation(
     "a copy into or out of a buffer's memory (memcpy to skb->data, eth_copy_and_sum, insw "
     "into the area skb_put returned) stays inside its data area: head ≤ addr and "
     "addr + n ≤ end, with n ≥ 0",
-    (b, addr, n), And(n >= 0, skb_head(b) <= addr, addr + n <= skb_end(b)),
+    (b, addr, n),
+    # A freed buffer's area is gone: using it is skb.use.alive's finding, not this one's.
+    Implies(skb_alive(b), And(n >= 0, skb_head(b) <= addr, addr + n <= skb_end(b))),
     cite(("SKB-1", K(f"{_SKBC} skb_check")), ("SKB-4", K(f"{_SKBH} skb_put")),
          ("SKB-2", K(_SKBH))),
     "a copy of {n} bytes at {addr} reaches outside the data area of buffer {b} (it "
@@ -530,6 +532,27 @@ SKB_SET_FREE = operation(
           (guarantee("skb.set_free.effect", "free' = n", (b, n), skb_free.post(b) == n,
                      cite(("SKB-3", A1))),), (at(skb_free, b),)),),
     cite(("SKB-13", A1)), "skb->free = n;")
+
+LOCK_SINGLE = obligation(
+    "skb.lock.single",
+    "skb_device_lock is used on a buffer that is not device-locked yet: 2.0.1 logs \"double "
+    "lock on device queue\" (the lock counts one holder: the device that is sending it)",
+    (b,), skb_lock(b) == 0,
+    cite(("SKB-14", K(f"{_SKBC} skb_device_lock")),),
+    "buffer {b} is already device-locked (double lock on device queue)")
+
+SKB_DEVICE_LOCK = operation(
+    "skb_device_lock", "lock a buffer for a device (as dev_queue_xmit does before "
+    "hard_start_xmit)", (c, b),
+    (bind(CALLER_LOADED, c), bind(SKB_ALIVE, b), bind(LOCK_SINGLE, b)),
+    (case("skb_device_lock.ok", "the lock count grows by one", And(),
+          (guarantee("skb.lock.effect", "lock' = lock + 1", (b,),
+                     skb_lock.post(b) == skb_lock(b) + 1,
+                     cite(("SKB-14", K(f"{_SKBC} skb_device_lock")),)),),
+          (at(skb_lock, b),)),),
+    cite(("SKB-14", K(f"{_SKBC} skb_device_lock")),),
+    "void skb_device_lock(struct sk_buff *skb)",
+)
 
 # -- clones and copies ---------------------------------------------------------------------------
 
@@ -770,6 +793,6 @@ OPERATIONS: tuple[Operation, ...] = (
     SKB_HEADROOM, SKB_TAILROOM, KFREE_SKB, DEV_KFREE_SKB, SKB_SET_FREE, SKB_CLONE, SKB_COPY,
     SKB_QUEUE_HEAD_INIT, SKB_QUEUE_TAIL, SKB_QUEUE_HEAD, SKB_DEQUEUE, SKB_PEEK, SKB_PEEK_TAIL,
     SKB_UNLINK,
-    SKB_INSERT, SKB_APPEND, SKB_DATA, SKB_WRITE, SKB_READ,
+    SKB_INSERT, SKB_APPEND, SKB_DATA, SKB_WRITE, SKB_READ, SKB_DEVICE_LOCK,
 )
 

@@ -364,6 +364,8 @@ _act("use_after_free", _use_after_free, "skb.use.alive")
 _act("double_free", _double_free, "skb.use.alive")
 _act("free_null", lambda r: r.h.kfree_skb(None, FREE_WRITE), "skb.use.alive")
 _act("free_queued", _free_queued, "skb.free.unqueued")
+_act("double_lock", lambda r: [r.h.skb_device_lock(s := r.skb()), r.h.skb_device_lock(s)],
+     "skb.lock.single")
 _act("free_flag_unset", lambda r: r.h.kfree_skb(r.skb(), FREE_WRITE), "skb.free.flag_set")
 _act("skb_not_owned", _skb_not_owned, "skb.use.owner")
 _act("queue_not_owned", _queue_not_owned, "queue.use.owner")
@@ -452,12 +454,10 @@ NOT_A_DRIVER_ACT: dict[str, tuple[str, str]] = {
 #: a scenario that shows it (the test below fails once a rule catches it: then move the
 #: kind to DRIVER_ACTS).
 GAPS: dict[str, tuple[Callable[[Rig], object], str]] = {
-    "double_lock": (lambda r: [r.h.skb_device_lock(s := r.skb()), r.h.skb_device_lock(s)],
-                    "skb_device_lock/unlock are exempt in the handle: a lock operation "
-                    "needs the spec to say when a driver may unlock a frame it was lent "
-                    "(cb.xmit.frame), which loopback's reuse of its frame (RX-7) decides"),
     "double_unlock": (lambda r: r.h.skb_device_unlock(r.skb()),
-                      "as double_lock"),
+                      "skb_device_unlock is exempt in the handle: an unlock operation needs "
+                      "the spec to say when a driver may unlock a frame it was lent "
+                      "(cb.xmit.frame), which loopback's reuse of its frame (RX-7) decides"),
     "xmit_no_method": (lambda r: r.k.dev_queue_xmit(r.k.alloc_skb(60),
                                                     _lifecycle_up(r, None), 0),  # type: ignore[arg-type]
                        "the spec does not model dev->hard_start_xmit != NULL (a device "

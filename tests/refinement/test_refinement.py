@@ -339,6 +339,19 @@ class KernelMachine(RuleBasedStateMachine):
         self.step(how, env, call)
 
     # -- freeing -----------------------------------------------------------------------------
+    def lock(self, pick: int) -> None:
+        """The owner device-locks its buffer (a fixed step: dev_kfree_skb then unlocks it)."""
+        live = [s for s in self.skbs if s.alive and s.owner is not None and s.list is None]
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+
+        def call() -> None:
+            with self.k.running(m):
+                self.k.skb_device_lock(s)
+
+        self.step("skb_device_lock", {"c": m.name, "b": self.a.skb(s)}, call)
+
     @precondition(lambda self: any(s.alive for s in self.skbs))
     @rule(pick=st.integers(0, 10**6), dev=st.booleans(), flag=st.sampled_from([0, 1]))
     def free(self, pick: int, dev: bool, flag: int) -> None:
@@ -1311,6 +1324,10 @@ def test_fixed_scenario_error_branches() -> None:
     m.data(pick=last, how="skb_data")
     m.data(pick=last, how="skb_write")
     m.data(pick=last, how="skb_read")
+    m.alloc(who=0, size=16, dev=False, fail=False)
+    last_live = len([s for s in m.skbs if s.alive and s.owner and s.list is None]) - 1
+    m.lock(pick=last_live)
+    m.free(pick=last_live, dev=True, flag=1)  # unlocked and freed
     m.timer(who=0, pick=0, op="init_timer")
     m.timer(who=0, pick=1, op="add_timer")
     m.timer(who=0, pick=1, op="add_timer")  # pending: add_timer.twice
@@ -1356,7 +1373,7 @@ def test_fixed_scenario_error_branches() -> None:
                  "unregister_netdev.not_found", "dev_alloc_name.ok", "port_io.ok",
                  "skb_data.ok", "skb_write.ok", "skb_read.ok", "init_timer.ok",
                  "add_timer.ok", "add_timer.twice", "del_timer.ok", "del_timer.idle",
-                 "run_timer_list.expire", "skb_peek_tail.empty"):
+                 "run_timer_list.expire", "skb_peek_tail.empty", "skb_device_lock.ok"):
         assert REACHED[case] > start[case], case
 
 

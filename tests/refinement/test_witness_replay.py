@@ -306,7 +306,10 @@ def _edges() -> list[Probe]:
     tint_pri = p("dev_tint.send", "pri")
     dec_m = p("mod_dec_use_count.ok", "m")
     peek_q, deq_q = p("skb_peek.ok", "q"), p("skb_peek.empty", "q")
-    tail_q = p("skb_peek_tail.ok", "q")
+    tail_q, tail_e = p("skb_peek_tail.ok", "q"), p("skb_peek_tail.empty", "q")
+    qt_q, qh_q = p("skb_queue_tail.ok", "q"), p("skb_queue_head.ok", "q")
+    dq_q, dqe_q = p("skb_dequeue.ok", "q"), p("skb_dequeue.empty", "q")
+    unf_d, dti_t = p("unregister_netdev.not_found", "d"), p("del_timer.idle", "t")
     ett_d = p("eth_type_trans.ok", "d")
     return [
         Probe("skb_put.ok@tail+n==end", "skb_put.ok",
@@ -382,6 +385,14 @@ def _edges() -> list[Probe]:
         Probe("skb_peek.ok@queue", "skb_peek.ok", (peek_q != null(V.QUEUE),)),
         Probe("skb_peek.empty@queue", "skb_peek.empty", (deq_q != null(V.QUEUE),)),
         Probe("skb_peek_tail.ok@queue", "skb_peek_tail.ok", (tail_q != null(V.QUEUE),)),
+        Probe("skb_peek_tail.empty@queue", "skb_peek_tail.empty", (tail_e != null(V.QUEUE),)),
+        Probe("skb_queue_tail.ok@queue", "skb_queue_tail.ok", (qt_q != null(V.QUEUE),)),
+        Probe("skb_queue_head.ok@queue", "skb_queue_head.ok", (qh_q != null(V.QUEUE),)),
+        Probe("skb_dequeue.ok@queue", "skb_dequeue.ok", (dq_q != null(V.QUEUE),)),
+        Probe("skb_dequeue.empty@queue", "skb_dequeue.empty", (dqe_q != null(V.QUEUE),)),
+        Probe("unregister_netdev.not_found@device", "unregister_netdev.not_found",
+              (unf_d != null(V.DEV),)),
+        Probe("del_timer.idle@timer", "del_timer.idle", (dti_t != null(V.TIMER),)),
         Probe("eth_type_trans.ok@device", "eth_type_trans.ok", (ett_d != null(V.DEV),)),
         Probe("init_module_return.fail@use1", "init_module_return.fail",
               (_queues_as_built(), V.mod_use(imr_m) == 1)),
@@ -398,14 +409,36 @@ EDGES = _edges()
 
 #: Default witnesses the reference cannot hold where the operation looks, and why.
 UNREALISABLE: dict[str, str] = {
-    "skb_peek_tail.ok": "z3's witness peeks at the NULL queue: queue.use.owner and the "
-                        "guard hold on the NULL entity's arbitrary fields, and the reference "
-                        "needs a queue object (see skb_peek_tail.ok@queue)",
-    "eth_type_trans.ok": "z3's witness calls eth_type_trans(b, NULL): the obligation "
-                         "rx.eth.header (0 <= dev.hard_header_len(d) <= skb.len(b)) holds on "
-                         "the NULL entity's arbitrary fields, and the reference (like 2.0, "
-                         "which would dereference NULL) needs a device (see "
-                         "eth_type_trans.ok@device)",
+    "skb_queue_tail.ok": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_queue_tail.ok@queue)",
+    "skb_queue_head.ok": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_queue_head.ok@queue)",
+    "skb_dequeue.empty": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_dequeue.empty@queue)",
+    "skb_dequeue.ok": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_dequeue.ok@queue)",
+    "skb_peek_tail.empty": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_peek_tail.empty@queue)",
+    "unregister_netdev.not_found":
+        "z3's witness unregisters the NULL device (the spec's obligations hold "
+        "on its arbitrary fields); the reference needs a device object (see "
+        "unregister_netdev.not_found@device)",
+    "del_timer.idle": "z3's witness deletes the NULL timer; the reference needs a timer "
+        "object (see del_timer.idle@timer)",
+    "skb_insert.ok@before-head":
+        "z3's witness for this edge (since the timer and shared-memory symbols "
+        "joined the spec) queues its buffers on the NULL queue, which the "
+        "reference cannot hold; skb_insert.ok itself replays",
     "init_module_return.fail": "mod.exit.queues reads queue.init of every queue; the witness "
                                "has a device queue that is not initialised, and a reference "
                                "Device's buffs[] always are (see "
@@ -731,6 +764,11 @@ def _unlink(r: Replay) -> None:
 def _insert(r: Replay) -> None:
     fn = getattr(r.k, r.op.name)
     _simple(r, lambda: fn(r.arg("b"), r.arg("b2")))
+
+
+@replays("skb_device_lock")
+def _skb_lock(r: Replay) -> None:
+    _simple(r, lambda: r.k.skb_device_lock(r.arg("b")))
 
 
 @replays("shmem_io")
