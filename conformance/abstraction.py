@@ -28,6 +28,11 @@ _FRONT_INSERTS = {"skb_insert", "skb_queue_head", "hard_start_xmit_return"}
 _KERNEL_LINES = {0: "timer", 2: "cascade", 13: "fpu"}
 
 
+def _at_load(owner: Module | None) -> bool:
+    """Whether a claim made now by ``owner`` is made while its init_module runs."""
+    return owner is not None and owner.state == MOD_INITIALIZING
+
+
 class Abstraction:
     """Maps one reference kernel to spec states. Tell it about new objects with
     :meth:`track_device` and :meth:`track_queue`; buffers are found through the kernel."""
@@ -60,6 +65,13 @@ class Abstraction:
         self._mem_eth: dict[int, str | None] = {}
         self._mem_ref: dict[int, int] = {}
         self._all_acts: dict[int, Any] = {}
+        # Ghosts act.at_load and dma.at_load: whether each IRQ action, and the last claim of
+        # each DMA channel, was made while its module's init_module ran (a freed claim keeps
+        # its last value, as in the spec's state).
+        self._act_load: dict[int, bool] = {}
+        self._timers: dict[int, tuple[str, Any]] = {}
+        self._dma_claim: dict[int, Any] = {}
+        self._dma_load: dict[int, bool] = {}
         self.track_queue(kernel.backlog, "backlog")
         self.sync()
 
@@ -109,11 +121,21 @@ class Abstraction:
     def action(self, act: Any) -> str:
         """An IRQ action's name: the kernel's own lines by name, others ``a0``, ..."""
         self._all_acts.setdefault(id(act), act)
+        self._act_load.setdefault(id(act), _at_load(act.owner))
         hit = self._acts.get(id(act))
         if hit is None:
             kname = _KERNEL_LINES.get(act.line) if act.owner is None else None
             hit = self._acts[id(act)] = kname or f"a{len(self._acts)}"
         return hit
+
+    def timer(self, t: Any) -> str | None:
+        """A kernel timer's name (``t0``, ...); None for NULL."""
+        if t is None:
+            return None
+        hit = self._timers.get(id(t))
+        if hit is None:
+            hit = self._timers[id(t)] = (f"t{len(self._timers)}", t)
+        return hit[0]
 
     def party(self, m: Module | None) -> str:
         """A module's name, or ``"kernel"``."""
@@ -153,6 +175,9 @@ class Abstraction:
         if name.startswith("k") and name[1:].isdigit():
             s = self._skbs.get(int(name[1:]))
             return name if s is None else s.area
+        for tname, t in self._timers.values():
+            if tname == name:
+                return t
         for table2, objs in ((self._acts, self._all_acts), (self._regions, self._dead_regions)):
             for oid, n in table2.items():
                 if n == name:
@@ -187,6 +212,11 @@ class Abstraction:
         for line in range(V.NR_IRQS):
             for a in self.k.irq_actions(line):
                 self.action(a)
+        for ch in range(V.MAX_DMA_CHANNELS):
+            claim = self.k.dma_claim(ch)
+            if claim is not None and self._dma_claim.get(ch) is not claim:
+                self._dma_claim[ch] = claim
+                self._dma_load[ch] = _at_load(claim.owner)
 
     def _move(self, qid: int, old: list[int], new: list[int], op: str) -> None:
         if not new and old and len(old) > 1:
@@ -340,6 +370,7 @@ class Abstraction:
                 else None)
             put(V.act_shirq, a, bool(act.flags & _SA_SHIRQ))
             put(V.act_saint, a, bool(act.flags & _SA_INTERRUPT))
+            put(V.act_at_load, a, self._act_load.get(aid, False))
         # regions (a released one keeps its last fields and slot, as in the spec's state)
         uni["Region"] = []
         live_regions = {id(r) for r in k.regions}
@@ -365,6 +396,16 @@ class Abstraction:
             claim = k.dma_claim(ch)
             put(V.dma_locked, (ch,), claim is not None)
             put(V.dma_owner, (ch,), None if claim is None else self.party(claim.owner))
+            put(V.dma_at_load, (ch,), self._dma_load.get(ch, False))
+        # kernel timers (a timer off the list keeps its last owner, as in the spec's state)
+        uni["Timer"] = []
+        for tname, t in self._timers.values():
+            uni["Timer"].append(tname)
+            put(V.tmr_pending, (tname,), bool(t.pending))
+            # The kernel's own timers (owner None) are the kernel's; a timer never added has
+            # no owner yet.
+            put(V.tmr_owner, (tname,), self.party(t.owner) if t.owner is not None or t.pending
+                else None)
         put(V.rx_dropping, (), k.rx_dropping)
         st.universe = {s: list(dict.fromkeys(v)) for s, v in uni.items()}
         # Entities never seen are absent; their symbols read as the spec's defaults.

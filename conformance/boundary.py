@@ -59,7 +59,7 @@ from netdevspec.conformance.driverside import (
 )
 from netdevspec.conformance.handle import BINDINGS, KernelHandle
 from netdevspec.conformance.monitor import source_line
-from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
+from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead, TimerList
 from netdevspec.reference.device import MAX_ADDR_LEN, EnetStatistics, IfMap
 from netdevspec.reference.skbuff import Sock
 
@@ -508,7 +508,7 @@ class DriverProcess:
         t = type(v)
         if t is int or t is str:
             return v
-        if t is Device or t is SkBuff or t is SkBuffHead or t is Sock:
+        if t is Device or t is SkBuff or t is SkBuffHead or t is Sock or t is TimerList:
             self._mention.append(v)
             return {"k": self.kid(v), "t": _KIND[t]}
         if t is bytes or t is bytearray:
@@ -545,6 +545,8 @@ class DriverProcess:
             return "skb", {f: self.enc(getattr(obj, f)) for f in SKB_FIELDS}
         if t is Sock:
             return "sock", {f: self.enc(getattr(obj, f)) for f in SOCK_FIELDS}
+        if t is TimerList:
+            return "timer", {"expires": obj.expires, "data": obj.data, "pending": obj.pending}
         return "queue", {f: self.enc(getattr(obj, f)) for f in QUEUE_FIELDS}
 
     def sync(self, devices: bool) -> list[Any]:
@@ -677,10 +679,12 @@ class DriverProcess:
         fresh: set[int] = set()
         for item in new:
             if not (type(item) is list and len(item) == 2 and type(item[0]) is int
-                    and item[0] < 0 and item[0] not in self.objs and item[1] in ("dev", "queue")):
-                raise self._broken(f"a new structure {str(item)[:40]} that is not a device or a "
-                                   "queue with a fresh id")
-            obj: Any = Device() if item[1] == "dev" else SkBuffHead()
+                    and item[0] < 0 and item[0] not in self.objs
+                    and item[1] in ("dev", "queue", "timer")):
+                raise self._broken(f"a new structure {str(item)[:40]} that is not a device, a "
+                                   "queue or a timer with a fresh id")
+            obj: Any = (Device() if item[1] == "dev" else SkBuffHead() if item[1] == "queue"
+                        else TimerList())
             self.objs[item[0]] = obj
             self.ids[id(obj)] = item[0]
             if item[1] == "dev":
@@ -716,6 +720,8 @@ class DriverProcess:
                 elif t is Sock and f in SOCK_WRITABLE and type(value) is int:
                     setattr(obj, f, value)
                     ok = True
+                elif t is TimerList:
+                    ok = self._timer_field(obj, f, value)
                 else:
                     ok = False
                     self._bad_write(obj, f, "a queue's fields change only through the queue "
@@ -785,6 +791,19 @@ class DriverProcess:
             if type(v) is not int:
                 return self._bad_write(s, f, f"it is an int field, not {_show(v)}")
         setattr(s, f, v)
+        return True
+
+    def _timer_field(self, t: TimerList, f: str, v: Any) -> bool:
+        if f == "function":
+            if not (v is None or type(v) is DriverFunction):
+                return self._bad_write(t, f, f"it is a function of the driver's or NULL, not "
+                                       f"{_show(v)}")
+        elif f in ("expires", "data"):
+            if type(v) is not int:
+                return self._bad_write(t, f, f"it is an unsigned long, not {_show(v)}")
+        else:
+            return self._bad_write(t, f, "the kernel keeps it (add_timer, del_timer)")
+        setattr(t, f, v)
         return True
 
     def _bad_write(self, obj: Any, f: str, why: str) -> bool:
@@ -860,7 +879,8 @@ class DriverProcess:
         if self.dead is not None:
             raise self.dead
         enc_args = [self.enc(a) for a in args]
-        self._send(["cb", fn.ident, enc_args, self.sync(devices=True), self.kernel.jiffies])
+        self._send(["cb", fn.ident, enc_args, self.sync(devices=True), self.kernel.jiffies,
+                    self.kernel.intr_count])
         budget = self.host.time_limit
         while True:
             t0 = time.monotonic()
@@ -950,7 +970,8 @@ class _Params:
         self.params = params
 
 
-_KIND: dict[type, str] = {Device: "dev", SkBuff: "skb", SkBuffHead: "queue", Sock: "sock"}
+_KIND: dict[type, str] = {Device: "dev", SkBuff: "skb", SkBuffHead: "queue", Sock: "sock",
+                          TimerList: "timer"}
 
 
 def _frames(raw: Any) -> list[tuple[str, int, str]]:

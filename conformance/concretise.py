@@ -68,7 +68,14 @@ from typing import Any
 
 from netdevspec.conformance.abstraction import Abstraction
 from netdevspec.reference import Device, Kernel, SkBuff, SkBuffHead
-from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, DmaClaim, IrqAction, Region
+from netdevspec.reference.kernel import (
+    SA_INTERRUPT,
+    SA_SHIRQ,
+    DmaClaim,
+    IrqAction,
+    Region,
+    TimerList,
+)
 from netdevspec.reference.modules import (
     MOD_CLEANING_UP,
     MOD_INITIALIZING,
@@ -103,10 +110,14 @@ __all__ = [
 _PHASES = {0: MOD_UNLOADED, 1: MOD_INITIALIZING, 2: MOD_LIVE, 3: MOD_CLEANING_UP}
 _KERNEL_ACTS = {"timer": 0, "cascade": 2, "fpu": 13}
 _SKB_NAME = re.compile(r"b(\d+)")
-_SORTS = ("Party", "Dev", "Skb", "Blk", "Queue", "Act", "Region")
+_SORTS = ("Party", "Dev", "Skb", "Blk", "Queue", "Act", "Region", "Timer")
 #: What a placeholder for an entity that has no reference object is called (it is absent
 #: from the abstraction's state, so every symbol reads its default there).
 UNREALISED = "~"
+
+
+def _noop_timer(data: int) -> None:
+    """The function of a timer built from a state (what it does is not the spec's)."""
 
 
 class Unrealisable(Exception):
@@ -457,6 +468,7 @@ class _Builder:
         self.actions()
         self.regions()
         self.dma()
+        self.timers()
         self.k.dev.set_rx_dropping(bool(self.get(V.rx_dropping)))
         self.track()
         self.a.sync()
@@ -689,6 +701,7 @@ class _Builder:
             owner = self.party(owner_name, V.act_owner, (an,)) if live else (
                 self.c.objects["Party"].get(owner_name) if owner_name else None)
             act = IrqAction(line, _noop_handler, flags, str(an), dev_id, owner)
+            self.a._act_load[id(act)] = bool(self.get(V.act_at_load, an))
             if live:
                 if not 0 <= line < V.NR_IRQS:
                     self.note(V.act_line, (an,), "a live action is on a line 0..15")
@@ -743,14 +756,35 @@ class _Builder:
 
     def dma(self) -> None:
         for ch in range(V.MAX_DMA_CHANNELS):
+            self.a._dma_load[ch] = bool(self.get(V.dma_at_load, ch))  # kept when free
             if not self.get(V.dma_locked, ch):
                 self.k.dma.set_claim(ch, None)
                 continue
             owner = self.party(self.get(V.dma_owner, ch), V.dma_owner, (ch,))
-            self.k.dma.set_claim(ch, DmaClaim("cascade" if ch == V.DMA_CASCADE else "witness",
-                                              owner))
+            claim = DmaClaim("cascade" if ch == V.DMA_CASCADE else "witness", owner)
+            self.k.dma.set_claim(ch, claim)
+            self.a._dma_claim[ch] = claim
+            self.a._dma_load[ch] = bool(self.get(V.dma_at_load, ch))
             if owner is not None:
                 owner.dma.add(ch)
+
+    def timers(self) -> None:
+        """Each timer of the state; a pending one on the kernel's list, far in the future
+        (the spec does not model expiry times), in the state's order."""
+        for i, tn in enumerate(self.uni("Timer")):
+            t = TimerList(10**6 + i, 0, _noop_timer)
+            owner_name = self.get(V.tmr_owner, tn)
+            owner = self.c.objects["Party"].get(owner_name) if owner_name else None
+            t.owner = owner
+            if self.get(V.tmr_pending, tn):
+                if owner is None:
+                    self.note(V.tmr_owner, (tn,), "a pending timer the kernel owns")
+                self.k.timer.timers.append(t)
+                t.pending = True
+                if owner is not None:
+                    owner.timers.add(t)
+            self.put("Timer", tn, t)
+            self.c.names["Timer"][tn] = str(self.a.timer(t))
 
     def track(self) -> None:
         """Name everything in the abstraction and seed its ghosts to the state's."""

@@ -118,6 +118,10 @@ class _Session:
         self.new: list[_Mirror] = []
         #: Fields written since the last crossing, per mirror.
         self.dirty: dict[_Mirror, set[str]] = {}
+        #: The kernel's intr_count of each callback running now (innermost last).
+        self.intr: list[int] = []
+        #: irq2dev_map[16] as this driver sets it.
+        self.irq2dev_map: list[Any] = [None] * 16
         #: Container fields read since the last crossing (mutable in place).
         self.touched: set[tuple[_Mirror, str]] = set()
         #: A container field's value as last synced.
@@ -308,9 +312,10 @@ class _Session:
 
     def callback(self, msg: list[Any]) -> None:
         """Run one callback the kernel makes into the driver and send its outcome."""
-        _, target, args, sync, jiffies = msg
+        _, target, args, sync, jiffies, *rest = msg
         self.apply(sync)
         self.jiffies = jiffies
+        self.intr.append(rest[0] if rest and type(rest[0]) is int else 0)
         fn = self.objects.get(target)
         try:
             result = fn(*self.dec(args))  # type: ignore[misc]
@@ -320,6 +325,8 @@ class _Session:
         except Exception as exc:
             new, writes = self.collect()
             reply = ["exc", _name(exc), _repr(exc), _frames(exc), new, writes]
+        finally:
+            self.intr.pop()
         wire.send(self.sock, reply)
 
 
@@ -551,8 +558,30 @@ class Sock(_Mirror):
         return f"a driver may adjust only a socket's rmem_alloc and wmem_alloc, not {name!r}"
 
 
+class TimerList(_Mirror):
+    """``struct timer_list`` in a driver's process: the driver sets ``expires``, ``data``
+    and ``function``; ``pending`` is the kernel's (on its timer list)."""
+
+    _kind = "timer"
+    _WRITABLE = frozenset({"expires", "data", "function"})
+    _SENT = ("expires", "data", "function")
+
+    def __init__(self, expires: int = 0, data: int = 0,
+                 function: Callable[[int], object] | None = None) -> None:
+        object.__setattr__(self, "_id", None)
+        self.__dict__.update(expires=expires, data=data, function=function, pending=False)
+
+    def _refuse(self, name: str) -> str:
+        return (f"timer_list.{name} is the kernel's (add_timer and del_timer change it); a "
+                "driver sets expires, data and function")
+
+    def __repr__(self) -> str:
+        d = self.__dict__
+        return f"<TimerList expires={d.get('expires')} pending={d.get('pending')}>"
+
+
 _KINDS: dict[str, type[_Mirror]] = {"dev": Device, "skb": SkBuff, "queue": SkBuffHead,
-                                    "sock": Sock}
+                                    "sock": Sock, "timer": TimerList}
 
 
 class KernelFunction:
@@ -615,6 +644,7 @@ class DriverHandle:
     EnetStatistics = EnetStatistics
     IfMap = IfMap
     SkBuffHead = SkBuffHead
+    TimerList = TimerList
 
     __slots__ = ()
 
@@ -622,6 +652,17 @@ class DriverHandle:
     def jiffies(self) -> int:
         """The tick counter, as of the last crossing (it only moves while the kernel runs)."""
         return _session().jiffies
+
+    @property
+    def intr_count(self) -> int:
+        """The kernel's intr_count when it made the callback now running (0 outside one)."""
+        s = _session()
+        return s.intr[-1] if s.intr else 0
+
+    @property
+    def irq2dev_map(self) -> list[Any]:
+        """irq2dev_map[16]: this driver's view of it (the kernel never reads it)."""
+        return _session().irq2dev_map
 
     def __getattr__(self, name: str) -> Any:
         if name == "_kernel":

@@ -15,7 +15,7 @@ import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from netdevspec.spec.vocabulary import MAX_ETH_CARDS, NAME_BLANK, NAME_NULL
+from netdevspec.spec.vocabulary import MAX_ETH_CARDS, NAME_BLANK, NAME_NULL, UNIT_CODES
 
 __all__ = ["NameCodes", "QueueGhost", "SlotTable"]
 
@@ -50,7 +50,7 @@ class NameCodes:
         m = _UNIT.match(name)
         if m is not None:
             unit = int(m.group("unit"))
-            return 1000 * self.prefix(m.group("prefix")) + unit
+            return UNIT_CODES * self.prefix(m.group("prefix")) + unit
         return self.others.setdefault(name, 10**6 + len(self.others))
 
     @staticmethod

@@ -56,6 +56,7 @@ from netdevspec.reference.kernel import Kernel
 from netdevspec.reference.modules import Module
 from netdevspec.reference.skbuff import SkBuff
 from netdevspec.reference.skbuff import SkBuffHead as _SkBuffHead
+from netdevspec.reference.timer import TimerList as _TimerList
 
 if TYPE_CHECKING:
     from netdevspec.reference.drivers import DriverFactory, DriverModel
@@ -176,6 +177,38 @@ def _put_data_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | N
             "n": len(data) if isinstance(data, (bytes, bytearray, memoryview)) else 0}
 
 
+def _write_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
+    data = args[2] if len(args) > 2 else b""
+    return {"c": c, "b": args[0] if args else None, "addr": args[1] if len(args) > 1 else 0,
+            "n": len(data) if isinstance(data, (bytes, bytearray, memoryview)) else 0}
+
+
+def _copy_and_sum_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
+    skb = args[0] if args else None
+    length = args[2] if len(args) > 2 else 0
+    return {"c": c, "b": skb, "addr": getattr(skb, "data", 0), "n": length}
+
+
+def _peek_tail_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
+    q = ctx.value(args[0]) if args else None
+    head = args[0] if args and isinstance(args[0], _SkBuffHead) else None
+    return {"c": c, "q": q, "b": None if head is None or not head.qlen else head.prev}
+
+
+def _mem_env(at: int, width: int | None, count: int = 0, data: bool = False) -> Builder:
+    """shmem_io's binding: the address is argument ``at``; the length ``width`` bytes, or
+    argument ``count`` (its length when ``data``)."""
+
+    def build(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
+        n: Any = width
+        if n is None:
+            v = args[count] if len(args) > count else 0
+            n = len(v) if data and isinstance(v, (bytes, bytearray)) else v
+        return {"c": c, "addr": args[at] if len(args) > at else None, "n": n}
+
+    return build
+
+
 def _module_env(ctx: BindingContext, c: Any, args: tuple[Any, ...]) -> Env | None:
     return {"m": c}
 
@@ -283,7 +316,6 @@ _NOT_PROVIDED: dict[str, str] = {
                "must be atomic",
     "test_bit": "read the field directly",
     "clear_bit": "clear the field directly",
-    "irq2dev_map": "pass the device as dev_id to request_irq; the handler receives it",
     "dev_base": "look devices up with dev_get(name)",
     "kernel": "a driver reaches the kernel only through the handle's functions",
     "dev_queue_xmit": "that is the protocol side's entry; a driver receives frames in "
@@ -317,6 +349,9 @@ class KernelHandle:
     IfMap: ClassVar[type[_IfMap]] = _IfMap
     #: ``struct sk_buff_head``: make one, then ``skb_queue_head_init`` it.
     SkBuffHead: ClassVar[type[_SkBuffHead]] = _SkBuffHead
+    #: ``struct timer_list``: ``handle.TimerList(expires, data, function)``, then
+    #: ``add_timer`` it (``function(data)`` runs as the module's code when it expires).
+    TimerList: ClassVar[type[_TimerList]] = _TimerList
 
     # -- constants --------------------------------------------------------------------------------
 
@@ -442,6 +477,45 @@ class KernelHandle:
     def jiffies(self) -> int:
         """The tick counter (FLD-13, CB-5); read-only, and not a call through the monitor."""
         return self._k.jiffies
+
+    @property
+    def intr_count(self) -> int:
+        """2.0's ``intr_count`` (exported, kernel/ksyms.c): non-zero while an interrupt
+        handler or bottom half runs; read-only, and not a call through the monitor."""
+        return self._k.intr_count
+
+    @property
+    def irq2dev_map(self) -> list[_Device | None]:
+        """2.0's ``irq2dev_map[16]`` (exported, RES-4): the device of each IRQ line, set by
+        the driver after ``request_irq`` succeeded and cleared when it frees the line.
+        Reads and writes of the array are variable accesses, not calls: no spec rule
+        judges them (pass the device as ``dev_id`` instead where you can)."""
+        return self._k.irq2dev_map
+
+    @_c_function("void init_timer(struct timer_list *timer)",
+                 op="init_timer", build=positional("t"))
+    def init_timer(self, timer: _TimerList) -> None:
+        """Mark a timer as on no list (CB-5; include/linux/timer.h)."""
+        return self._call("init_timer", self._k.init_timer, (timer,))
+
+    @_c_function("void add_timer(struct timer_list *timer)",
+                 op="add_timer", build=positional("t"))
+    def add_timer(self, timer: _TimerList) -> None:
+        """Put a timer on the kernel's list; ``function(data)`` runs once ``jiffies``
+        reaches ``expires`` (CB-5; kernel/sched.c)."""
+        return self._call("add_timer", self._k.add_timer, (timer,))
+
+    @_c_function("int del_timer(struct timer_list *timer)",
+                 op="del_timer", build=positional("t"))
+    def del_timer(self, timer: _TimerList) -> int:
+        """Take a pending timer off the list: 1, or 0 if it was not pending."""
+        return self._call("del_timer", self._k.del_timer, (timer,))
+
+    @_c_function("void udelay(unsigned long usecs)",
+                 exempt="a busy wait changes no state the spec models (jiffies do not move)")
+    def udelay(self, usecs: int) -> None:
+        """Busy-wait ``usecs`` microseconds (include/asm-i386/delay.h)."""
+        return self._call("udelay", self._k.udelay, (usecs,))
 
     # =========================================================================================
     # Devices (REG, CB, RX)
@@ -716,6 +790,72 @@ class KernelHandle:
         """Write ``data`` to one port as 16-bit words."""
         return self._call("outsw", self._k.outsw, (port, data))
 
+    @_c_function("unsigned short inw_p(unsigned short port)",
+                 op="port_io", build=_PORT)
+    def inw_p(self, port: int) -> int:
+        """Read a 16-bit word (with a pause)."""
+        return self._call("inw_p", self._k.inw_p, (port,))
+
+    @_c_function("void outw_p(unsigned short value, unsigned short port)",
+                 op="port_io", build=_PORT_OUT)
+    def outw_p(self, value: int, port: int) -> None:
+        """Write a 16-bit word (with a pause; value first)."""
+        return self._call("outw_p", self._k.outw_p, (value, port))
+
+    @_c_function("void insl(unsigned short port, void *addr, unsigned long count)  /* here: "
+                 "insl(port, count) -> bytes */",
+                 op="port_io", build=_PORT)
+    def insl(self, port: int, count: int) -> bytes:
+        """Read ``count`` 32-bit words from one port; returns 4*count bytes."""
+        return self._call("insl", self._k.insl, (port, count))
+
+    @_c_function("void outsl(unsigned short port, const void *addr, unsigned long count)  /* "
+                 "here: outsl(port, data) */",
+                 op="port_io", build=_PORT)
+    def outsl(self, port: int, data: bytes | bytearray) -> None:
+        """Write ``data`` to one port as 32-bit words."""
+        return self._call("outsl", self._k.outsl, (port, data))
+
+    # -- ISA shared memory (FLD-5) ------------------------------------------------------------
+
+    @_c_function("unsigned char readb(unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(0, 1))
+    def readb(self, addr: int) -> int:
+        """A byte of the card's shared memory at ``addr``."""
+        return self._call("readb", self._k.readb, (addr,))
+
+    @_c_function("unsigned short readw(unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(0, 2))
+    def readw(self, addr: int) -> int:
+        """A 16-bit word of the card's shared memory at ``addr``."""
+        return self._call("readw", self._k.readw, (addr,))
+
+    @_c_function("void writeb(unsigned char b, unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(1, 1))
+    def writeb(self, b: int, addr: int) -> None:
+        """Store a byte into the card's shared memory (value first, as in C)."""
+        return self._call("writeb", self._k.writeb, (b, addr))
+
+    @_c_function("void writew(unsigned short b, unsigned long addr)  /* macro */",
+                 op="shmem_io", build=_mem_env(1, 2))
+    def writew(self, b: int, addr: int) -> None:
+        """Store a 16-bit word into the card's shared memory (value first)."""
+        return self._call("writew", self._k.writew, (b, addr))
+
+    @_c_function("void memcpy_fromio(void *to, unsigned long from, size_t n)  /* here: "
+                 "memcpy_fromio(from, n) -> bytes */",
+                 op="shmem_io", build=_mem_env(0, None, 1))
+    def memcpy_fromio(self, from_: int, n: int) -> bytes:
+        """``n`` bytes of the card's shared memory from ``from_``; returns them."""
+        return self._call("memcpy_fromio", self._k.memcpy_fromio, (from_, n))
+
+    @_c_function("void memcpy_toio(unsigned long to, const void *from, size_t n)  /* here: "
+                 "memcpy_toio(to, data) */",
+                 op="shmem_io", build=_mem_env(0, None, 1, True))
+    def memcpy_toio(self, to: int, data: bytes | bytearray) -> None:
+        """Copy ``data`` into the card's shared memory at ``to``."""
+        return self._call("memcpy_toio", self._k.memcpy_toio, (to, data))
+
     # =========================================================================================
     # Buffers (SKB)
     # =========================================================================================
@@ -799,9 +939,7 @@ class KernelHandle:
         return self._call("skb_copy", self._k.skb_copy, (skb, priority))
 
     @_c_function("void skb_device_lock(struct sk_buff *skb)",
-                 exempt=("the device lock is the kernel's side of a lent frame; a driver's lock "
-                         "changes are judged where the frame is next used (dev_kfree_skb, "
-                         "netif_rx)"))
+                 op="skb_device_lock", build=positional("b"))
     def skb_device_lock(self, skb: SkBuff) -> None:
         """Increment the device lock (SKB-14)."""
         return self._call("skb_device_lock", self._k.skb_device_lock, (skb,))
@@ -829,17 +967,27 @@ class KernelHandle:
 
     @_c_function("void *memcpy(void *to, const void *from, size_t n)  /* here: "
                  "skb_write(skb, to, data) */",
-                 op="skb_data", build=positional("b"))
+                 op="skb_write", build=_write_env)
     def skb_write(self, skb: SkBuff, at: int, data: bytes | bytearray) -> None:
         """Copy ``data`` into the buffer's memory at address ``at``."""
         return self._call("skb_write", self._k.skb_write, (skb, at, data))
 
     @_c_function("void *memcpy(void *to, const void *from, size_t n)  /* here: "
                  "skb_read(skb, from, n) -> bytes */",
-                 op="skb_data", build=positional("b"))
+                 op="skb_read", build=positional("b", "addr", "n"))
     def skb_read(self, skb: SkBuff, at: int, n: int) -> bytes:
         """Read ``n`` bytes of the buffer's memory at address ``at``."""
         return self._call("skb_read", self._k.skb_read, (skb, at, n))
+
+    @_c_function("void eth_copy_and_sum(struct sk_buff *dest, unsigned char *src, int "
+                 "length, int base)",
+                 op="skb_write", build=_copy_and_sum_env)
+    def eth_copy_and_sum(self, dest: SkBuff, src: bytes | bytearray, length: int,
+                         base: int) -> None:
+        """Copy ``length`` bytes of ``src`` to ``dest->data`` (net/ethernet/eth.c:266; the
+        IP checksum 2.0.1 computes on the way is not modelled)."""
+        return self._call("eth_copy_and_sum", self._k.eth_copy_and_sum,
+                          (dest, src, length, base))
 
     # -- queues (Q) -------------------------------------------------------------------------------
 
@@ -872,6 +1020,19 @@ class KernelHandle:
     def skb_peek(self, list: _SkBuffHead) -> SkBuff | None:
         """The first buffer without removing it, or None (Q-6)."""
         return self._call("skb_peek", self._k.skb_peek, (list,))
+
+    @_c_function("struct sk_buff *skb_peek_tail(struct sk_buff_head *list)",
+                 op="skb_peek_tail", build=_peek_tail_env)
+    def skb_peek_tail(self, list: _SkBuffHead) -> SkBuff | None:
+        """The last buffer without removing it, or None (Q-6)."""
+        return self._call("skb_peek_tail", self._k.skb_peek_tail, (list,))
+
+    @_c_function("int skb_queue_empty(struct sk_buff_head *list)",
+                 exempt=("reading whether a queue is empty changes nothing and has no caller "
+                         "obligation in 2.0 (an inline read, as skb_queue_len)"))
+    def skb_queue_empty(self, list: _SkBuffHead) -> bool:
+        """True if ``list`` holds no buffer."""
+        return self._call("skb_queue_empty", self._k.skb_queue_empty, (list,))
 
     @_c_function("__u32 skb_queue_len(struct sk_buff_head *list)",
                  exempt=("reading a queue's length changes nothing and has no caller obligation "

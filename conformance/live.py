@@ -27,7 +27,7 @@ from typing import Any
 
 from netdevspec.conformance.ghosts import NameCodes
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
-from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region
+from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ, IrqAction, Region, TimerList
 from netdevspec.reference.modules import MOD_CLEANING_UP, MOD_INITIALIZING, MOD_LIVE
 from netdevspec.spec.logic import Sort, StateSym
 from netdevspec.spec.vocabulary import MAX_ETH_CARDS, NR_IRQS
@@ -60,6 +60,10 @@ class LiveState:
         self._dev_of_queue: dict[int, tuple[Device, int]] = {}
         self._last_owner: dict[Device, Any] = {}
         self._cache: dict[str, Any] | None = None
+        #: Ghost (act.at_load, dma.at_load): the IRQ actions and DMA claims made while
+        #: their module's init_module ran, by id, each kept with its object so the id
+        #: stays its own. :meth:`claimed` records them as the calls return.
+        self._at_load: dict[int, tuple[object, bool]] = {}
         self._get: dict[str, Getter] = self._getters()
 
     # -- value conventions -----------------------------------------------------------------
@@ -85,6 +89,26 @@ class LiveState:
             self.devices[dev] = None
             for p, head in enumerate(dev.buffs):
                 self._dev_of_queue[id(head)] = (dev, p)
+
+    def claimed(self, call: str, number: object, module: Module | None) -> None:
+        """``module``'s ``request_irq(number, ...)`` or ``request_dma(number, ...)`` just
+        returned 0: remember whether the claim was made while the module's init_module ran
+        (the ghost act.at_load / dma.at_load)."""
+        if not isinstance(number, int) or isinstance(number, bool):
+            return
+        claim: object = None
+        if call == "request_irq" and 0 <= number < NR_IRQS:
+            acts = self.k.irq_actions(number)
+            claim = acts[-1] if acts else None  # request_irq appends the new action
+        elif call == "request_dma":
+            claim = self.k.dma_claim(number) if 0 <= number < 8 else None
+        if claim is not None:
+            self._at_load[id(claim)] = (claim, isinstance(module, Module)
+                                        and module.state == MOD_INITIALIZING)
+
+    def _claimed_at_load(self, claim: object) -> bool:
+        hit = self._at_load.get(id(claim))
+        return hit is not None and hit[0] is claim and hit[1]
 
     # -- the ConcreteState interface ----------------------------------------------------------
     def get(self, sym: StateSym, args: tuple[Any, ...]) -> Any:
@@ -112,6 +136,8 @@ class LiveState:
             out = [self._act(a) for line in range(NR_IRQS) for a in k.irq_actions(line)]
         elif name == "Region":
             out = list(k.regions)
+        elif name == "Timer":
+            out = list(k.timer.timers)  # the pending ones: a timer off the list is idle
         else:
             out = []
         return [None, *out]
@@ -301,6 +327,7 @@ class LiveState:
             "act.shirq": lambda a: act(a) is not None and bool(act(a).flags & SA_SHIRQ),  # type: ignore[union-attr]
             "act.sa_interrupt": lambda a: (act(a) is not None
                                            and bool(act(a).flags & SA_INTERRUPT)),  # type: ignore[union-attr]
+            "act.at_load": lambda a: act(a) is not None and self._claimed_at_load(act(a)),
             "region.live": lambda a: live_region(region_of(a)),
             "region.from": lambda a: 0 if region_of(a) is None else region_of(a).start,  # type: ignore[union-attr]
             "region.num": lambda a: 0 if region_of(a) is None else region_of(a).num,  # type: ignore[union-attr]
@@ -312,6 +339,7 @@ class LiveState:
             "io.slot": lambda a: k.regions[a[0]] if 0 <= a[0] < len(k.regions) else None,
             "dma.locked": lambda a: dma(a[0]) is not None,
             "dma.owner": lambda a: None if dma(a[0]) is None else self.party(dma(a[0]).owner),
+            "dma.at_load": lambda a: dma(a[0]) is not None and self._claimed_at_load(dma(a[0])),
             "skb.allocated": lambda a: a[0] is not None,
             "skb.alive": field("alive", bool, False),
             "skb.head": field("head"),
@@ -345,5 +373,7 @@ class LiveState:
             "queue.at": q_at,
             "queue.dev": q_dev,
             "queue.pri": q_pri,
+            "timer.pending": lambda a: isinstance(a[0], TimerList) and a[0].pending,
+            "timer.owner": lambda a: a[0].owner if isinstance(a[0], TimerList) else None,
             "rx.dropping": lambda a: k.rx_dropping,
         }

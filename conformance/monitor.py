@@ -41,7 +41,7 @@ from netdevspec.conformance.handle import BINDINGS, Builder, positional
 from netdevspec.conformance.live import KERNEL_ACTIONS, LiveState
 from netdevspec.conformance.model_rules import MODEL_RULES
 from netdevspec.reference import Device, Kernel, Module, SkBuff, SkBuffHead
-from netdevspec.reference.kernel import IrqAction, Region
+from netdevspec.reference.kernel import IrqAction, Region, TimerList
 from netdevspec.reference.skbuff import SkbData
 from netdevspec.spec import SPEC
 from netdevspec.spec import vocabulary as V
@@ -151,6 +151,8 @@ def describe(value: Any) -> str:
         return f"IRQ {value.line} ({value.name!r})"
     if isinstance(value, Region):
         return f"{value.start:#x}+{value.num}"
+    if isinstance(value, TimerList):
+        return f"a timer of {describe(value.owner)}" if value.owner else "a timer"
     if value is None:
         return "NULL"
     return repr(value)
@@ -158,7 +160,7 @@ def describe(value: Any) -> str:
 
 #: What is an address (a buffer's geometry) or a port number: shown in hex wherever a
 #: report shows it, as the buffer picture and the driver's own source write them.
-_HEX = frozenset({"skb.head", "skb.data", "skb.tail", "skb.end", "dev.base_addr",
+_HEX = frozenset({"skb.head", "skb.data", "skb.tail", "skb.end", "dev.base_addr", "addr",
                   "region.from", "port", "from"})
 
 
@@ -209,6 +211,9 @@ def device_calls(spec: Spec = SPEC) -> frozenset[str]:
                      if (b.op is not None and b.op in ops and _touches_devices(ops[b.op]))
                      or (b.op is None and b.devices))
 
+
+#: The calls that make a claim whose ghost (act.at_load, dma.at_load) the monitor keeps.
+_CLAIMS = frozenset({"request_irq", "request_dma"})
 
 #: Callbacks (the first word of the kernel's description) -> the spec operation that
 #: their return is.
@@ -411,6 +416,8 @@ class SpecMonitor:
                     self._where = (name, args)
                     self._check_op(op_name, env, c)
         result = fn(*args)
+        if name in _CLAIMS and result == 0 and args:
+            self.live.claimed(name, args[0], c)  # the ghost of a claim made at probe time
         if touches:
             self._baseline()  # the kernel's own writes during the call are not the driver's
         if self.record is not None:

@@ -67,6 +67,7 @@ from netdevspec.reference.device import (
     IfMap,
 )
 from netdevspec.reference.hardware import IsaBus, IsaCard, SimpleNic
+from netdevspec.reference.iomem import SharedMemory
 from netdevspec.reference.kernel import (
     IOTABLE_SIZE,
     MAX_DMA_CHANNELS,
@@ -84,6 +85,7 @@ from netdevspec.reference.kernel import (
     MachineState,
     PacketType,
     Region,
+    TimerList,
 )
 from netdevspec.reference.modules import (
     MOD_CLEANING_UP,
@@ -180,6 +182,9 @@ MISUSE_KINDS: dict[str, str] = {
     "free_dma_bad": "free_dma of a channel outside 0..7 (RES-7)",
     "free_dma_not_held": "free_dma of a free channel (RES-7)",
     "free_dma_unowned": "free_dma of another owner's channel (RES-7)",
+    "iomem_outside_window": "readb/writeb/memcpy_fromio/memcpy_toio outside the "
+                            "mem_start..mem_end window of every device the module registered "
+                            "(outside its init_module) (FLD-5)",
     "port_outside_region": "a port access outside every region the module claimed (and not a "
                            "probe of a range it found free with check_region) (RES-8, RES-11)",
     # modules (MOD)
@@ -193,6 +198,13 @@ MISUSE_KINDS: dict[str, str] = {
     "leak_skb": "a module went away still owning a live buffer (MOD-2, CB-4)",
     "leak_queue": "a module went away with buffers on a queue of its own (MOD-2)",
     "leak_packet_type": "a module went away with a packet handler registered",
+    "leak_timer": "a module went away with a kernel timer still pending: it would call "
+                  "unloaded code",
+    # kernel timers (sched.c)
+    "timer_added_twice": "add_timer of a timer that is already pending (2.0.1 corrupts the "
+                         "timer list; ignored)",
+    "timer_reinit_pending": "init_timer of a pending timer (it falls off the list)",
+    "timer_not_owned": "del_timer of a timer another module added",
 }
 
 __all__ = [
@@ -267,9 +279,11 @@ __all__ = [
     "Module",
     "PacketType",
     "Region",
+    "SharedMemory",
     "SimpleNic",
     "SkBuff",
     "SkBuffHead",
     "SkbData",
     "Sock",
+    "TimerList",
 ]

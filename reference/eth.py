@@ -7,7 +7,7 @@ only gets its source address.
 
 from __future__ import annotations
 
-from netdevspec.reference.common import KernelCore
+from netdevspec.reference.common import KernelCore, need_int
 from netdevspec.reference.device import (
     ETH_ALEN,
     ETH_HLEN,
@@ -84,6 +84,15 @@ class Eth:
         if buf is None or start < 0:
             return bytes(n)
         return bytes(buf[start:start + n]).ljust(n, b"\0")
+
+    def eth_copy_and_sum(self, dest: SkBuff, src: bytes | bytearray, length: int,
+                         base: int = 0) -> None:
+        """``memcpy(dest->data, src, length)`` (``eth.c:266``). The checksum 2.0.1 computes
+        on the way for an IP frame (``csum_partial_copy``, ``ip_summed = 1``) is not
+        modelled: the bytes are the same. A copy outside the buffer is recorded as
+        skb_write records it."""
+        n = need_int("eth_copy_and_sum", "length", length)
+        self._skb.skb_write(dest, dest.data, bytes(src[:max(n, 0)]).ljust(max(n, 0), b"\0"))
 
     def eth_type_trans(self, skb: SkBuff, dev: Device) -> int:
         """Pull the Ethernet header, set ``pkt_type`` and return the protocol (RX-4).

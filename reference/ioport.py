@@ -102,6 +102,16 @@ class Ports:
         self._port_check(_need_port("insw", port), 2, "insw")
         return self.bus.read_string(port, 2, need_int("insw", "count", count))
 
+    def insl(self, port: int, count: int) -> bytes:
+        """Read ``count`` 32-bit words from ``port`` (little-endian bytes, 4*count long)."""
+        self._port_check(_need_port("insl", port), 4, "insl")
+        return self.bus.read_string(port, 4, need_int("insl", "count", count))
+
+    def outsl(self, port: int, data: bytes | bytearray) -> None:
+        """Write ``data`` to ``port`` as 32-bit words (a short last word is padded with 0)."""
+        self._port_check(_need_port("outsl", port), 4, "outsl")
+        self.bus.write_string(port, 4, bytes(data))
+
     def outsb(self, port: int, data: bytes | bytearray) -> None:
         """Write ``data`` to ``port`` byte by byte."""
         self._port_check(_need_port("outsb", port), 1, "outsb")

@@ -68,6 +68,7 @@ from netdevspec.reference.device import Device
 from netdevspec.reference.dma import DMA_CASCADE, MAX_DMA_CHANNELS, Dma, DmaClaim
 from netdevspec.reference.eth import Eth
 from netdevspec.reference.hardware import IsaBus, IsaCard
+from netdevspec.reference.iomem import IoMem, IsaMemory, SharedMemory
 from netdevspec.reference.ioport import Ports
 from netdevspec.reference.irq import (
     NR_IRQS,
@@ -85,7 +86,7 @@ from netdevspec.reference.net_init import MAX_ETH_CARDS, NetInit
 from netdevspec.reference.resource import IOTABLE_SIZE, Region, Resource
 from netdevspec.reference.skbuff import SkbOps, SkBuff
 from netdevspec.reference.softirq import NET_BH, Softirq
-from netdevspec.reference.timer import Timer
+from netdevspec.reference.timer import TIMER_BH, Timer, TimerList
 
 __all__ = [
     "DMA_CASCADE",
@@ -107,6 +108,7 @@ __all__ = [
     "PacketFunc",
     "PacketType",
     "Region",
+    "TimerList",
     "Tracer",
 ]
 
@@ -188,11 +190,13 @@ class Kernel:
 
     def __init__(self, bus: IsaBus | None = None) -> None:
         core = self.core = KernelCore()
-        self.timer = Timer()
+        self.timer = Timer(core)
         self.skbuff = SkbOps(core)
         self.irq = Irq(core, self.timer.timer_interrupt)
         self.softirq = Softirq(core, self.irq)
         core.flush = self.softirq.flush
+        self.softirq.init_bh(TIMER_BH, self.timer.run_timer_list)
+        self.timer.mark = lambda: self.softirq.mark_bh(TIMER_BH)
         self.auto_irq = AutoIrq(self.irq)
         self.resource = Resource(core)
         self.dma = Dma(core)
@@ -204,6 +208,7 @@ class Kernel:
         self.eth = Eth(core, self.skbuff)
         self.net_init = NetInit(core, self.skbuff, self.dev, self.eth)
         self.module = Modules(core)
+        self.iomem = IoMem(core, IsaMemory(), lambda: self.dev.dev_base)
         self._bind()
 
     def _bind(self) -> None:
@@ -269,6 +274,10 @@ class Kernel:
         self.mark_bh = sirq.mark_bh
         self.do_bottom_half = sirq.do_bottom_half
         self.tick = self.timer.tick
+        self.init_timer = self.timer.init_timer
+        self.add_timer = self.timer.add_timer
+        self.del_timer = self.timer.del_timer
+        self.udelay = self.timer.udelay
         # resource.c
         self.check_region = res.check_region
         self.request_region = res.request_region
@@ -291,7 +300,17 @@ class Kernel:
         self.insw = io.insw
         self.outsb = io.outsb
         self.outsw = io.outsw
+        self.insl = io.insl
+        self.outsl = io.outsl
         self.bus = io.bus
+        # asm/io.h: ISA shared memory
+        mem = self.iomem
+        self.readb = mem.readb
+        self.readw = mem.readw
+        self.writeb = mem.writeb
+        self.writew = mem.writew
+        self.memcpy_fromio = mem.memcpy_fromio
+        self.memcpy_toio = mem.memcpy_toio
         # dev.c
         self.dev_base = dev.dev_base
         self.backlog = dev.backlog
@@ -327,6 +346,7 @@ class Kernel:
         self.eth_header = eth.eth_header
         self.eth_rebuild_header = eth.eth_rebuild_header
         self.eth_type_trans = eth.eth_type_trans
+        self.eth_copy_and_sum = eth.eth_copy_and_sum
         # module.c
         self.modules = mod.modules
         self.insmod = mod.insmod
@@ -511,6 +531,10 @@ class Kernel:
         return self.skbuff.net_free_locked
 
     # -- cards -----------------------------------------------------------------------------------
+
+    def attach_memory(self, mem: SharedMemory, base: int) -> SharedMemory:
+        """Map a card's shared memory at ``base`` in the ISA memory hole; returns it."""
+        return self.iomem.mem.attach(mem, base)
 
     def attach_card(self, card: _Card, base: int) -> _Card:
         """Put ``card`` on the bus at ports ``base .. base + card.extent - 1``; returns it."""

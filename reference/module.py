@@ -74,7 +74,7 @@ class Modules:
         its use count is non-zero, else ``cleanup_module`` runs and the module goes away.
         What it still holds then is recorded (``leak_device``, ``leak_irq``,
         ``leak_region``, ``leak_dma``, ``leak_skb``, ``leak_queue``,
-        ``leak_packet_type``) and left as it is, as 2.0 would."""
+        ``leak_packet_type``, ``leak_timer``) and left as it is, as 2.0 would."""
         if isinstance(name, Module):
             name = name.name
         module = self.modules.get(name)
@@ -115,6 +115,10 @@ class Modules:
             if q.qlen:
                 self._misuse_as(m, "leak_queue", f"{when}: module {m.name} left {q.qlen} "
                                 f"buffer(s) on its queue {q.name or '?'}", qlen=q.qlen)
+        for t in list(m.timers):
+            self._misuse_as(m, "leak_timer", f"{when}: module {m.name} left a kernel timer "
+                            f"pending (expires {t.expires}): it would call unloaded code",
+                            expires=t.expires)
         for pt in list(m.packet_types):
             self._misuse_as(m, "leak_packet_type", f"{when}: module {m.name} left a packet "
                             f"handler for type {pt.type:#06x} registered", type=pt.type)

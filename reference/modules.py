@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from netdevspec.reference.device import Device
     from netdevspec.reference.kernel import IrqAction, PacketType, Region
     from netdevspec.reference.skbuff import SkBuff, SkBuffHead
+    from netdevspec.reference.timer import TimerList
 
 __all__ = ["MOD_CLEANING_UP", "MOD_INITIALIZING", "MOD_LIVE", "MOD_UNLOADED", "Module"]
 
@@ -53,6 +54,8 @@ class Module:
     skbs: set[SkBuff] = field(default_factory=set, repr=False)
     queues: set[SkBuffHead] = field(default_factory=set, repr=False)
     packet_types: list[PacketType] = field(default_factory=list, repr=False)
+    #: Kernel timers it added that are still pending.
+    timers: set[TimerList] = field(default_factory=set, repr=False)
     #: Port ranges this module found free with check_region (probing them is allowed).
     checked: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
@@ -79,4 +82,5 @@ class Module:
             "skbs": len(self.skbs),
             "queued_buffers": sum(q.qlen for q in self.queues),
             "packet_types": len(self.packet_types),
+            "timers": len(self.timers),
         }

@@ -339,6 +339,39 @@ SKB_DATA = operation(
     "memcpy(skb->data, ...), eth_copy_and_sum(skb, ...), insw(ioaddr, skb->data, ...)",
 )
 
+addr = Var("addr", n.sort)
+
+DATA_BOUNDS = obligation(
+    "skb.data.bounds",
+    "a copy into or out of a buffer's memory (memcpy to skb->data, eth_copy_and_sum, insw "
+    "into the area skb_put returned) stays inside its data area: head ≤ addr and "
+    "addr + n ≤ end, with n ≥ 0",
+    (b, addr, n),
+    # A freed buffer's area is gone: using it is skb.use.alive's finding, not this one's.
+    Implies(skb_alive(b), And(n >= 0, skb_head(b) <= addr, addr + n <= skb_end(b))),
+    cite(("SKB-1", K(f"{_SKBC} skb_check")), ("SKB-4", K(f"{_SKBH} skb_put")),
+         ("SKB-2", K(_SKBH))),
+    "a copy of {n} bytes at {addr} reaches outside the data area of buffer {b} (it "
+    "overwrites or reads memory that is not the buffer's)")
+
+SKB_WRITE = operation(
+    "skb_write", "the caller copies n bytes into a buffer's memory at address addr (memcpy to "
+    "skb->data, eth_copy_and_sum, insw into the area skb_put returned)", (c, b, addr, n),
+    (*_USE, bind(DATA_BOUNDS, b, addr, n), bind(WRITE_UNSHARED, b)),
+    (case("skb_write.ok", "the bytes change; no state the spec models does", And()),),
+    cite(("SKB-15", A1), ("ART-4", A1), ("SKB-4", K(f"{_SKBH} skb_put"))),
+    "void *memcpy(void *to, const void *from, size_t n)  /* to inside skb's data area */",
+)
+
+SKB_READ = operation(
+    "skb_read", "the caller copies n bytes out of a buffer's memory at address addr (memcpy "
+    "from skb->data, outsw of a frame being transmitted); a clone may be read",
+    (c, b, addr, n), (*_USE, bind(DATA_BOUNDS, b, addr, n)),
+    (case("skb_read.ok", "nothing changes", And()),),
+    cite(("SKB-15", A1), ("ART-4", A1), ("SKB-2", K(_SKBH))),
+    "void *memcpy(void *to, const void *from, size_t n)  /* from inside skb's data area */",
+)
+
 SKB_PUT = operation(
     "skb_put", "add n bytes of data at the tail; returns the old tail", (c, b, n, ret),
     (*_USE, bind(N_NONNEG, n), bind(PUT_BOUNDS, b, n), bind(WRITE_UNSHARED, b)),
@@ -441,6 +474,15 @@ SKB_TAILROOM = operation(
 _rel_g, _rel_f = release(b)
 _FREE_USE = (*_USE, bind(SKB_UNQUEUED_FREE, b))
 
+FLAG_SET = obligation(
+    "skb.free.flag_set",
+    "a buffer freed with kfree_skb has its free flag set (0 or 1, or 3 once deferred): 2.0.1 "
+    "warns \"nobody set the free flag\" for 2, the value alloc_skb leaves",
+    (b,), skb_free(b) != 2,
+    cite(("SKB-10", K(f"{_SKBC} kfree_skb")), ("SKB-13", A1)),
+    "buffer {b} was freed with kfree_skb while its free flag was still unset (2): set "
+    "skb->free first, or release a frame with dev_kfree_skb")
+
 KFREE_SKB = operation(
     "kfree_skb", "free a buffer (deferred while a device holds it locked)", (c, b),
     _FREE_USE,
@@ -452,7 +494,7 @@ KFREE_SKB = operation(
                      cite(("SKB-10", K(f"{_SKBC} kfree_skb")), ("SKB-13", A1))),),
           (at(skb_free, b), at(skb_owner, b))),
      case("kfree_skb.ok", "unlocked: the buffer is freed", skb_lock(b) == 0,
-          (_rel_g,), _rel_f)),
+          (_rel_g,), _rel_f, obligations=(bind(FLAG_SET, b),))),
     cite(("SKB-10", K(f"{_SKBC} kfree_skb")), ("SKB-12", K(_SKBC))),
     "void kfree_skb(struct sk_buff *skb, int rw)",
 )
@@ -491,6 +533,27 @@ SKB_SET_FREE = operation(
           (guarantee("skb.set_free.effect", "free' = n", (b, n), skb_free.post(b) == n,
                      cite(("SKB-3", A1))),), (at(skb_free, b),)),),
     cite(("SKB-13", A1)), "skb->free = n;")
+
+LOCK_SINGLE = obligation(
+    "skb.lock.single",
+    "skb_device_lock is used on a buffer that is not device-locked yet: 2.0.1 logs \"double "
+    "lock on device queue\" (the lock counts one holder: the device that is sending it)",
+    (b,), skb_lock(b) == 0,
+    cite(("SKB-14", K(f"{_SKBC} skb_device_lock")),),
+    "buffer {b} is already device-locked (double lock on device queue)")
+
+SKB_DEVICE_LOCK = operation(
+    "skb_device_lock", "lock a buffer for a device (as dev_queue_xmit does before "
+    "hard_start_xmit)", (c, b),
+    (bind(CALLER_LOADED, c), bind(SKB_ALIVE, b), bind(LOCK_SINGLE, b)),
+    (case("skb_device_lock.ok", "the lock count grows by one", And(),
+          (guarantee("skb.lock.effect", "lock' = lock + 1", (b,),
+                     skb_lock.post(b) == skb_lock(b) + 1,
+                     cite(("SKB-14", K(f"{_SKBC} skb_device_lock")),)),),
+          (at(skb_lock, b),)),),
+    cite(("SKB-14", K(f"{_SKBC} skb_device_lock")),),
+    "void skb_device_lock(struct sk_buff *skb)",
+)
 
 # -- clones and copies ---------------------------------------------------------------------------
 
@@ -616,6 +679,16 @@ SKB_PEEK = operation(
     "struct sk_buff *skb_peek(struct sk_buff_head *list)",
 )
 
+SKB_PEEK_TAIL = operation(
+    "skb_peek_tail", "look at the last buffer without removing it", (c, q, b), _Q_ONLY,
+    (case("skb_peek_tail.empty", "empty queue: returns NULL",
+          And(qlen(q) == 0, b == null(SKB)), ret="NULL"),
+     case("skb_peek_tail.ok", "returns the last buffer; nothing changes",
+          And(qlen(q) > 0, b == q_at(q, q_hi(q) - 1)), ret="b")),
+    cite(("Q-6", "[K22] include/linux/skbuff.h skb_peek_tail (2.0.1 has skb_peek only)"),),
+    "struct sk_buff *skb_peek_tail(struct sk_buff_head *list)",
+)
+
 ANCHOR = obligation(
     "queue.anchor", "skb_insert/skb_append need an anchor buffer that is on a queue the "
     "caller owns", (c, b), And(skb_queued(b), q_owner(skb_list(b)) == c),
@@ -719,7 +792,8 @@ SKB_APPEND = operation(
 OPERATIONS: tuple[Operation, ...] = (
     ALLOC_SKB, DEV_ALLOC_SKB, SKB_RESERVE, SKB_PUT, SKB_PUSH, SKB_PULL, SKB_TRIM,
     SKB_HEADROOM, SKB_TAILROOM, KFREE_SKB, DEV_KFREE_SKB, SKB_SET_FREE, SKB_CLONE, SKB_COPY,
-    SKB_QUEUE_HEAD_INIT, SKB_QUEUE_TAIL, SKB_QUEUE_HEAD, SKB_DEQUEUE, SKB_PEEK, SKB_UNLINK,
-    SKB_INSERT, SKB_APPEND, SKB_DATA,
+    SKB_QUEUE_HEAD_INIT, SKB_QUEUE_TAIL, SKB_QUEUE_HEAD, SKB_DEQUEUE, SKB_PEEK, SKB_PEEK_TAIL,
+    SKB_UNLINK,
+    SKB_INSERT, SKB_APPEND, SKB_DATA, SKB_WRITE, SKB_READ, SKB_DEVICE_LOCK,
 )
 

@@ -6,7 +6,7 @@ the import with a message naming the rule and the fix.
 
 from __future__ import annotations
 
-from netdevspec.spec import buffers, devices, modules, resources, transmit
+from netdevspec.spec import buffers, devices, modules, resources, timers, transmit
 from netdevspec.spec._build import A1, A2, K, cite
 from netdevspec.spec.buffers import kv, qv
 from netdevspec.spec.common import e, e2, x, y
@@ -55,6 +55,8 @@ from netdevspec.spec.vocabulary import (
     skb_blk,
     skb_ever,
     skb_queued,
+    tmr_owner,
+    tmr_pending,
 )
 from netdevspec.spec.witnesses import WITNESSES
 
@@ -73,6 +75,7 @@ INITIAL = (
           act_devid(k_) == null(act_devid.result))
       for k_, line in ((ACT_TIMER, 0), (ACT_CASCADE, 2), (ACT_FPU, 13))),
     Forall(rv, ~reg_live(rv)),
+    Forall(timers.tv, ~tmr_pending(timers.tv)),
     io_count() == 0,
     Forall(ch, And(dma_locked(ch) == (ch == DMA_CASCADE),
                    dma_owner(ch) == Ite(ch == DMA_CASCADE, KERNEL, null(PARTY))),
@@ -91,6 +94,8 @@ SCENARIOS = (
              Exists((av, av2), And(act_live(av), act_live(av2), av != av2,
                                    act_line(av) == act_line(av2), act_owner(av) != act_owner(av2),
                                    act_owner(av) != KERNEL))),
+    Scenario("scenario.timer", "a module's kernel timer pending while the module is live",
+             Exists(timers.tv, And(tmr_pending(timers.tv), tmr_owner(timers.tv) != KERNEL))),
     Scenario("scenario.queue", "a queue holding two buffers",
              Exists(qv, And(q_init(qv), qlen(qv) == 2))),
     Scenario("scenario.clone", "a buffer and its clone alive, sharing one data area",
@@ -377,9 +382,9 @@ SPEC = Spec(
     constants=CONSTANTS,
     initial=INITIAL,
     invariants=(*buffers.INVARIANTS, *devices.INVARIANTS, *resources.INVARIANTS,
-                *transmit.INVARIANTS, *modules.INVARIANTS),
+                *transmit.INVARIANTS, *modules.INVARIANTS, *timers.INVARIANTS),
     operations=(*devices.OPERATIONS, *resources.OPERATIONS, *buffers.OPERATIONS,
-                *transmit.OPERATIONS, *modules.OPERATIONS),
+                *transmit.OPERATIONS, *modules.OPERATIONS, *timers.OPERATIONS),
     decisions=DECISIONS,
     scenarios=SCENARIOS,
     left_out=LEFT_OUT,

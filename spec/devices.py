@@ -64,6 +64,8 @@ from netdevspec.spec.vocabulary import (
     MAX_ETH_CARDS,
     NAME_BLANK,
     QUEUE,
+    UNIT_CODES,
+    act_at_load,
     act_devid,
     act_line,
     act_live,
@@ -91,6 +93,7 @@ from netdevspec.spec.vocabulary import (
     dev_start,
     dev_tbusy,
     dev_txqlen,
+    dma_at_load,
     dma_locked,
     dma_owner,
     eth_dev,
@@ -98,6 +101,7 @@ from netdevspec.spec.vocabulary import (
     ethname,
     flag,
     loaded,
+    mod_phase,
     mod_use,
     q_dev,
     q_hi,
@@ -292,10 +296,18 @@ DEV_STATUS = operation(
     "dev->start = ...; set_bit(0, &dev->tbusy); dev->interrupt = ...;",
 )
 
+ETH_RANGE = obligation(
+    "reg.eth.range",
+    "a device given to ether_setup under an explicit ethN name has N < 16 (MAX_ETH_CARDS): "
+    "2.0.1 records the name in ethdev_index[N] without a bounds check",
+    (d,), Not(And(dev_name(d) >= MAX_ETH_CARDS, dev_name(d) < UNIT_CODES)),
+    cite(("REG-12", K(f"{_NI} ether_setup")), ("REG-11", K(_NI))),
+    "device {d} is named ethN with N ≥ 16: ether_setup would write past ethdev_index[16]")
+
 ETHER_SETUP = operation(
     "ether_setup", "fill in the Ethernet defaults and initialise the transmit queues",
     (c, d),
-    (bind(CALLER_LOADED, c), bind(UNREGISTERED, d)),
+    (bind(CALLER_LOADED, c), bind(UNREGISTERED, d), bind(ETH_RANGE, d)),
     (case("ether_setup.ok", "MTU 1500, header 14, address 6, tx_queue_len 100, flags "
           "BROADCAST|MULTICAST (overwritten), queues initialised", And(),
           (guarantee("dev.ether_setup.effect",
@@ -554,26 +566,36 @@ IN_STOP = obligation("cb.stop.inside", "stop returns only from a stop call", (d,
                      "device {d} returned from stop without being stopped")
 
 STOP_STATUS = obligation(
-    "cb.stop.status", "stop leaves start = 0 and tbusy = 1 (loopback-style devices excepted)",
-    (d,), Or(And(~dev_start(d), dev_tbusy(d)), flag(d, IFF_LOOPBACK)),
-    cite(("CB-3", K("drivers/net/skeleton.c net_close")),),
-    "stop of device {d} did not clear start and set tbusy")
+    "cb.stop.status",
+    "stop leaves start = 0 (loopback-style devices excepted); tbusy is the driver's: "
+    "skeleton.c sets it, the 8390 drivers' ei_close leaves it clear (8390.c:128-132, "
+    "NS8390_init 8390.c:774), and a device that is down is never given a frame",
+    (d,), Or(~dev_start(d), flag(d, IFF_LOOPBACK)),
+    cite(("CB-3", K("drivers/net/skeleton.c net_close")),
+         ("CB-3", K("drivers/net/8390.c ei_close")), ("FLG-5", K("net/core/dev.c"))),
+    "stop of device {d} did not clear start")
 
 STOP_IRQ = obligation(
     "cb.stop.irq",
-    "stop frees the IRQ line its device uses: no action of the module remains on dev->irq "
-    "for this device (or with a NULL dev_id)",
+    "stop frees the IRQ line open claimed: no action the module requested after its "
+    "init_module remains on dev->irq for this device (or with a NULL dev_id). A line claimed "
+    "at probe time (ne.c:382, wd.c:256, at1700.c:195) is held until cleanup_module (RES-11)",
     (c, d), Not(Exists(av, And(act_live(av), act_owner(av) == c, act_line(av) == dev_irq(d),
+                               ~act_at_load(av),
                                (act_devid(av) == d) | (act_devid(av) == null(DEV))))),
-    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c"))),
-    "stop of device {d} left IRQ dev->irq claimed by {c}")
+    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c")),
+         ("RES-11", K("drivers/net/ne.c cleanup_module"))),
+    "stop of device {d} left IRQ dev->irq, which open claimed, claimed by {c}")
 
 STOP_DMA = obligation(
-    "cb.stop.dma", "stop frees the DMA channel its device uses",
+    "cb.stop.dma", "stop frees the DMA channel open claimed (a channel claimed at probe time, "
+    "as lance.c:545 does, is held until cleanup_module, RES-11)",
     (c, d), Implies(And(dev_dma(d) >= 0, dev_dma(d) < MAX_DMA_CHANNELS),
-                    Not(And(dma_locked(dev_dma(d)), dma_owner(dev_dma(d)) == c))),
-    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c"))),
-    "stop of device {d} left DMA channel dev->dma claimed by {c}")
+                    Not(And(dma_locked(dev_dma(d)), dma_owner(dev_dma(d)) == c,
+                            ~dma_at_load(dev_dma(d))))),
+    cite(("CB-3", K("drivers/net/skeleton.c net_close")), ("RES-11", K("drivers/net/skeleton.c")),
+         ("RES-11", K("drivers/net/lance.c lance_probe1"))),
+    "stop of device {d} left DMA channel dev->dma, which open claimed, claimed by {c}")
 
 DRAIN = guarantee(
     "cb.close.drain",
@@ -617,8 +639,32 @@ UNREGISTERED_BY_OWNER = transition(
 
 TRANSITIONS: tuple[Rule, ...] = (UNREGISTERED_BY_OWNER,)
 
+# -- ISA shared memory (FLD-5) ------------------------------------------------------------------
+
+addr_v, len_v = Var("addr", i.sort), Var("n", i.sort)
+_window = Exists(e, And(dev_reg(e), dev_owner(e) == c, dev_mem_start(e) <= addr_v,
+                        addr_v + len_v <= dev_mem_end(e)))
+MEM_WINDOW = obligation(
+    "fld.mem.window",
+    "a driver reads and writes ISA shared memory (readb, writeb, memcpy_fromio, "
+    "memcpy_toio) only inside the mem_start..mem_end window of a device it registered; "
+    "while its init_module runs it may probe for the card's memory (wd.c wd_probe1)",
+    (c, addr_v, len_v), And(len_v >= 0, Or(mod_phase(c) == 1, _window)),
+    cite(("FLD-5", A2), ("FLD-5", K("drivers/net/wd.c wd_probe1"))),
+    "{c} touched {n} bytes of ISA memory at {addr}, outside the shared-memory window of "
+    "every device it registered")
+
+SHMEM_IO = operation(
+    "shmem_io", "the driver reads or writes n bytes of its card's shared memory at addr",
+    (c, addr_v, len_v), (bind(CALLER_LOADED, c), bind(MEM_WINDOW, c, addr_v, len_v)),
+    (case("shmem_io.ok", "the card's memory changes or is read; no state the spec models "
+          "does", And()),),
+    cite(("FLD-5", A2), ("FLD-5", K("drivers/net/wd.c wd_probe1"))),
+    "readb(addr), writeb(b, addr), memcpy_fromio(to, addr, n), memcpy_toio(addr, from, n)",
+)
+
 OPERATIONS: tuple[Operation, ...] = (
     DEV_SETUP, DEV_STATUS, ETHER_SETUP, REGISTER, UNREGISTER, DEV_GET, DEV_ALLOC_NAME,
-    DEV_OPEN, OPEN_RETURN, DEV_CLOSE, STOP_RETURN,
+    DEV_OPEN, OPEN_RETURN, DEV_CLOSE, STOP_RETURN, SHMEM_IO,
 )
 

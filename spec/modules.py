@@ -27,6 +27,7 @@ from netdevspec.spec.vocabulary import (
     QUEUE,
     REGION,
     SKB,
+    TIMER,
     act_live,
     act_owner,
     dev_owner,
@@ -42,6 +43,8 @@ from netdevspec.spec.vocabulary import (
     reg_owner,
     skb_alive,
     skb_owner,
+    tmr_owner,
+    tmr_pending,
 )
 
 _MOD = "kernel/module.c"
@@ -52,6 +55,7 @@ av = Var("av", ACT)
 rv = Var("rv", REGION)
 bv = Var("bv", SKB)
 qv = Var("qv", QUEUE)
+tv = Var("tv", TIMER)
 chv = Var("chv", n.sort)
 
 MODULES = invariant(
@@ -96,7 +100,14 @@ EXIT_QUEUES = duty(
     (m,), Forall(qv, Implies(And(q_init(qv), q_owner(qv) == m), qlen(qv) == 0)),
     cite(("Q-5", K("include/linux/skbuff.h")), ("MOD-2", K(_MOD))),
     "module {m} left buffers on its own queue")
-DUTIES = (EXIT_DEVICES, EXIT_IRQS, EXIT_REGIONS, EXIT_DMA, EXIT_BUFFERS, EXIT_QUEUES)
+EXIT_TIMERS = duty(
+    "mod.exit.timers", "a module that goes away has no kernel timer pending: each one it "
+    "added has run or was deleted (del_timer), or it would call unloaded code", (m,),
+    Forall(tv, Implies(tmr_pending(tv), tmr_owner(tv) != m)),
+    cite(("MOD-2", K(_MOD)), ("CB-5", K("kernel/sched.c run_timer_list"))),
+    "module {m} left a kernel timer pending")
+DUTIES = (EXIT_DEVICES, EXIT_IRQS, EXIT_REGIONS, EXIT_DMA, EXIT_BUFFERS, EXIT_QUEUES,
+          EXIT_TIMERS)
 
 FRESH = obligation(
     "mod.load.fresh", "insmod loads a module that is not loaded", (m,),

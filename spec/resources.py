@@ -31,6 +31,7 @@ from netdevspec.spec.vocabulary import (
     NR_IRQS,
     PARTY,
     REGION,
+    act_at_load,
     act_devid,
     act_line,
     act_live,
@@ -38,6 +39,7 @@ from netdevspec.spec.vocabulary import (
     act_saint,
     act_shirq,
     dev_dma,
+    dma_at_load,
     dma_locked,
     dma_owner,
     io_count,
@@ -174,13 +176,15 @@ REQUEST_IRQ = operation(
           And(irq >= 0, irq < NR_IRQS, handler, Not(_conflict), Not(_mode),
               a != null(ACT), ~act_live(a)),
           (guarantee("res.irq.installed", "action a is live on the line, owned by the caller, "
-                     "with the flags and dev_id given", (c, a),
+                     "with the flags and dev_id given, and marked as a probe-time claim when "
+                     "the caller's init_module is running", (c, a),
                      And(act_live.post(a), act_line.post(a) == irq, act_owner.post(a) == c,
                          act_devid.post(a) == dev_id, act_shirq.post(a) == shirq,
-                         act_saint.post(a) == saint),
-                     cite(("RES-1", K(f"{_IRQ} request_irq")),)),),
+                         act_saint.post(a) == saint, act_at_load.post(a) == (mod_phase(c) == 1)),
+                     cite(("RES-1", K(f"{_IRQ} request_irq")),
+                          ("RES-11", K("drivers/net/ne.c ne_probe1")))),),
           tuple(at(s_, a) for s_ in (act_live, act_line, act_owner, act_devid, act_shirq,
-                                     act_saint)), ret="0")),
+                                     act_saint, act_at_load)), ret="0")),
     cite(("RES-1", K(f"{_IRQ} request_irq")), ("RES-3", K(_IRQ))),
     "int request_irq(unsigned int irq, void (*handler)(int, void *, struct pt_regs *), "
     "unsigned long flags, const char *device, void *dev_id)",
@@ -199,15 +203,21 @@ FREE_OWN = obligation(
     "{c} freed IRQ {irq}, which another module holds")
 
 _its_dma = dev_dma(dev_id)
+_kept = And(dma_at_load(ch), mod_phase(c) != 3)
+_kept_its = And(dma_at_load(_its_dma), mod_phase(c) != 3)
 DMA_FIRST = obligation(
     "res.order.dma_first", "a driver releases its DMA channel before its IRQ line: the "
     "channel of the device the action belongs to (any channel the caller holds, for a "
-    "NULL dev_id) is no longer the caller's", (c, dev_id),
+    "NULL dev_id) is no longer the caller's. A channel claimed at probe time is held until "
+    "cleanup_module, after the IRQ line stop frees (lance.c:545, 1116), and is released "
+    "first there", (c, dev_id),
     Ite(dev_id == null(DEV),
-        Forall(ch, Implies(dma_locked(ch), dma_owner(ch) != c), within=(0, MAX_DMA_CHANNELS)),
-        Implies(And(_its_dma >= 0, _its_dma < MAX_DMA_CHANNELS),
+        Forall(ch, Implies(And(dma_locked(ch), Not(_kept)), dma_owner(ch) != c),
+               within=(0, MAX_DMA_CHANNELS)),
+        Implies(And(_its_dma >= 0, _its_dma < MAX_DMA_CHANNELS, Not(_kept_its)),
                 Or(~dma_locked(_its_dma), dma_owner(_its_dma) != c))),
-    cite(("RES-5", K(f"{_DMA} (header comment)")), ("RES-5", K(_SKEL_OPEN))),
+    cite(("RES-5", K(f"{_DMA} (header comment)")), ("RES-5", K(_SKEL_OPEN)),
+         ("RES-11", K("drivers/net/lance.c lance_close"))),
     "{c} freed the IRQ of {dev_id} while still holding its DMA channel")
 
 FREE_IRQ = operation(
@@ -313,10 +323,12 @@ RELEASE_REGION = operation(
 # -- DMA ----------------------------------------------------------------------------------------
 
 IRQ_FIRST = obligation(
-    "res.order.irq_first", "a driver claims its IRQ line before its DMA channel (so that a "
-    "failed DMA claim has only the IRQ to give back)", (c,),
-    Exists(av, And(act_live(av), act_owner(av) == c)),
-    cite(("RES-5", K(f"{_DMA} (header comment)")), ("RES-5", K(_SKEL_OPEN))),
+    "res.order.irq_first", "in open, a driver claims its IRQ line before its DMA channel (so "
+    "that a failed DMA claim has only the IRQ to give back); a probe may claim a jumpered or "
+    "autoprobed DMA channel on its own, before the IRQ that open claims (lance.c:545, 622)",
+    (c,), Implies(mod_phase(c) != 1, Exists(av, And(act_live(av), act_owner(av) == c))),
+    cite(("RES-5", K(f"{_DMA} (header comment)")), ("RES-5", K(_SKEL_OPEN)),
+         ("RES-11", K("drivers/net/lance.c lance_probe1"))),
     "{c} requested a DMA channel while holding no IRQ line")
 
 REQUEST_DMA = operation(
@@ -328,10 +340,13 @@ REQUEST_DMA = operation(
           And(ch >= 0, ch < MAX_DMA_CHANNELS, dma_locked(ch)), ret="-EBUSY"),
      case("request_dma.ok", "the channel is claimed by the caller",
           And(ch >= 0, ch < MAX_DMA_CHANNELS, ~dma_locked(ch)),
-          (guarantee("res.dma.claimed", "the channel is locked and owned by the caller", (c, ch),
-                     And(dma_locked.post(ch), dma_owner.post(ch) == c),
-                     cite(("RES-6", K(f"{_DMA} request_dma")),)),),
-          (at(dma_locked, ch), at(dma_owner, ch)), ret="0")),
+          (guarantee("res.dma.claimed", "the channel is locked and owned by the caller, and "
+                     "marked as a probe-time claim when the caller's init_module is running",
+                     (c, ch), And(dma_locked.post(ch), dma_owner.post(ch) == c,
+                                  dma_at_load.post(ch) == (mod_phase(c) == 1)),
+                     cite(("RES-6", K(f"{_DMA} request_dma")),
+                          ("RES-11", K("drivers/net/lance.c lance_probe1")))),),
+          (at(dma_locked, ch), at(dma_owner, ch), at(dma_at_load, ch)), ret="0")),
     cite(("RES-6", K(f"{_DMA} request_dma")), ("FLD-4", K(_DMA)), ("HAZ-5", K(_DMA))),
     "int request_dma(unsigned int dmanr, const char *device_id)",
 )

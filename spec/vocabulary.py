@@ -35,6 +35,8 @@ ACT = Sort.entity("Act", "a")
 """An IRQ action (one ``request_irq`` claim)."""
 REGION = Sort.entity("Region", "r")
 """An I/O port region (an entry of the 64-slot table)."""
+TIMER = Sort.entity("Timer", "t")
+"""A kernel timer (a driver's ``struct timer_list``)."""
 
 # -- named entities ------------------------------------------------------------------------
 KERNEL = entity_const(PARTY, "kernel")
@@ -76,8 +78,10 @@ def _ethname(i: Expr) -> Expr:
 
 
 ethname = Fn("ethname", (INT,), INT, "the name code of \"eth%d\" % i", _ethname)
+#: Name codes per ``fmt%d`` prefix: ``ethN`` (prefix code 0) is N for N < UNIT_CODES.
+UNIT_CODES = 1000
 unit_name = Fn("unit_name", (INT, INT), INT, "the name code of fmt % unit",
-               lambda f, u: f * 1000 + u)
+               lambda f, u: f * UNIT_CODES + u)
 
 # -- state symbols -----------------------------------------------------------------------------
 _V: list[StateSym] = []
@@ -134,6 +138,9 @@ act_owner = sym("act.owner", (ACT,), PARTY, "the module that requested it", None
 act_devid = sym("act.dev_id", (ACT,), DEV, "the dev_id cookie (NULL in most 2.0 drivers)", None)
 act_shirq = sym("act.shirq", (ACT,), BOOL, "requested with SA_SHIRQ", False)
 act_saint = sym("act.sa_interrupt", (ACT,), BOOL, "requested with SA_INTERRUPT", False)
+act_at_load = sym("act.at_load", (ACT,), BOOL,
+                  "requested while its module's init_module ran (a claim at probe time, which "
+                  "cleanup_module gives back, RES-11); a ghost: 2.0 does not record it", False)
 
 # I/O regions
 reg_live = sym("region.live", (REGION,), BOOL, "the region is in the table", False)
@@ -150,6 +157,9 @@ dma_locked = sym("dma.locked", (INT,), BOOL, "the channel is claimed", False,
                  domain=(0, MAX_DMA_CHANNELS))
 dma_owner = sym("dma.owner", (INT,), PARTY, "who claimed the channel", None,
                 domain=(0, MAX_DMA_CHANNELS))
+dma_at_load = sym("dma.at_load", (INT,), BOOL,
+                  "claimed while its module's init_module ran (at probe time, RES-11); a ghost",
+                  False, domain=(0, MAX_DMA_CHANNELS))
 
 # buffers
 skb_ever = sym("skb.allocated", (SKB,), BOOL, "the identity was ever handed out", False)
@@ -185,6 +195,11 @@ q_at = sym("queue.at", (QUEUE, INT), SKB, "the element at position i", None,
            index=(q_lo, q_hi))
 q_dev = sym("queue.dev", (QUEUE,), DEV, "the device a transmit queue belongs to (static)", None)
 q_pri = sym("queue.pri", (QUEUE,), INT, "its priority (static)", 0)
+
+# kernel timers
+tmr_pending = sym("timer.pending", (TIMER,), BOOL,
+                  "on the kernel's timer list (added, not yet run or deleted)", False)
+tmr_owner = sym("timer.owner", (TIMER,), PARTY, "the module that added it last", None)
 
 # receive
 rx_dropping = sym("rx.dropping", (), BOOL, "netif_rx is in dropping mode", False)

@@ -97,6 +97,7 @@ _FAMILY_BY_PREFIX: dict[str, str] = {
     "flg": "FLG",
     "res": "RES",
     "rx": "RX",
+    "timer": "CB",
     "mod": "MOD",
     "api": "DRV",
     "drv": "DRV",

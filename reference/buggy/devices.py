@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 from netdevspec.reference.drivers.dummy import Dummy
 from netdevspec.reference.drivers.skeleton import Skeleton
+from netdevspec.reference.drivers.variants import SharedMem
 
 if TYPE_CHECKING:
     from netdevspec.reference.device import Device
 
 __all__ = [
+    "ClearsPastWindow",
     "DeviceLeftRegistered",
     "DriverSetsIffUp",
     "EtherSetupInOpen",
@@ -25,6 +27,7 @@ __all__ = [
     "SetsRmemFields",
     "UnregisterForeign",
     "UnregisterTwice",
+    "clears_past_window",
     "device_left_registered",
     "driver_sets_iff_up",
     "ether_setup_in_open",
@@ -187,3 +190,15 @@ ether_setup_in_open = EtherSetupInOpen
 sets_rmem_fields = SetsRmemFields
 driver_sets_iff_up = DriverSetsIffUp
 running_at_probe = RunningAtProbe
+
+
+class ClearsPastWindow(SharedMem):
+    """skeleton with a shared-memory buffer whose reset clears one page too many (FLD-5)."""
+
+    def clear_buffer(self, dev: Device) -> None:
+        """Bug: clears ``mem_end - mem_start + 256`` bytes: the last page written is past
+        the card's window (another card's memory, or the BIOS's)."""
+        self._h.memcpy_toio(dev.mem_start, bytes(dev.mem_end - dev.mem_start + 256))  # BUG
+
+
+clears_past_window = ClearsPastWindow

@@ -1,6 +1,8 @@
 """Buggy drivers: module life-cycle mistakes (MOD-1..MOD-3).
 
-Each factory is the reference ``dummy`` with one method overridden.
+Each factory is the reference ``dummy`` with one method overridden, or (the kernel
+timer bugs) the skeleton with atp.c's transmit watchdog,
+:class:`netdevspec.reference.drivers.variants.Watchdog`.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netdevspec.reference.drivers.dummy import Dummy
+from netdevspec.reference.drivers.skeleton import Skeleton
+from netdevspec.reference.drivers.variants import Watchdog
 
 if TYPE_CHECKING:
     from netdevspec.reference.device import Device
@@ -15,10 +19,16 @@ if TYPE_CHECKING:
 __all__ = [
     "DecInInit",
     "InitReturnsPositive",
+    "TimerAddedTwice",
+    "TimerLeftPending",
+    "TimerReinitPending",
     "UseCountDecrementedTwice",
     "UseCountNotDecremented",
     "dec_in_init",
     "init_returns_positive",
+    "timer_added_twice",
+    "timer_left_pending",
+    "timer_reinit_pending",
     "use_count_decremented_twice",
     "use_count_not_decremented",
 ]
@@ -66,7 +76,41 @@ class InitReturnsPositive(Dummy):
         return 1 if rc == 0 else rc  # BUG: 1 for success
 
 
+class TimerLeftPending(Watchdog):
+    """skeleton with atp.c's transmit watchdog whose stop forgets ``del_timer`` (MOD-2)."""
+
+    def net_close(self, dev: Device) -> int:
+        """Bug: the skeleton's stop without ``del_timer``: the watchdog stays pending over
+        ifconfig down and rmmod, and would then call code that is gone."""
+        return Skeleton.net_close(self, dev)  # BUG: no del_timer(&watchdog)
+
+
+class TimerAddedTwice(Watchdog):
+    """skeleton whose open arms its watchdog twice (kernel/sched.c add_timer)."""
+
+    def net_open(self, dev: Device) -> int:
+        """Bug: arms the watchdog in open and once more "to be sure": add_timer of a
+        pending timer links it twice (2.0.1 corrupts its timer list)."""
+        rc = super().net_open(dev)
+        if rc == 0:
+            self.arm()  # BUG: already pending
+        return rc
+
+
+class TimerReinitPending(Watchdog):
+    """skeleton whose stop disarms its watchdog with ``init_timer`` (include/linux/timer.h)."""
+
+    def net_close(self, dev: Device) -> int:
+        """Bug: ``init_timer`` instead of ``del_timer``: the pending timer's list links are
+        cleared while its neighbours still point at it (2.0.1 corrupts the list)."""
+        self._h.init_timer(self.timer)  # BUG: not del_timer
+        return Skeleton.net_close(self, dev)
+
+
 use_count_not_decremented = UseCountNotDecremented
 use_count_decremented_twice = UseCountDecrementedTwice
 dec_in_init = DecInInit
 init_returns_positive = InitReturnsPositive
+timer_left_pending = TimerLeftPending
+timer_added_twice = TimerAddedTwice
+timer_reinit_pending = TimerReinitPending

@@ -20,15 +20,33 @@ if TYPE_CHECKING:
     from netdevspec.reference.skbuff import SkBuff
 
 __all__ = [
+    "CopyWithCrc",
     "EthTypeTransBeforePut",
     "RxLockedFrame",
     "RxNoDev",
     "RxNoProtocol",
+    "copy_with_crc",
     "eth_type_trans_before_put",
     "rx_locked_frame",
     "rx_no_dev",
     "rx_no_protocol",
 ]
+
+
+class CopyWithCrc(StepSkeleton):
+    """skeleton that copies each received frame with eth_copy_and_sum, 4 bytes too many
+    (SKB-1, SKB-4)."""
+
+    def rx_fill(self, dev: Device, skb: SkBuff, pkt_len: int) -> None:
+        """Bug: copies the frame and the 4-byte CRC the card keeps after it into a buffer
+        sized for the frame: the copy runs 4 bytes past the end of the data area."""
+        h = self._h
+        ioaddr = dev.base_addr
+        h.skb_reserve(skb, 2)
+        h.skb_put(skb, pkt_len)
+        frame = self.read_frame(ioaddr, pkt_len)
+        h.eth_copy_and_sum(skb, frame + bytes(4), pkt_len + 4, 0)  # BUG: + the CRC
+        h.outb(CARD_CMD_RX_NEXT, ioaddr + CARD_CMD)
 
 
 class RxNoDev(StepSkeleton):
@@ -82,3 +100,4 @@ rx_no_dev = RxNoDev
 rx_no_protocol = RxNoProtocol
 eth_type_trans_before_put = EthTypeTransBeforePut
 rx_locked_frame = RxLockedFrame
+copy_with_crc = CopyWithCrc

@@ -47,6 +47,7 @@ FAMILIES: dict[str, str] = {
     "queue": "Buffer queues",
     "cb": "Driver callbacks and the transmit path",
     "rx": "The receive path",
+    "timer": "Kernel timers",
     "mod": "Modules",
     "api": "Using the API",
     "drv": "A driver model as running code",

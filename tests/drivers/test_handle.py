@@ -167,10 +167,19 @@ def test_c_names_a_python_driver_does_without(kernel: Kernel, module: Module) ->
     h = KernelHandle(kernel, module)
     with pytest.raises(AttributeError, match="dev.priv"):
         h.kmalloc  # type: ignore[attr-defined]  # noqa: B018
-    with pytest.raises(AttributeError, match="dev_id"):
-        h.irq2dev_map  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(AttributeError, match="dev_get"):
+        h.dev_base  # type: ignore[attr-defined]  # noqa: B018
     with pytest.raises(AttributeError, match="skb_put_data"):
         h.memcpy  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_irq2dev_map_is_the_kernels_array(kernel: Kernel, module: Module) -> None:
+    """irq2dev_map (RES-4) is 2.0's exported array: what a driver stores, the kernel holds;
+    it is a variable, not a call, so it changes no state the monitor sees."""
+    h = KernelHandle(kernel, module)
+    dev = h.Device("x")
+    h.irq2dev_map[5] = dev
+    assert kernel.irq2dev_map[5] is dev and len(h.irq2dev_map) == 16
 
 
 def test_wrong_argument_count_quotes_the_c_signature(kernel: Kernel, module: Module) -> None:

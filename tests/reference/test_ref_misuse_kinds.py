@@ -17,6 +17,7 @@ from netdevspec.reference import (
     PacketType,
     SimpleNic,
     SkBuff,
+    TimerList,
 )
 
 
@@ -217,12 +218,33 @@ def _leak(kind: str) -> Callable[[Kernel], None]:
                 skb(k)
             elif kind == "leak_queue":
                 k.skb_queue_tail(k.skb_queue_head_init(), skb(k))
+            elif kind == "leak_timer":
+                k.add_timer(TimerList(5, 0, lambda data: None))
             else:
                 k.dev_add_pack(PacketType(0x1234, lambda s, d, p: None))
             return 0
         k.insmod(Module("m", init_module=init))
         k.rmmod("m")
     return run
+
+
+def _timer_added_twice(k: Kernel) -> None:
+    t = TimerList(5, 0, lambda data: None)
+    k.add_timer(t)
+    k.add_timer(t)
+
+
+def _timer_reinit_pending(k: Kernel) -> None:
+    t = TimerList(5, 0, lambda data: None)
+    k.add_timer(t)
+    k.init_timer(t)
+
+
+def _timer_not_owned(k: Kernel) -> None:
+    t = TimerList(5, 0, lambda data: None)
+    k.add_timer(t)
+    with k.running(loaded(k)):
+        k.del_timer(t)
 
 
 def _dec_below_zero(k: Kernel) -> None:
@@ -304,11 +326,16 @@ SCENARIOS: dict[str, Callable[[Kernel], object]] = {
     "free_dma_not_held": lambda k: k.free_dma(1),
     "free_dma_unowned": lambda k: _with(k, loaded(k), lambda: k.free_dma(4)),
     "port_outside_region": _port_outside,
+    "iomem_outside_window": lambda k: _with(k, loaded(k), lambda: k.readb(0xD0000)),
     "insmod_loaded": _insmod_loaded,
     "module_not_loaded": lambda k: _with(k, Module("ghost"), lambda: None),
     "mod_dec_below_zero": _dec_below_zero,
+    "timer_added_twice": _timer_added_twice,
+    "timer_reinit_pending": _timer_reinit_pending,
+    "timer_not_owned": _timer_not_owned,
     **{kind: _leak(kind) for kind in ("leak_device", "leak_irq", "leak_region", "leak_dma",
-                                      "leak_skb", "leak_queue", "leak_packet_type")},
+                                      "leak_skb", "leak_queue", "leak_packet_type",
+                                      "leak_timer")},
 }
 
 

@@ -38,7 +38,7 @@ def test_from_state_builds_and_accounts() -> None:
     assert k.request_dma(3, "x") == -EBUSY and k.check_region(0x310, 1) == -EBUSY
     assert k.live_skbs == {7: skb} and k.net_skbcount == 1 and k.rx_dropping
     assert m.holdings() == {"devices": 1, "irqs": 1, "regions": 1, "dma": 1, "skbs": 1,
-                            "queued_buffers": 0, "packet_types": 0}
+                            "queued_buffers": 0, "packet_types": 0, "timers": 0}
     fresh = k.alloc_skb(10)
     assert fresh is not None and fresh.id == 8 and fresh.head >= skb.end
     with k.running(m):

@@ -37,7 +37,15 @@ from hypothesis.stateful import (
 from netdevspec.conformance.abstraction import Abstraction
 from netdevspec.conformance.checker import changes, check_step
 from netdevspec.conformance.live import LiveState
-from netdevspec.reference import Device, Kernel, Module, PacketType, SkBuff, SkBuffHead
+from netdevspec.reference import (
+    Device,
+    Kernel,
+    Module,
+    PacketType,
+    SkBuff,
+    SkBuffHead,
+    TimerList,
+)
 from netdevspec.reference.kernel import SA_INTERRUPT, SA_SHIRQ
 from netdevspec.spec import SPEC, evaluate
 
@@ -80,6 +88,8 @@ class KernelMachine(RuleBasedStateMachine):
         self.a.track_module(self.m2)
         self.skbs: list[SkBuff] = []
         self.queues: list[SkBuffHead] = []
+        self.timers: list[TimerList] = []
+        self.timer_serial = 0
         self.probe_rc = 0
         self.open_rc = 0
         self.open_called = False
@@ -124,6 +134,10 @@ class KernelMachine(RuleBasedStateMachine):
             SKIPPED[f"{op}:{sorted(broken - allowed)[0]}"] += 1
             return None
         ret = call()
+        if op in ("request_irq", "request_dma") and ret == 0:
+            # The monitor keeps this ghost as each claim returns; so does this machine.
+            self.live.claimed(op, env["irq" if op == "request_irq" else "ch"],
+                              self.a.resolve(env["c"]))
         full = dict(env)
         if after is not None:
             full.update(after(ret))
@@ -299,9 +313,12 @@ class KernelMachine(RuleBasedStateMachine):
         self.geometry(pick, n, op)
 
     @_live
-    @rule(pick=st.integers(0, 10**6), write=st.booleans())
-    def data(self, pick: int, write: bool) -> None:
-        """The owner copies bytes into or out of its buffer."""
+    @rule(pick=st.integers(0, 10**6), how=st.sampled_from(["skb_write", "skb_read",
+                                                            "skb_data"]))
+    def data(self, pick: int, how: str) -> None:
+        """The owner copies bytes into or out of its buffer (skb_data: a direct write of
+        its bytes, as a driver's mirror reports one)."""
+        write = how != "skb_read"
         live = [s for s in self.skbs if s.alive and s.owner is not None]
         if not live:
             return
@@ -316,9 +333,25 @@ class KernelMachine(RuleBasedStateMachine):
                 else:
                     self.k.skb_read(s, s.head, 1)
 
-        self.step("skb_data", {"c": m.name, "b": self.a.skb(s)}, call)
+        env: dict[str, Any] = {"c": m.name, "b": self.a.skb(s)}
+        if how != "skb_data":
+            env.update(addr=s.head, n=1)
+        self.step(how, env, call)
 
     # -- freeing -----------------------------------------------------------------------------
+    def lock(self, pick: int) -> None:
+        """The owner device-locks its buffer (a fixed step: dev_kfree_skb then unlocks it)."""
+        live = [s for s in self.skbs if s.alive and s.owner is not None and s.list is None]
+        s = live[pick % len(live)]
+        m = s.owner
+        assert m is not None
+
+        def call() -> None:
+            with self.k.running(m):
+                self.k.skb_device_lock(s)
+
+        self.step("skb_device_lock", {"c": m.name, "b": self.a.skb(s)}, call)
+
     @precondition(lambda self: any(s.alive for s in self.skbs))
     @rule(pick=st.integers(0, 10**6), dev=st.booleans(), flag=st.sampled_from([0, 1]))
     def free(self, pick: int, dev: bool, flag: int) -> None:
@@ -427,6 +460,65 @@ class KernelMachine(RuleBasedStateMachine):
 
         self.step("skb_peek" if peek else "skb_dequeue",
                   {"c": m.name, "q": self.a.queue(head), "b": self.a.skb(first)}, call)
+
+    @precondition(lambda self: bool(self.queues))
+    @rule(qi=st.integers(0, 10**6))
+    def peek_tail(self, qi: int) -> None:
+        head = self.queues[qi % len(self.queues)]
+        m = head.owner
+        if m is None:
+            return
+        last = list(head)[-1] if head.qlen else None
+
+        def call() -> SkBuff | None:
+            with self.k.running(m):
+                return self.k.skb_peek_tail(head)
+
+        self.step("skb_peek_tail", {"c": m.name, "q": self.a.queue(head),
+                                    "b": self.a.skb(last)}, call)
+
+    # -- ISA shared memory -----------------------------------------------------------------------
+    @rule(who=st.integers(0, 1), off=st.integers(0, 0x2100), write=st.booleans())
+    def shmem(self, who: int, off: int, write: bool) -> None:
+        """A module reads or writes a byte of shared memory near its device's window."""
+        m = self.module(who)
+        base = next((d.mem_start for d in self.devs
+                     if d.registered and d.owner is m and d.mem_end > d.mem_start), 0xD0000)
+        addr = base + off
+
+        def call() -> int | None:
+            with self.k.running(m):
+                return self.k.writeb(0x5A, addr) if write else self.k.readb(addr)
+
+        self.step("shmem_io", {"c": m.name, "addr": addr, "n": 1}, call)
+
+    # -- kernel timers ---------------------------------------------------------------------------
+    @rule(who=st.integers(0, 1), pick=st.integers(0, 10**6),
+          op=st.sampled_from(["init_timer", "add_timer", "del_timer"]))
+    def timer(self, who: int, pick: int, op: str) -> None:
+        """A module initialises, adds or deletes a timer (a new one, or one it made)."""
+        m = self.module(who)
+        if pick % 3 == 0 or not self.timers:
+            self.timers.append(TimerList(0, 0, lambda data: None))
+        t = self.timers[pick % len(self.timers)]
+        if op == "add_timer" and not t.pending:
+            # Distinct, increasing expiry times: each expiry step runs exactly one timer.
+            self.timer_serial += 1
+            t.expires = self.k.jiffies + self.timer_serial
+
+        def call() -> int | None:
+            with self.k.running(m):
+                return getattr(self.k, op)(t)
+
+        self.step(op, {"c": m.name, "t": self.a.timer(t)}, call)
+
+    @precondition(lambda self: any(t.pending for t in self.timers))
+    @rule()
+    def expire(self) -> None:
+        """The clock reaches the first pending timer: the timer bottom half runs it."""
+        t = self.k.timer.timers[0]
+        self.k.tick(t.expires - self.k.jiffies)
+        self.checkpoint("run_timer_list", {"t": self.a.timer(t)})
 
     @precondition(lambda self: any(s.alive for s in self.skbs))
     @rule(pick=st.integers(0, 10**6))
@@ -1046,6 +1138,7 @@ def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
     m.enqueue(qi=0, pick=0, op="skb_insert")
     m.enqueue(qi=0, pick=1, op="skb_append")
     m.dequeue(qi=0, peek=True)
+    m.peek_tail(qi=0)
     m.unlink(pick=2)
     m.dequeue(qi=0, peek=False)
     m.request_irq(who=0, irq=5, shirq=False, saint=False, handler=True, fail=False, dev=0)
@@ -1076,10 +1169,12 @@ def test_fixed_scenario_reaches_the_queue_and_irq_edges() -> None:
     m.pull(pick=len([s for s in m.skbs if s.alive and s.owner]) - 1, n=2)
     # open and close through the driver's callbacks; a failed probe; receive; a clash
     m.ifconfig_up(dev=1, rc=0)  # registered without an open method: -ENODEV
-    m.setup_fields(who=0, dev=2, name="dummy0", irq=0, base=0, dma=0, mem=(0, 0),
-                   has_init=True, has_open=True)
+    m.setup_fields(who=0, dev=2, name="dummy0", irq=0, base=0, dma=0,
+                   mem=(0xD0000, 0xD2000), has_init=True, has_open=True)
     m.ether_setup(who=0, dev=2)
     m.register(who=0, dev=2, rc=0)
+    m.shmem(who=0, off=0x10, write=True)  # inside its window
+    m.shmem(who=0, off=0x2000, write=False)  # past it: the obligation fails, not called
     m.ifconfig_up(dev=2, rc=-11)
     m.ifconfig_up(dev=2, rc=0)
     m.ifconfig_up(dev=2, rc=0)  # already up
@@ -1226,9 +1321,23 @@ def test_fixed_scenario_error_branches() -> None:
     m.clone(pick=last, copy=False, fail=True)
     m.clone(pick=last, copy=True, fail=True)
     m.unlink(pick=last)  # on no queue
-    m.data(pick=last, write=True)
+    m.data(pick=last, how="skb_data")
+    m.data(pick=last, how="skb_write")
+    m.data(pick=last, how="skb_read")
+    m.alloc(who=0, size=16, dev=False, fail=False)
+    last_live = len([s for s in m.skbs if s.alive and s.owner and s.list is None]) - 1
+    m.lock(pick=last_live)
+    m.free(pick=last_live, dev=True, flag=1)  # unlocked and freed
+    m.timer(who=0, pick=0, op="init_timer")
+    m.timer(who=0, pick=1, op="add_timer")
+    m.timer(who=0, pick=1, op="add_timer")  # pending: add_timer.twice
+    m.timer(who=0, pick=1, op="del_timer")
+    m.timer(who=0, pick=1, op="del_timer")  # idle: 0
+    m.timer(who=0, pick=1, op="add_timer")
+    m.expire()
     m.new_queue(who=0)
     m.dequeue(qi=0, peek=True)
+    m.peek_tail(qi=0)
     m.dequeue(qi=0, peek=False)
     m.free(pick=last, dev=False, flag=0)
     m.request_irq(who=0, irq=16, shirq=False, saint=False, handler=True, fail=False, dev=0)
@@ -1262,7 +1371,9 @@ def test_fixed_scenario_error_branches() -> None:
                  "free_dma.not_held", "check_region.free", "check_region.busy",
                  "release_region.nomatch", "release_region.ok", "dev_get.none",
                  "unregister_netdev.not_found", "dev_alloc_name.ok", "port_io.ok",
-                 "skb_data.ok"):
+                 "skb_data.ok", "skb_write.ok", "skb_read.ok", "init_timer.ok",
+                 "add_timer.ok", "add_timer.twice", "del_timer.ok", "del_timer.idle",
+                 "run_timer_list.expire", "skb_peek_tail.empty", "skb_device_lock.ok"):
         assert REACHED[case] > start[case], case
 
 

@@ -306,6 +306,10 @@ def _edges() -> list[Probe]:
     tint_pri = p("dev_tint.send", "pri")
     dec_m = p("mod_dec_use_count.ok", "m")
     peek_q, deq_q = p("skb_peek.ok", "q"), p("skb_peek.empty", "q")
+    tail_q, tail_e = p("skb_peek_tail.ok", "q"), p("skb_peek_tail.empty", "q")
+    qt_q, qh_q = p("skb_queue_tail.ok", "q"), p("skb_queue_head.ok", "q")
+    dq_q, dqe_q = p("skb_dequeue.ok", "q"), p("skb_dequeue.empty", "q")
+    unf_d, dti_t = p("unregister_netdev.not_found", "d"), p("del_timer.idle", "t")
     ett_d = p("eth_type_trans.ok", "d")
     return [
         Probe("skb_put.ok@tail+n==end", "skb_put.ok",
@@ -380,6 +384,15 @@ def _edges() -> list[Probe]:
         # (its queue.init/queue.owner, its hard_header_len): the reference needs objects.
         Probe("skb_peek.ok@queue", "skb_peek.ok", (peek_q != null(V.QUEUE),)),
         Probe("skb_peek.empty@queue", "skb_peek.empty", (deq_q != null(V.QUEUE),)),
+        Probe("skb_peek_tail.ok@queue", "skb_peek_tail.ok", (tail_q != null(V.QUEUE),)),
+        Probe("skb_peek_tail.empty@queue", "skb_peek_tail.empty", (tail_e != null(V.QUEUE),)),
+        Probe("skb_queue_tail.ok@queue", "skb_queue_tail.ok", (qt_q != null(V.QUEUE),)),
+        Probe("skb_queue_head.ok@queue", "skb_queue_head.ok", (qh_q != null(V.QUEUE),)),
+        Probe("skb_dequeue.ok@queue", "skb_dequeue.ok", (dq_q != null(V.QUEUE),)),
+        Probe("skb_dequeue.empty@queue", "skb_dequeue.empty", (dqe_q != null(V.QUEUE),)),
+        Probe("unregister_netdev.not_found@device", "unregister_netdev.not_found",
+              (unf_d != null(V.DEV),)),
+        Probe("del_timer.idle@timer", "del_timer.idle", (dti_t != null(V.TIMER),)),
         Probe("eth_type_trans.ok@device", "eth_type_trans.ok", (ett_d != null(V.DEV),)),
         Probe("init_module_return.fail@use1", "init_module_return.fail",
               (_queues_as_built(), V.mod_use(imr_m) == 1)),
@@ -396,6 +409,36 @@ EDGES = _edges()
 
 #: Default witnesses the reference cannot hold where the operation looks, and why.
 UNREALISABLE: dict[str, str] = {
+    "skb_queue_tail.ok": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_queue_tail.ok@queue)",
+    "skb_queue_head.ok": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_queue_head.ok@queue)",
+    "skb_dequeue.empty": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_dequeue.empty@queue)",
+    "skb_dequeue.ok": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_dequeue.ok@queue)",
+    "skb_peek_tail.empty": "z3's witness (since the timer and shared-memory symbols joined the "
+        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
+        "arbitrary fields, and the reference needs a queue object (see "
+        "skb_peek_tail.empty@queue)",
+    "unregister_netdev.not_found":
+        "z3's witness unregisters the NULL device (the spec's obligations hold "
+        "on its arbitrary fields); the reference needs a device object (see "
+        "unregister_netdev.not_found@device)",
+    "del_timer.idle": "z3's witness deletes the NULL timer; the reference needs a timer "
+        "object (see del_timer.idle@timer)",
+    "skb_insert.ok@before-head":
+        "z3's witness for this edge (since the timer and shared-memory symbols "
+        "joined the spec) queues its buffers on the NULL queue, which the "
+        "reference cannot hold; skb_insert.ok itself replays",
     "init_module_return.fail": "mod.exit.queues reads queue.init of every queue; the witness "
                                "has a device queue that is not initialised, and a reference "
                                "Device's buffs[] always are (see "
@@ -446,6 +489,7 @@ EXACT: dict[str, tuple[str, ...]] = {
     "dev_get.found": ("found",), "dev_get.none": ("found",),
     "skb_dequeue.ok": ("b",), "skb_dequeue.empty": ("b",),
     "skb_peek.ok": ("b",), "skb_peek.empty": ("b",),
+    "skb_peek_tail.ok": ("b",), "skb_peek_tail.empty": ("b",),
     "hard_start_xmit.call": ("pri", "b"), "hard_start_xmit.empty": ("pri",),
     "dev_tint.send": ("pri", "b"), "net_bh.deliver": ("b",), "net_bh.discard": ("b",),
     "free_irq.ok": ("a",), "release_region.ok": ("r",),
@@ -505,7 +549,8 @@ class Replay:
         """
         p = next(x for x in self.op.params if x.name == name)
         v = self.w_env[name]
-        if p.sort.name not in ("Party", "Dev", "Skb", "Blk", "Queue", "Act", "Region"):
+        if p.sort.name not in ("Party", "Dev", "Skb", "Blk", "Queue", "Act", "Region",
+                               "Timer"):
             return v
         if v is None and not null_ok and p.sort.name != "Party":
             raise Unrealisable(
@@ -621,6 +666,15 @@ def _skb_data(r: Replay) -> None:
     _simple(r, lambda: r.k.skb_read(s, s.data, max(s.len, 0)))
 
 
+@replays("skb_write", "skb_read")
+def _skb_copy_bytes(r: Replay) -> None:
+    s, addr, n = r.arg("b"), r.arg("addr"), r.arg("n")
+    if r.op.name == "skb_write":
+        _simple(r, lambda: r.k.skb_write(s, addr, bytes(n)))
+    else:
+        _simple(r, lambda: r.k.skb_read(s, addr, n))
+
+
 @replays("skb_clone", "skb_copy")
 def _clone(r: Replay) -> None:
     if r.case_id.endswith(".fail"):
@@ -695,7 +749,7 @@ def _enqueue(r: Replay) -> None:
     _simple(r, lambda: fn(r.arg("q"), r.arg("b")))
 
 
-@replays("skb_dequeue", "skb_peek")
+@replays("skb_dequeue", "skb_peek", "skb_peek_tail")
 def _dequeue(r: Replay) -> None:
     fn = getattr(r.k, r.op.name)
     _simple(r, lambda: fn(r.arg("q")), lambda s: {"b": r.a.skb(s)})
@@ -710,6 +764,35 @@ def _unlink(r: Replay) -> None:
 def _insert(r: Replay) -> None:
     fn = getattr(r.k, r.op.name)
     _simple(r, lambda: fn(r.arg("b"), r.arg("b2")))
+
+
+@replays("skb_device_lock")
+def _skb_lock(r: Replay) -> None:
+    _simple(r, lambda: r.k.skb_device_lock(r.arg("b")))
+
+
+@replays("shmem_io")
+def _shmem(r: Replay) -> None:
+    _simple(r, lambda: r.k.memcpy_fromio(r.arg("addr"), r.arg("n")))
+
+
+# -- kernel timers ------------------------------------------------------------------------
+@replays("init_timer", "add_timer", "del_timer")
+def _timer(r: Replay) -> None:
+    fn = getattr(r.k, r.op.name)
+    _simple(r, lambda: fn(r.arg("t")))
+
+
+@replays("run_timer_list")
+def _run_timer(r: Replay) -> None:
+    t = r.arg("t")
+    r.begin()
+    if t.pending:  # the clock reaches it first
+        r.k.timer.timers.remove(t)
+        r.k.timer.timers.insert(0, t)
+        t.expires = r.k.jiffies + 1
+    r.k.tick(1)
+    r.end(None, None)
 
 
 # -- resources ----------------------------------------------------------------------------
