@@ -409,43 +409,12 @@ EDGES = _edges()
 
 #: Default witnesses the reference cannot hold where the operation looks, and why.
 UNREALISABLE: dict[str, str] = {
-    "skb_queue_tail.ok": "z3's witness (since the timer and shared-memory symbols joined the "
-        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
-        "arbitrary fields, and the reference needs a queue object (see "
-        "skb_queue_tail.ok@queue)",
-    "skb_queue_head.ok": "z3's witness (since the timer and shared-memory symbols joined the "
-        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
-        "arbitrary fields, and the reference needs a queue object (see "
-        "skb_queue_head.ok@queue)",
-    "skb_dequeue.empty": "z3's witness (since the timer and shared-memory symbols joined the "
-        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
-        "arbitrary fields, and the reference needs a queue object (see "
-        "skb_dequeue.empty@queue)",
-    "skb_dequeue.ok": "z3's witness (since the timer and shared-memory symbols joined the "
-        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
-        "arbitrary fields, and the reference needs a queue object (see "
-        "skb_dequeue.ok@queue)",
-    "skb_peek_tail.empty": "z3's witness (since the timer and shared-memory symbols joined the "
-        "spec) uses the NULL queue: the obligations hold on the NULL entity's "
-        "arbitrary fields, and the reference needs a queue object (see "
-        "skb_peek_tail.empty@queue)",
     "unregister_netdev.not_found":
         "z3's witness unregisters the NULL device (the spec's obligations hold "
         "on its arbitrary fields); the reference needs a device object (see "
         "unregister_netdev.not_found@device)",
     "del_timer.idle": "z3's witness deletes the NULL timer; the reference needs a timer "
         "object (see del_timer.idle@timer)",
-    "skb_insert.ok@before-head":
-        "z3's witness for this edge (since the timer and shared-memory symbols "
-        "joined the spec) queues its buffers on the NULL queue, which the "
-        "reference cannot hold; skb_insert.ok itself replays",
-    "init_module_return.fail": "mod.exit.queues reads queue.init of every queue; the witness "
-                               "has a device queue that is not initialised, and a reference "
-                               "Device's buffs[] always are (see "
-                               "init_module_return.fail@use1)",
-    "cleanup_module_return.ok": "mod.exit.queues reads queue.init of a device queue that is "
-                                "not initialised in the witness (see "
-                                "cleanup_module_return.ok@use0)",
 }
 
 _LOCKED_QUEUE = (
