@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings, target
 from hypothesis import strategies as st
 from netdevspec.conformance import explore
 from netdevspec.conformance.boundary import DEFAULT_MEMORY_MB, DriverHost, DriverStartFailed
@@ -38,7 +38,7 @@ from netdevspec.conformance.harness import (
     scenario_program,
 )
 from netdevspec.conformance.model_rules import MODEL_RULES
-from netdevspec.conformance.monitor import Finding
+from netdevspec.conformance.monitor import CALLS, Finding
 from netdevspec.spec import SPEC
 from netdevspec.spec.rules import Rule, RuleKind
 
@@ -128,6 +128,8 @@ class RuleResult:
     program: str = ""
     #: The steps of the scenario shown (what ``program`` replays).
     steps: list[Step] = field(default_factory=list)
+    #: For a NOT_APPLICABLE rule: that the driver never reached it, and what would.
+    reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the report schema's ``rule``)."""
@@ -136,7 +138,8 @@ class RuleResult:
                 "evaluations": self.evaluations, "failures": self.failures,
                 "citations": [str(c) for c in self.rule.citations],
                 "finding": None if self.finding is None else self.finding.to_json(),
-                "scenario": self.scenario, "program": self.program}
+                "scenario": self.scenario, "program": self.program,
+                **({"reason": self.reason} if self.reason else {})}
 
 
 @dataclass
@@ -225,7 +228,8 @@ def report_from_json(d: dict[str, Any]) -> CheckReport:
             f["where"], f["module"], tuple(f["state"].items()), f["picture"],
             f.get("location", ""))
         rep.rules.append(RuleResult(rule_by_id(r["id"]), r["verdict"], r["evaluations"],
-                                    r["failures"], finding, r["scenario"], r["program"]))
+                                    r["failures"], finding, r["scenario"], r["program"],
+                                    reason=r.get("reason", "")))
     return rep
 
 
@@ -373,13 +377,17 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
 
         # Random scenarios: each failure with a rule not seen yet is shrunk by Hypothesis.
         known = set(first)
+        # Generation is steered towards the rules the fixed scenarios left unexercised:
+        # a run scores one per such rule it evaluates (hypothesis.target).
+        unreached = {r.id for r in judged_rules()} - set(evaluations)
 
         def one_round(r: int) -> tuple[set[str], list[Step]] | None:
             found: list[tuple[set[str], list[Step]]] = []
 
             @seed(seed_ + r)
             @settings(max_examples=examples, deadline=None, database=None,
-                      phases=(Phase.generate, Phase.shrink), report_multiple_bugs=False,
+                      phases=(Phase.generate, Phase.target, Phase.shrink),
+                      report_multiple_bugs=False,
                       suppress_health_check=list(HealthCheck))
             @given(scenarios(instances=instances, params=declared))
             def probe(steps: list[Step]) -> None:
@@ -388,6 +396,8 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
                 probes[0] += 1
                 h = run(steps)
                 evaluations.update(h.monitor.exercised)
+                target(float(len(unreached & set(h.monitor.exercised))),
+                       label="rules the fixed scenarios left unexercised")
                 failures.update(f.rule for f in h.monitor.findings if f.rule in known)
                 new = {f.rule for f in h.monitor.findings} - known
                 if new:
@@ -423,12 +433,15 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
         # Ctrl-C or SIGTERM: the verdicts below cover what ran; the report says so.
         report.incomplete = True
 
+    checked = explore.where_checked()
+    driver_calls = frozenset(op for op, _ in CALLS.values())
     for rule in judged_rules():
         n, bad = evaluations[rule.id], failures[rule.id]
         verdict = ("FAIL" if bad else "PASS" if n else
                    "UNRESOLVED" if unresolved[rule.id] else "NOT_APPLICABLE")
         hit = first.get(rule.id)
-        result = RuleResult(rule, verdict, n, bad)
+        result = RuleResult(rule, verdict, n, bad, reason=explore.never_reached(
+            rule, driver_calls, checked) if verdict == "NOT_APPLICABLE" else "")
         if hit is not None:
             f, name, shown = hit
             result.finding, result.scenario = f, name

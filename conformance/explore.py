@@ -36,8 +36,11 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 from netdevspec.conformance.harness import CARDS, MAX_CARDS, MAX_FRAME, Step, step
 from netdevspec.reference import ETH_DATA_LEN, ETH_HLEN, ETH_ZLEN
+from netdevspec.spec import SPEC
+from netdevspec.spec.rules import Rule, RuleKind, Spec
 
-__all__ = ["FRAME_SIZES", "WIRED_PARAMS", "scenarios"]
+__all__ = ["ENVIRONMENT_OPS", "FRAME_SIZES", "REACHED_BY", "WIRED_PARAMS", "never_reached",
+           "scenarios", "where_checked"]
 
 #: A full Ethernet frame, header included (1514).
 ETH_FRAME_LEN = ETH_HLEN + ETH_DATA_LEN
@@ -216,3 +219,88 @@ def scenarios(max_steps: int = 20, instances: int = 2,
         return out
 
     return build()
+
+
+# -- what would reach a rule ------------------------------------------------------------------
+#: The spec operations a driver does not call through its handle, and what makes them
+#: happen in a scenario: the kernel's calls into the driver (and the return the driver
+#: gives), the driver's writes to fields the spec treats as operations, and the calls
+#: only the kernel or the environment makes. tests/conformance/test_explore.py checks
+#: that every such operation of the spec is here.
+REACHED_BY: dict[str, str] = {
+    "open_return": "the kernel opening a device (step up) and the driver's open returning",
+    "stop_return": "the kernel closing a device (step down or rmmod) and the driver's stop "
+                   "returning",
+    "hard_start_xmit_return": "the kernel handing the driver a frame (step xmit) and "
+                              "hard_start_xmit returning",
+    "init_module_return": "insmod (step insmod) and the driver's init_module returning",
+    "cleanup_module_return": "rmmod (step rmmod) and the driver's cleanup_module returning",
+    "dev_setup_fields": "the driver writing its device's fields",
+    "dev_set_status": "the driver writing its device's start, interrupt or tbusy",
+    "skb_set_free": "the driver writing a buffer's free flag",
+    "skb_set_rx": "the driver writing a received buffer's dev, protocol or pkt_type",
+    "dev_get": "a call of dev_get",
+}
+#: Operations whose caller is the kernel or the environment (the harness), never the
+#: driver: rules checked only there cannot be reached by a driver through its handle.
+ENVIRONMENT_OPS: dict[str, str] = {
+    "dev_open": "up", "dev_close": "down", "dev_queue_xmit": "xmit",
+    "hard_start_xmit": "xmit", "net_bh": "rx", "sys_init_module": "insmod",
+    "delete_module": "rmmod",
+}
+
+
+def where_checked(spec: Spec = SPEC) -> dict[str, list[tuple[str, str]]]:
+    """Rule ID -> the (operation, case) pairs whose call checks it (case "" for the
+    operation's own obligations), from the spec's operations."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for op in spec.operations:
+        for u in op.obligations:
+            out.setdefault(u.rule.id, []).append((op.name, ""))
+        for c in op.cases:
+            for u in (*c.obligations, *c.violates):
+                if (op.name, c.id) not in out.setdefault(u.rule.id, []):
+                    out[u.rule.id].append((op.name, c.id))
+    return out
+
+
+def never_reached(rule: Rule, driver_calls: frozenset[str],
+                  checked: Mapping[str, list[tuple[str, str]]]) -> str:
+    """Why ``rule`` was never evaluated, and what would reach it: the sentence a report
+    gives a NOT_APPLICABLE rule. ``driver_calls`` are the operations a driver reaches by
+    calling a kernel function of its handle."""
+    if rule.kind is RuleKind.INVARIANT:
+        return ("never reached: it is checked on the objects the driver's calls touch and "
+                "at the end of a scenario, and no run got that far")
+    if rule.kind is RuleKind.DUTY:
+        return "never reached: no run unloaded the driver (step rmmod)"
+    at = checked.get(rule.id, [])
+    if not at:
+        return "never reached: no run exercised it"
+    called: list[str] = []
+    environment: list[str] = []
+    other: list[str] = []
+    for op, case in at:
+        name = f"{op} (case {case})" if case else op
+        if op in driver_calls:
+            called.append(name)
+        elif op in ENVIRONMENT_OPS:
+            environment.append(f"{name} (step {ENVIRONMENT_OPS[op]})")
+        else:
+            other.append(f"{REACHED_BY.get(op, op)}" + (f" (case {case})" if case else ""))
+    parts = []
+    if called:
+        parts.append(f"the driver never called {_listed(called)}")
+    if environment:
+        parts.append(f"it is checked only when the kernel or the environment calls "
+                     f"{_listed(environment)}, never the driver")
+    if other:
+        parts.append(f"no run had {_listed(other, ';')}")
+    return "never reached: " + "; ".join(parts)
+
+
+def _listed(items: list[str], sep: str = ",") -> str:
+    items = list(dict.fromkeys(items))
+    if len(items) <= 2:
+        return " or ".join(items)
+    return f"{sep} ".join(items[:-1]) + f"{sep} or {items[-1]}"

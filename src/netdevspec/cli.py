@@ -641,6 +641,11 @@ def _check_text(report: CheckReport, out: TextIO) -> None:
             out.write(f"  buffer:    {f.picture}\n")
         out.write(f"  scenario:  {r.scenario}; replay it with this program:\n")
         out.write("".join(f"    {line}\n" for line in r.program.splitlines()))
+    skipped = [r for r in report.rules if r.verdict == "NOT_APPLICABLE"]
+    if skipped:
+        out.write("\nNOT_APPLICABLE: the driver never reached these rules\n")
+        for r in skipped:
+            out.write(f"  {r.rule.id}: {r.reason.removeprefix('never reached: ')}\n")
     out.write("\n")
 
 

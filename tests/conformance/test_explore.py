@@ -264,3 +264,53 @@ def test_an_unknown_card_behaviour_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match=r"unknown card behaviour 'flaky': choose one of "
                                          r"normal, slow, stuck, rx_errors, ring, dead"):
         SimpleNic().behave("flaky")
+
+
+# -- coverage as output -----------------------------------------------------------------------
+def test_every_operation_a_driver_does_not_call_says_what_reaches_it() -> None:
+    from netdevspec.conformance.explore import ENVIRONMENT_OPS, REACHED_BY
+    from netdevspec.conformance.monitor import CALLS
+    from netdevspec.spec import SPEC
+
+    driver_calls = {op for op, _ in CALLS.values()}
+    missing = [op.name for op in SPEC.operations
+               if op.name not in driver_calls | set(REACHED_BY) | set(ENVIRONMENT_OPS)]
+    assert missing == []
+    assert not set(REACHED_BY) & set(ENVIRONMENT_OPS)
+
+
+def test_a_not_applicable_rule_says_the_driver_never_reached_it_and_what_would() -> None:
+    import json
+
+    import jsonschema
+    from netdevspec.conformance.check import check_driver, report_from_json, report_schema
+
+    ref = "netdevspec.reference.drivers.dummy:FACTORY"
+    report = check_driver(None, ref, examples=5)
+    again = check_driver(None, ref, examples=5)
+    text = json.dumps(report.to_json(), sort_keys=True)
+    assert text == json.dumps(again.to_json(), sort_keys=True)  # byte-identical
+    jsonschema.validate({"version": 1, "reports": [report.to_json()]}, report_schema())
+    reasons = {r.rule.id: r.reason for r in report.rules if r.verdict == "NOT_APPLICABLE"}
+    assert reasons and all(v.startswith("never reached: ") for v in reasons.values())
+    assert all(r.reason == "" for r in report.rules if r.verdict != "NOT_APPLICABLE")
+    assert reasons["skb.push.bounds"] == "never reached: the driver never called skb_push"
+    assert reasons["mod.load.fresh"] == (
+        "never reached: it is checked only when the kernel or the environment calls "
+        "sys_init_module (step insmod), never the driver")
+    assert reasons["res.irq.request.held"].startswith(
+        "never reached: the driver never called request_irq")
+    back = report_from_json(report.to_json())
+    assert [r.reason for r in back.rules] == [r.reason for r in report.rules]
+
+
+def test_the_text_report_lists_what_was_never_reached(tmp_path: Any) -> None:
+    from netdevspec.cli import main
+
+    out = tmp_path / "report.txt"
+    rc = main(["check", "netdevspec.reference.drivers.skeleton:FACTORY", "--examples", "3",
+               "--output", str(out)])
+    text = out.read_text(encoding="utf-8")
+    assert rc == 0, text
+    assert "\nNOT_APPLICABLE: the driver never reached these rules\n" in text
+    assert "\n  skb.push.bounds: the driver never called skb_push\n" in text
