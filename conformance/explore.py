@@ -79,6 +79,8 @@ class _World:
     cards: list[tuple[int, int]] = field(default_factory=lambda: [(b, q) for b, q, _ in CARDS])
     loaded: set[int] = field(default_factory=set)
     up: set[int] = field(default_factory=set)
+    #: A card was made slow or stuck: the clock matters now (the transmit timeout).
+    slow: bool = False
     rival: bool = False
 
 
@@ -130,9 +132,9 @@ def _setup(draw: st.DrawFn, w: _World) -> Step:
 
 
 def _behaviour(draw: st.DrawFn, w: _World) -> Step:
-    return step("card_behaves", card=draw(st.integers(0, len(w.cards) - 1)),
-                mode=draw(st.sampled_from(("slow", "stuck", "ring", "rx_errors", "dead",
-                                           "normal"))),
+    mode = draw(st.sampled_from(("stuck", "slow", "ring", "rx_errors", "dead", "normal")))
+    w.slow = w.slow or mode in ("slow", "stuck")
+    return step("card_behaves", card=draw(st.integers(0, len(w.cards) - 1)), mode=mode,
                 k=draw(st.sampled_from((3, 1, 6, 20, 0))))
 
 
@@ -143,7 +145,8 @@ def _action(draw: st.DrawFn, w: _World) -> Step:
     up = sorted(w.up)
     choices: list[tuple[str, int]] = []
     if up:
-        choices += [("xmit", 12), ("rx", 6), ("tick", 3), ("tx_done", 2)]
+        choices += [("xmit", 12), ("rx", 6), ("tick", 8 if w.slow else 3), ("tx_done", 2),
+                    ("card_behaves", 1)]
     if loaded:
         choices += [("up", 3 if len(up) < len(loaded) else 1), ("down", 1), ("rmmod", 1),
                     ("multicast", 1), ("ifreq", 1)]
