@@ -61,10 +61,13 @@ INTRO = """## Mutation score (issue 10)
 
 `benchmarks/bench_mutants.py` makes one mutant per mutation site of the three reference
 drivers with a small AST mutator (comparisons, arithmetic, boolean operators, constants,
-deleted statements), checks each (a screen of fixed and generated scenarios in-process,
-then `netdevspec check`'s own run for what the screen did not kill) and reports killed,
-survived and equivalent. Every survivor is classified by hand in the script's
-`CLASSIFIED` table, and listed below with the reason.
+deleted statements) and checks each: a screen in-process (the fixed scenarios, then
+generated ones, stopping at the first finding), optionally followed by `netdevspec
+check`'s own run for what the screen did not kill. Every survivor is classified by hand
+in the script (`_BY_LINE`, `_BY_KEY`): equivalent, unreached (no scenario runs that
+code), functional (observable, but every rule of the API still holds: a conformance
+suite judges the contract, not whether the driver does its job) or missed (breaks a rule
+of the API, stated or that should be, and the check does not report it).
 """
 
 _COMPARE = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
@@ -399,6 +402,8 @@ def main() -> int:
                          "of them is killed)")
     ap.add_argument("--survivors-of", type=Path, help="only the mutants these saved rows "
                     "left alive (a second, longer screen)")
+    ap.add_argument("--stages", default="", help="with --merge: how the saved rows were made "
+                    "(shown in the figures)")
     args = ap.parse_args()
     full = args.generator == "stateful" and not args.no_check
     rows: list[tuple[Mutant, str, str]] = []  # mutant, verdict, by what
@@ -469,9 +474,10 @@ def _report(rows: list[tuple[Mutant, str, str]], args: Any, full: bool, took: fl
 def summary(rows: list[tuple[Mutant, str, str]], args: Any, full: bool,
             took: float) -> list[str]:
     """The figures: per driver killed / survived / equivalent, and the survivors."""
-    how = (f"screen: fixed scenarios + {args.screen} generated ({args.generator}, seed 0)"
-           + ("; then `netdevspec check` defaults for what survived" if full else ""))
-    lines = [f"Stages: {how}; {took:.0f} s in all (busy machine).", "",
+    how = args.stages or (
+        f"screen: fixed scenarios + {args.screen} generated ({args.generator}, seed 0)"
+        + ("; then `netdevspec check` defaults for what survived" if full else ""))
+    lines = [f"Stages: {how}; {took:.0f} s of run time in all (busy machine).", "",
              "| driver | mutants | killed | equivalent | unreached | functional | missed "
              "| unclassified | killed / non-equivalent | killed / (killed + missed) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -21,7 +21,8 @@ the monitor recording. Each scenario counts as reaching a path when its record s
 With ``--check``, each driver is also checked with ``netdevspec check``'s defaults and
 the rules left NOT_APPLICABLE are counted and listed.
 
-Run ``python benchmarks/bench_reach.py [--n 200] [--check] [--write]``.
+Run ``python benchmarks/bench_reach.py [--n 200] [--generator flat|stateful] [--check]``;
+the figures in docs/benchmarks.md are copied from its output.
 """
 
 from __future__ import annotations
