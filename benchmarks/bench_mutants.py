@@ -494,8 +494,13 @@ def summary(rows: list[tuple[Mutant, str, str]], args: Any, full: bool,
     surv = [(m, v, why) for m, v, why in rows if v != "killed"]
     if surv:
         lines += ["", "| survivor | class | why |", "|---|---|---|"]
-        lines += [f"| `{m.key}` | {v} | {why} |" for m, v, why in surv]
+        # A pipe splits a Markdown table's cell even inside backticks: escape it.
+        lines += [f"| `{_cell(m.key)}` | {v} | {_cell(why)} |" for m, v, why in surv]
     return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def _pct(a: int, b: int) -> str:
