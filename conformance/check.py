@@ -22,14 +22,15 @@ import importlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings, target
 from hypothesis import strategies as st
+from netdevspec.conformance import explore
 from netdevspec.conformance.boundary import DEFAULT_MEMORY_MB, DriverHost, DriverStartFailed
 from netdevspec.conformance.harness import (
     Factory,
@@ -38,10 +39,9 @@ from netdevspec.conformance.harness import (
     fixed_scenarios,
     run_scenario,
     scenario_program,
-    step,
 )
 from netdevspec.conformance.model_rules import MODEL_RULES
-from netdevspec.conformance.monitor import Finding
+from netdevspec.conformance.monitor import CALLS, Finding
 from netdevspec.spec import SPEC
 from netdevspec.spec.rules import Rule, RuleKind
 
@@ -52,6 +52,7 @@ __all__ = [
     "CheckReport",
     "RuleResult",
     "check_driver",
+    "declared_params",
     "load_factory",
     "parse_ref",
     "report_from_json",
@@ -104,33 +105,28 @@ def load_factory(ref: str) -> Factory:
 MAX_INSTANCES = 4
 
 
-def scenarios(max_steps: int = 14, instances: int = 2) -> st.SearchStrategy[list[Step]]:
-    """Random scenarios: up to ``instances`` driver instances loaded, used and unloaded,
-    with faults."""
-    i = st.integers(0, instances - 1)
-    one = st.one_of(
-        st.builds(lambda i: step("insmod", i=i), i),
-        st.builds(lambda i: step("rmmod", i=i), i),
-        st.builds(lambda i: step("up", i=i), i),
-        st.builds(lambda i: step("down", i=i), i),
-        st.builds(lambda i, p, n: step("xmit", i=i, pri=p, count=n), i, st.integers(0, 2),
-                  st.integers(1, 4)),
-        st.builds(lambda c, n: step("rx", card=c, count=n), st.integers(0, 1),
-                  st.integers(1, 4)),
-        st.builds(lambda c: step("tx_done", card=c), st.integers(0, 1)),
-        st.builds(lambda i, n: step("multicast", i=i, count=n), i, st.integers(0, 6)),
-        st.builds(lambda n: step("tick", n=n), st.sampled_from([1, 10, 30])),
-        st.builds(lambda i, w: step("ifreq", i=i, what=w), i,
-                  st.sampled_from(["stats", "mac", "config", "mtu", "private"])),
-        st.builds(lambda n: step("fail_alloc", n=n), st.integers(1, 2)),
-        st.builds(lambda w: step("rival_claims", what=w),
-                  st.sampled_from(["irq", "ports", "dma", "name"])),
-    )
-    # Every scenario loads instance 0 first (one that never loads the driver checks
-    # nothing); what follows is free, ifconfig up and traffic most often.
-    busy = st.one_of(st.builds(lambda i: step("up", i=i), i), one)
-    return st.builds(lambda rest: [step("insmod", i=0), *rest],
-                     st.lists(busy, min_size=1, max_size=max_steps))
+def scenarios(max_steps: int = 20, instances: int = 2,
+              params: Mapping[str, int] | None = None) -> st.SearchStrategy[list[Step]]:
+    """Random scenarios: the stateful generator of :mod:`.explore` (the machine, up to
+    ``instances`` driver instances loaded with parameters drawn from ``params``' names
+    and the wiring, then actions enabled in the state reached, faults among them)."""
+    return explore.scenarios(max_steps=max_steps, instances=instances, params=params)
+
+
+def declared_params(factory: Factory | None, ref: str,
+                    given: Mapping[str, int] | None = None) -> dict[str, int]:
+    """The insmod parameters a driver takes, as far as the checker may know them without
+    running untrusted code: those given (``--param``), and those the factory declares as
+    ``FACTORY.PARAMS`` when the factory is in this process already or is one of the
+    reference drivers netdevspec ships (which this process may import)."""
+    from netdevspec.conformance.trace import TRUSTED_DRIVERS
+
+    if factory is None and ref in TRUSTED_DRIVERS:
+        factory = load_factory(ref)
+    declared = getattr(factory, "PARAMS", None) if factory is not None else None
+    out = dict(declared) if isinstance(declared, Mapping) else {}
+    out.update(given or {})
+    return {k: v for k, v in out.items() if isinstance(k, str) and isinstance(v, int)}
 
 
 @dataclass
@@ -148,6 +144,8 @@ class RuleResult:
     steps: list[Step] = field(default_factory=list)
     #: Why the user accepts this rule's finding (verdict WAIVED); empty otherwise.
     waiver: str = ""
+    #: For a NOT_APPLICABLE rule: that the driver never reached it, and what would.
+    reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the report schema's ``rule``)."""
@@ -157,7 +155,8 @@ class RuleResult:
                 "citations": [str(c) for c in self.rule.citations],
                 "finding": None if self.finding is None else self.finding.to_json(),
                 "scenario": self.scenario, "program": self.program,
-                **({"waiver": self.waiver} if self.waiver else {})}
+                **({"waiver": self.waiver} if self.waiver else {}),
+                **({"reason": self.reason} if self.reason else {})}
 
 
 @dataclass
@@ -263,7 +262,8 @@ def report_from_json(d: dict[str, Any]) -> CheckReport:
             f.get("location", ""))
         rep.rules.append(RuleResult(rule_by_id(r["id"]), r["verdict"], r["evaluations"],
                                     r["failures"], finding, r["scenario"], r["program"],
-                                    waiver=r.get("waiver", "")))
+                                    waiver=r.get("waiver", ""),
+                                    reason=r.get("reason", "")))
     return rep
 
 
@@ -345,7 +345,7 @@ def check_driver(factory: Factory | None, ref: str, *, examples: int = 200, seed
             except DriverStartFailed as exc:
                 return _start_failed(ref, seed_, examples, exc)
             return _check(factory, ref, host, examples, seed_, time_limit, progress, params,
-                          instances)
+                          instances, declared_params(factory, ref, params))
         finally:
             host.close()
 
@@ -380,7 +380,7 @@ def _start_failed(ref: str, seed_: int, examples: int, exc: DriverStartFailed) -
 
 def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, seed_: int,
            time_limit: float, progress: Callable[[str], None] | None,
-           params: dict[str, int], instances: int) -> CheckReport:
+           params: dict[str, int], instances: int, declared: dict[str, int]) -> CheckReport:
     report = CheckReport(ref, seed_, examples, params=params)
     evaluations: Counter[str] = Counter()
     unresolved: Counter[str] = Counter()
@@ -437,15 +437,19 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
 
         # Random scenarios: each failure with a rule not seen yet is shrunk by Hypothesis.
         known = set(first)
+        # Generation is steered towards the rules the fixed scenarios left unexercised:
+        # a run scores one per such rule it evaluates (hypothesis.target).
+        unreached = {r.id for r in judged_rules()} - set(evaluations)
 
         def one_round(r: int) -> tuple[set[str], list[Step]] | None:
             found: list[tuple[set[str], list[Step]]] = []
 
             @seed(seed_ + r)
             @settings(max_examples=examples, deadline=None, database=None,
-                      phases=(Phase.generate, Phase.shrink), report_multiple_bugs=False,
+                      phases=(Phase.generate, Phase.target, Phase.shrink),
+                      report_multiple_bugs=False,
                       suppress_health_check=list(HealthCheck))
-            @given(scenarios(instances=instances))
+            @given(scenarios(instances=instances, params=declared))
             def probe(steps: list[Step]) -> None:
                 if hangs[0] >= _HANGS:
                     raise _Stop
@@ -454,6 +458,8 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
                     tell(f"random scenarios, round {r + 1} ({examples} per round)")
                 h = run(steps)
                 evaluations.update(h.monitor.exercised)
+                target(float(len(unreached & set(h.monitor.exercised))),
+                       label="rules the fixed scenarios left unexercised")
                 failures.update(f.rule for f in h.monitor.findings if f.rule in known)
                 new = {f.rule for f in h.monitor.findings} - known
                 if new:
@@ -488,12 +494,15 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
         # Ctrl-C or SIGTERM: the verdicts below cover what ran; the report says so.
         report.incomplete = True
 
+    checked = explore.where_checked()
+    driver_calls = frozenset(op for op, _ in CALLS.values())
     for rule in judged_rules():
         n, bad = evaluations[rule.id], failures[rule.id]
         verdict = ("FAIL" if bad else "PASS" if n else
                    "UNRESOLVED" if unresolved[rule.id] else "NOT_APPLICABLE")
         hit = first.get(rule.id)
-        result = RuleResult(rule, verdict, n, bad)
+        result = RuleResult(rule, verdict, n, bad, reason=explore.never_reached(
+            rule, driver_calls, checked) if verdict == "NOT_APPLICABLE" else "")
         if hit is not None:
             f, name, shown = hit
             result.finding, result.scenario = f, name

@@ -32,7 +32,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -46,7 +46,6 @@ from netdevspec.conformance.boundary import (
 from netdevspec.conformance.handle import DriverModule, make_module
 from netdevspec.conformance.monitor import SpecMonitor
 from netdevspec.reference import (
-    ETH_DATA_LEN,
     ETH_HLEN,
     ETH_P_IP,
     IFF_UP,
@@ -206,10 +205,18 @@ def _action(**args: Arg) -> Callable[[_M], _M]:
 #: Driver instances a scenario may load, and the largest burst of frames in one step.
 MAX_INSTANCES = 4
 MAX_BURST = 64
-#: A frame's size in bytes, header included: an Ethernet header at least, at most a full frame.
-FRAME_SIZE = _int(ETH_HLEN, ETH_HLEN + ETH_DATA_LEN)
+#: Cards a machine may have (the first :data:`CARDS` are always there; ``plug`` adds).
+MAX_CARDS = 4
+#: The largest frame a step sends or receives: oversize for Ethernet (1514) and for the
+#: loopback device's MTU (3584) alike.
+MAX_FRAME = 4096
+#: A frame's size in bytes, header included: from nothing (a runt, even without a whole
+#: Ethernet header) through 60 and 1514 to oversize.
+FRAME_SIZE = _int(0, MAX_FRAME)
 _INSTANCE = _int(0, MAX_INSTANCES - 1)
-_CARD = _int(0, len(CARDS) - 1)
+_CARD = _int(0, MAX_CARDS - 1)
+#: An insmod parameter of a step: -1 leaves the check's value (or the driver's default).
+_PARAM = _int(-1, 0xFFFF)
 _IFREQ = _one_of("stats", "mac", "config", "mtu", "private")
 
 
@@ -284,26 +291,31 @@ class Harness:
         self.rival: Module | None = None
         self.aborted: str | None = None
         self._seq = 0
+        #: Frames a socket keeps (sent with ``free=False``), released once the driver and
+        #: the kernel are done with them, as TCP releases a frame once it is acknowledged.
+        self._kept: list[SkBuff] = []
 
     def _protocol(self, skb: SkBuff, dev: Device | None, pt: PacketType) -> None:
         self.received.append(skb)
         self.kernel.kfree_skb(skb)
 
     # -- driver instances -------------------------------------------------------------------
-    def _instance(self, i: int) -> DriverModule | RemoteModule:
+    def _instance(self, i: int, given: Mapping[str, int] | None = None
+                  ) -> DriverModule | RemoteModule:
         dm = self.instances.get(i)
         if dm is None:
+            params = {**self.params, **(given or {})}
             if self.host is None:
                 if self.factory is None:
                     raise ValueError("an in-process harness needs the driver's factory; "
                                      "pass it, or a DriverHost that has it")
                 dm = make_module(self.kernel, self.factory, monitor=self.monitor, instance=i,
-                                 **self.params)
+                                 **params)
             else:
                 module = Module("<driver model being built>")
                 proc = DriverProcess(self.host, self.kernel, self.monitor, module)
                 module.name, module.init_module, module.cleanup_module = proc.build(
-                    i, self.params)
+                    i, params)
                 dm = RemoteModule(module, proc)
             self.instances[i] = dm
             self.monitor.modules.add(dm.module.name)
@@ -323,16 +335,19 @@ class Harness:
         dm = self.instances.get(i)
         return [] if dm is None else list(dm.module.devices.values())
 
-    @_action(i=_INSTANCE)
-    def insmod(self, i: int = 0) -> None:
-        """Load driver instance ``i`` (a new model object each time, as a reload would)."""
+    @_action(i=_INSTANCE, io=_PARAM, irq=_PARAM, dma=_PARAM)
+    def insmod(self, i: int = 0, io: int = -1, irq: int = -1, dma: int = -1) -> None:
+        """Load driver instance ``i`` (a new model object each time, as a reload would),
+        with the insmod parameters ``io``, ``irq`` and ``dma`` when given (not -1), as
+        ``insmod drv io=0x300 irq=5`` would; the others are the check's."""
         if i in self.loaded:
             return
         old = self.instances.pop(i, None)
         if isinstance(old, RemoteModule):
             old.process.kill()
+        given = {k: v for k, v in (("io", io), ("irq", irq), ("dma", dma)) if v != -1}
         with self._guard(f"insmod of instance {i}"):
-            dm = self._instance(i)
+            dm = self._instance(i, given)
             rc = self.kernel.insmod(dm.module)
         if rc == 0:
             self.loaded.add(i)
@@ -408,9 +423,14 @@ class Harness:
 
     # -- traffic -----------------------------------------------------------------------------
     @_action(i=_INSTANCE, pri=_int(0, 2), count=_int(0, MAX_BURST),
-             size=FRAME_SIZE)
-    def xmit(self, i: int = 0, pri: int = 0, count: int = 1, size: int = 60) -> None:
-        """The protocol layer sends ``count`` frames on instance ``i``'s devices."""
+             size=FRAME_SIZE, free=_FLAG)
+    def xmit(self, i: int = 0, pri: int = 0, count: int = 1, size: int = 60,
+             free: bool = True) -> None:
+        """The protocol layer sends ``count`` frames of ``size`` bytes on instance ``i``'s
+        devices at priority ``pri``; with ``free=False`` the sending socket keeps each
+        frame (``skb->free == 0``: a driver that must keep it clones it) and releases it
+        once the driver and the kernel are done with it."""
+        self._release_kept()
         for d in self.devices(i):
             if not (d.registered and d.flags & IFF_UP):
                 continue
@@ -418,34 +438,57 @@ class Harness:
                 skb = self._frame(d, size)
                 if skb is None:
                     return
+                if not free:
+                    skb.free = 0
+                    self._kept.append(skb)
                 with self._guard(f"dev_queue_xmit on {d.name}"):
                     self.kernel.dev_queue_xmit(skb, d, pri)
+        self._release_kept()
+
+    def _release_kept(self) -> None:
+        """Free the kept frames that are back with the kernel: alive, unlocked, on no
+        queue and in no module's hands."""
+        k = self.kernel
+        for skb in list(self._kept):
+            if not skb.alive:
+                self._kept.remove(skb)
+            elif skb.owner is None and skb.list is None and not skb.lock:
+                self._kept.remove(skb)
+                skb.free = 1
+                k.kfree_skb(skb)
 
     def _frame(self, d: Device, size: int) -> SkBuff | None:
         k = self.kernel
-        body = max(size - 14, 0)
-        skb = k.alloc_skb(body + 16 + 14)
+        head = min(size, ETH_HLEN)  # a runt may not even hold a whole header
+        body = size - head
+        skb = k.alloc_skb(body + 16 + head)
         if skb is None:
             return None
         k.skb_reserve(skb, 16)
         self._seq += 1
         k.skb_put_data(skb, (self._seq.to_bytes(4, "big") * (body // 4 + 1))[:body])
-        k.skb_push(skb, 14)
-        k.skb_write(skb, skb.data, PEER + bytes(d.dev_addr[:6]) + ETH_P_IP.to_bytes(2, "big"))
+        k.skb_push(skb, head)
+        header = PEER + bytes(d.dev_addr[:6]) + ETH_P_IP.to_bytes(2, "big")
+        k.skb_write(skb, skb.data, header[:head])
         skb.free = 1
         skb.arp = 1
         return skb
 
-    @_action(card=_CARD, count=_int(0, MAX_BURST), size=FRAME_SIZE)
-    def rx(self, card: int = 0, count: int = 1, size: int = 60) -> None:
-        """``count`` frames arrive from the wire at card ``card``."""
+    @_action(card=_CARD, count=_int(0, MAX_BURST), size=FRAME_SIZE, burst=_FLAG)
+    def rx(self, card: int = 0, count: int = 1, size: int = 60, burst: bool = False) -> None:
+        """``count`` frames of ``size`` bytes arrive from the wire at card ``card`` (a
+        runt or oversize frame is passed on as it came). With ``burst``, they arrive back
+        to back while the kernel is busy, so the card's interrupt is delivered only after
+        the last one: a burst past the card's ring overflows it."""
         c = self.cards[card % len(self.cards)]
         # The card interrupts as the frames arrive: driver code runs from here on.
         with self._guard(f"interrupts from card {card}"):
-            for _ in range(count):
-                self._seq += 1
-                frame = c.mac + PEER + ETH_P_IP.to_bytes(2, "big") + bytes(max(size - 14, 0))
-                c.push_frame(frame)
+            with self.kernel.running(None) if burst else nullcontext():
+                for _ in range(count):
+                    self._seq += 1
+                    header = c.mac + PEER + ETH_P_IP.to_bytes(2, "big")
+                    frame = (header + bytes(max(size - ETH_HLEN, 0)))[:size]
+                    c.push_frame(frame)
             self.kernel.do_bottom_half()
 
     @_action(card=_CARD)
@@ -458,20 +501,89 @@ class Harness:
 
     @_action(n=_int(0, 10_000))
     def tick(self, n: int = 10) -> None:
-        """The clock advances ``n`` jiffies (the transmit timeout path)."""
+        """The clock advances ``n`` jiffies (the transmit timeout path); a slow card's
+        transmission completes when its time has come."""
         with self._guard("timer"):
-            self.kernel.tick(n)
+            left = n
+            while left > 0:
+                due = [t for c in self.cards if (t := c.ticks_to_completion()) is not None]
+                now = min([left, *due])
+                self.kernel.tick(now)
+                for c in self.cards:
+                    c.advance(now)
+                self.kernel.do_bottom_half()
+                left -= now
+            self._release_kept()
+
+    @_action(line=_int(0, 15))
+    def interrupt(self, line: int = 5) -> None:
+        """IRQ ``line`` is raised with no card asking: a spurious interrupt, one that
+        arrives early (before open) or late (after stop), or another card's on a shared
+        line. The driver's handler must find nothing to do and do no harm."""
+        with self._guard(f"interrupt on line {line}"):
+            self.kernel.raise_irq(line)
+            self.kernel.do_bottom_half()
+
+    # -- the machine ---------------------------------------------------------------------------
+    @_action(card=_CARD, base=_int(0x200, 0x3E0), irq=_int(2, 15))
+    def plug(self, card: int = 2, base: int = 0x340, irq: int = 10) -> None:
+        """Set card ``card``'s jumpers to ports ``base`` and IRQ ``irq``, or plug a new
+        card (a number past the last card's) there. Only with no driver instance loaded
+        (ISA jumpers are set with the power off); a base that overlaps another card or
+        is not a multiple of 0x20 leaves the machine as it is."""
+        if self.loaded or base % 0x20 or card > len(self.cards):
+            return
+        if card == len(self.cards):
+            nic = SimpleNic(mac=bytes([0, 0x42, 0x65, 0, 0, card + 1]), irq=irq)
+        else:
+            nic = self.cards[card]
+            self.kernel.ioport.bus.detach(nic)
+            nic.irq = irq
+        try:
+            self.kernel.attach_card(nic, base)
+        except ValueError:  # another card's ports: the old place, if it had one
+            if card < len(self.cards):
+                self.kernel.attach_card(nic, CARDS[card][0] if card < len(CARDS)
+                                        else 0x340)
+            return
+        if card == len(self.cards):
+            self.cards.append(nic)
+
+    @_action(card=_CARD, mode=_one_of(*SimpleNic.BEHAVIOURS), k=_int(0, 64))
+    def card_behaves(self, card: int = 0, mode: str = "slow", k: int = 3) -> None:
+        """Card ``card`` behaves as ``mode`` from now on: ``normal``; ``slow`` (a
+        transmission completes ``k`` ticks after it starts); ``stuck`` (only a reset
+        ends a transmission: the transmit timeout path); ``rx_errors`` (every received
+        length carries an error bit); ``ring`` (the receive ring holds ``k`` frames);
+        ``dead`` (the card does not answer at all)."""
+        self.cards[card % len(self.cards)].behave(mode, k)
 
     # -- faults ----------------------------------------------------------------------------
-    @_action(n=_int(0, 16))
-    def fail_alloc(self, n: int = 1) -> None:
-        """The next ``n`` buffer or action allocations fail."""
-        self.kernel.fail_next_alloc(n)
+    @_action(n=_int(0, 16), after=_int(0, 64))
+    def fail_alloc(self, n: int = 1, after: int = 0) -> None:
+        """After ``after`` more allocations succeed, the next ``n`` buffer or action
+        allocations fail (``after`` chooses the point: the third receive buffer, say)."""
+        if after == 0:
+            self.kernel.fail_next_alloc(n)
+            return
+        left = [after, n]
 
-    @_action(what=_one_of("irq", "ports", "dma", "name"))
+        def fails() -> bool:
+            if left[0]:
+                left[0] -= 1
+                return False
+            if left[1]:
+                left[1] -= 1
+                return True
+            return False
+
+        self.kernel.alloc_fails = fails
+
+    @_action(what=_one_of("irq", "ports", "dma", "name", "shared_irq"))
     def rival_claims(self, what: str = "irq") -> None:
         """A rival module takes a resource the driver wants: ``irq`` (line 5), ``ports``
-        (0x300, 32 ports), ``dma`` (channel 3) or ``name`` (a device named eth0)."""
+        (0x300, 32 ports), ``dma`` (channel 3), ``name`` (a device named eth0) or
+        ``shared_irq`` (line 5, willing to share: SA_SHIRQ)."""
         if self.rival is not None:
             return
         k = self.kernel
@@ -482,6 +594,8 @@ class Harness:
         def init() -> int:
             if what == "irq":
                 return k.request_irq(5, _rival_irq, 0, "rival", None)
+            if what == "shared_irq":
+                return k.request_irq(5, _rival_irq, SA_SHIRQ, "rival", rival)
             if what == "ports":
                 k.request_region(0x300, 32, "rival")
             elif what == "dma":
@@ -558,6 +672,7 @@ class Harness:
                 self.rmmod(i)
             except _Aborted:
                 break
+        self._release_kept()
         self.monitor.check_invariants()
 
 
@@ -682,5 +797,3 @@ def fixed_scenarios() -> dict[str, list[Step]]:
                                step("rmmod", i=0)]
     return out
 
-
-del SA_SHIRQ

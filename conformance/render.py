@@ -107,7 +107,8 @@ def failure_blocks(report: CheckReport, paint: Paint = _plain,
 def render_text(report: CheckReport, *, verbosity: int = 0, paint: Paint = _plain,
                 location: Callable[[str], str] = str) -> str:
     """The text report of one driver: a summary line; unless quiet (``verbosity`` < 0),
-    the WAIVED and UNRESOLVED rules (verbose: every rule) and every failure, cause first.
+    the WAIVED and UNRESOLVED rules (verbose: the PASS ones too), every failure, cause
+    first, and each NOT_APPLICABLE rule with why the driver never reached it.
     ``location`` rewrites each finding's ``file:line`` (the docs show it relative to the
     checkout)."""
     lines = [f"{report.driver}: {summary_counts(report, paint)} ({report.scenarios_run} "
@@ -120,8 +121,13 @@ def render_text(report: CheckReport, *, verbosity: int = 0, paint: Paint = _plai
             if r.verdict == "WAIVED":
                 lines.append(f"{paint('WAIVED')} {r.rule.id} ({r.failures} finding(s)): "
                              f"{r.waiver}")
-            elif r.verdict == "UNRESOLVED" or (verbosity > 0 and r.verdict != "FAIL"):
+            elif r.verdict == "UNRESOLVED" or (verbosity > 0 and r.verdict == "PASS"):
                 lines.append(f"{paint(r.verdict)} {r.rule.id} ({r.evaluations} "
                              "evaluation(s))")
         lines += failure_blocks(report, paint, location)
+        skipped = [r for r in report.rules if r.verdict == "NOT_APPLICABLE"]
+        if skipped:
+            lines += ["", f"{paint('NOT_APPLICABLE')}: the driver never reached these rules"]
+            lines += [f"  {r.rule.id}: {r.reason.removeprefix('never reached: ')}"
+                      for r in skipped]
     return "\n".join(lines) + "\n\n"

@@ -160,6 +160,13 @@ class SimpleNic(IsaCard):
     ``auto_tx_complete`` (the default) transmission completes at once (the interrupt is
     latched and delivered when the driver's code returns to the kernel), otherwise when
     the test calls :meth:`complete_tx`.
+
+    Faulty cards, for scenarios that reach a driver's error paths (:meth:`behave`): a
+    slow card completes a transmission ``tx_delay`` clock ticks after it started
+    (:meth:`advance` moves its clock), a stuck one only when it is reset; a card with
+    ``rx_errors`` reports every received frame's length with the error bit 0x8000 set; a
+    ``dead`` card does not answer at all (reads float to all ones, writes are lost, it
+    never interrupts).
     """
 
     EXTENT = 32
@@ -209,12 +216,51 @@ class SimpleNic(IsaCard):
         self.tx_busy = False
         self.rx_missed = 0
         self.rx_overruns = 0
+        #: Ticks a transmission takes when ``auto_tx_complete`` is off (None: until
+        #: :meth:`complete_tx`; -1: never, until a reset), and the ticks left of the one
+        #: in progress.
+        self.tx_delay: int | None = None
+        self._tx_left = 0
+        self.rx_errors = False
+        self.dead = False
+
+    #: The behaviours :meth:`behave` knows.
+    BEHAVIOURS = ("normal", "slow", "stuck", "rx_errors", "ring", "dead")
+
+    def behave(self, mode: str, k: int = 0) -> None:
+        """Set the card's behaviour: ``normal``; ``slow`` (a transmission completes ``k``
+        ticks after it starts, at least 1); ``stuck`` (it completes only when the card is
+        reset); ``rx_errors`` (received lengths carry the error bit); ``ring`` (the
+        receive FIFO holds ``k`` frames, at least 1); ``dead`` (the card does not answer).
+        Raises ValueError for another mode."""
+        if mode not in self.BEHAVIOURS:
+            raise ValueError(f"unknown card behaviour {mode!r}: choose one of "
+                             f"{', '.join(self.BEHAVIOURS)}")
+        self.auto_tx_complete = mode not in ("slow", "stuck")
+        self.tx_delay = max(k, 1) if mode == "slow" else -1 if mode == "stuck" else None
+        self.rx_errors = mode == "rx_errors"
+        self.dead = mode == "dead"
+        if mode == "ring":
+            self.rx_capacity = max(k, 1)
+
+    def advance(self, n: int) -> None:
+        """The clock advances ``n`` ticks: a slow transmission in progress may complete."""
+        if self.tx_busy and self.tx_delay is not None and self.tx_delay > 0:
+            self._tx_left -= n
+            if self._tx_left <= 0:
+                self._tx_done()
+
+    def ticks_to_completion(self) -> int | None:
+        """Ticks until the transmission in progress completes by itself, or None."""
+        if self.tx_busy and self.tx_delay is not None and self.tx_delay > 0:
+            return max(self._tx_left, 1)
+        return None
 
     # -- the wire side (for tests) ---------------------------------------------------------------
 
     def push_frame(self, frame: bytes) -> bool:
         """A frame arrives from the wire; True if the card took it."""
-        if not self.running:
+        if not self.running or self.dead:
             self.rx_missed += 1
             return False
         if len(self.rx_fifo) >= self.rx_capacity:
@@ -227,8 +273,9 @@ class SimpleNic(IsaCard):
         return True
 
     def complete_tx(self) -> None:
-        """Finish the transmission in progress (when ``auto_tx_complete`` is off)."""
-        if self.tx_busy:
+        """Finish the transmission in progress (when ``auto_tx_complete`` is off; a
+        stuck card's only by a reset)."""
+        if self.tx_busy and self.tx_delay != -1:
             self._tx_done()
 
     def _tx_done(self) -> None:
@@ -238,13 +285,15 @@ class SimpleNic(IsaCard):
             self._raise()
 
     def _raise(self) -> None:
-        if self.kernel is not None:
+        if self.kernel is not None and not self.dead:
             self.kernel.raise_irq(self.irq)
 
     # -- the bus side --------------------------------------------------------------------------
 
     def _head_len(self) -> int:
-        return len(self.rx_fifo[0]) if self.rx_fifo else 0
+        if not self.rx_fifo:
+            return 0
+        return len(self.rx_fifo[0]) | (0x8000 if self.rx_errors else 0)
 
     def _read_byte(self, off: int) -> int:
         if 0 <= off < 6:
@@ -278,7 +327,9 @@ class SimpleNic(IsaCard):
         return frame[ptr] if ptr < len(frame) else 0
 
     def read(self, offset: int, width: int) -> int:
-        """Register read (see the register map)."""
+        """Register read (see the register map); all ones from a dead card."""
+        if self.dead:
+            return super().read(offset, width)
         if offset == self.DATA:
             return int.from_bytes(bytes(self._data_byte() for _ in range(width)), "little")
         return int.from_bytes(bytes(self._read_byte(offset + i) for i in range(width)),
@@ -286,7 +337,7 @@ class SimpleNic(IsaCard):
 
     def read_string(self, offset: int, width: int, count: int) -> bytes:
         """insb/insw: at the DATA port, a block copy of the head receive frame."""
-        if offset != self.DATA:
+        if offset != self.DATA or self.dead:
             return super().read_string(offset, width, count)
         n = width * max(count, 0)
         if not self.rx_fifo:
@@ -297,7 +348,9 @@ class SimpleNic(IsaCard):
         return chunk.ljust(n, b"\0")
 
     def write(self, offset: int, width: int, value: int) -> None:
-        """Register write (see the register map)."""
+        """Register write (see the register map); lost on a dead card."""
+        if self.dead:
+            return
         if offset == self.DATA:
             self._tx_buf += value.to_bytes(width, "little")
             return
@@ -306,6 +359,8 @@ class SimpleNic(IsaCard):
 
     def write_string(self, offset: int, width: int, data: bytes) -> None:
         """outsb/outsw: at the DATA port, a block copy into the transmit buffer."""
+        if self.dead:
+            return
         if offset != self.DATA:
             super().write_string(offset, width, data)
             return
@@ -348,5 +403,6 @@ class SimpleNic(IsaCard):
             self._tx_buf.clear()
             self.sent.append(frame)
             self.tx_busy = True
+            self._tx_left = self.tx_delay if self.tx_delay is not None else 0
             if self.auto_tx_complete:
                 self._tx_done()

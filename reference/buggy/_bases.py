@@ -209,6 +209,10 @@ class StepLoopback(Loopback):
         if skb is None:
             return 0  # CB-6
         stats = self._stats(dev)
+        if skb.len < dev.hard_header_len:  # no header to pass up (as the reference does)
+            stats.tx_dropped += 1
+            h.dev_kfree_skb(skb, h.FREE_WRITE)
+            return 0
         flags = h.save_flags()
         h.cli()
         if dev.tbusy:  # CB-5

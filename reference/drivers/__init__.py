@@ -19,7 +19,9 @@ A model imports nothing else from netdevspec at run time (type annotations may).
 Calling the factory twice gives two independent models; ``instance`` tells them apart:
 instance 0 is named after the driver (``"skeleton"``), instance *n* gets the number
 appended (``"skeleton1"``). ``params`` are the driver's insmod parameters, all ints
-(``skeleton``: ``io``, ``irq``, ``dma``, ``mem``); an unknown one is a TypeError.
+(``skeleton``: ``io``, ``irq``, ``dma``, ``mem``); an unknown one is a TypeError. A
+factory may declare them, with their defaults, as ``FACTORY.PARAMS`` (a mapping): a
+check then loads instances with values drawn from the machine's wiring.
 
 **Model.** The model has
 

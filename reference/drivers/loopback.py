@@ -15,11 +15,15 @@ Transmit (RX-7): a frame whose owner keeps it (``skb->free == 0``) is cloned and
 clone passed up, the original released with ``dev_kfree_skb``; any other frame is passed
 up itself, after crediting its socket's send memory (ART-3). The frame passed up gets
 ``skb->dev``, ``skb->protocol = eth_type_trans(skb, dev)`` (RX-3, RX-4) and then goes to
-``netif_rx`` (RX-5). Two deliberate differences from loopback.c, both about ownership:
+``netif_rx`` (RX-5). Three deliberate differences from loopback.c:
 
 * loopback.c unlocks the reused frame (``skb_device_unlock``) *after* ``netif_rx``, under
   ``cli()``; here it is unlocked just before, so the driver never touches a frame the
   kernel owns (the result is the same: nothing runs in between);
+* a frame shorter than the device's link header (a program can send one through a
+  SOCK_PACKET socket; 2.0's packet_sendmsg has no lower bound) is dropped, counted in
+  ``tx_dropped``: loopback.c hands it to ``eth_type_trans``, which reads a header the
+  frame does not have (RX-4, rule rx.eth.header);
 * when the clone fails, loopback.c returns 1 (busy) with ``tbusy`` clear, which would
   make 2.0's ``dev_tint`` spin (CB-5, CB-10; the reference kernel records
   ``xmit_busy_no_tbusy``). Here the frame is dropped instead: released with
@@ -136,6 +140,10 @@ class Loopback:
         if skb is None:
             return 0  # CB-6
         stats = self._stats(dev)
+        if skb.len < dev.hard_header_len:  # no header to pass up (module docstring)
+            stats.tx_dropped += 1
+            h.dev_kfree_skb(skb, h.FREE_WRITE)  # CB-4: accepted, so released
+            return 0
         flags = h.save_flags()
         h.cli()
         if dev.tbusy:  # CB-5: busy with tbusy set, frame untouched (CB-4)

@@ -30,8 +30,10 @@ other values answer -ENXIO (FLD-2); ``irq`` (default 5, 2 means 9, FLD-3) and ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, ClassVar
 
 from netdevspec.reference.drivers.base import module_name, take_params
 
@@ -107,8 +109,13 @@ class NetLocal:
 class Skeleton:
     """One loaded copy of the skeleton driver (see the module docstring)."""
 
+    #: The insmod parameters and their defaults (skeleton.c's ``io``, ``irq``, ``dma``,
+    #: ``mem``): what the driver takes, and what a check varies (``FACTORY.PARAMS``).
+    PARAMS: ClassVar[Mapping[str, int]] = MappingProxyType(
+        {"io": 0, "irq": 5, "dma": 3, "mem": 0})
+
     def __init__(self, handle: KernelHandle, /, *, instance: int = 0, **params: int) -> None:
-        p = take_params("skeleton", params, {"io": 0, "irq": 5, "dma": 3, "mem": 0})
+        p = take_params("skeleton", params, self.PARAMS)
         self._h = handle
         self.name = module_name("skeleton", instance)
         self.io = p["io"]

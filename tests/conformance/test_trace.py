@@ -198,9 +198,9 @@ def test_the_schema_refuses_what_replay_must_not_act_on() -> None:
 
 # -- the step declaration -----------------------------------------------------------------
 def test_each_step_action_is_the_harness_method_of_its_name() -> None:
-    assert sorted(STEP_ACTIONS) == ["down", "fail_alloc", "ifreq", "insmod", "multicast",
-                                    "rival_claims", "rmmod", "rx", "tick", "tx_done", "up",
-                                    "xmit"]
+    assert sorted(STEP_ACTIONS) == ["card_behaves", "down", "fail_alloc", "ifreq", "insmod",
+                                    "interrupt", "multicast", "plug", "rival_claims", "rmmod",
+                                    "rx", "tick", "tx_done", "up", "xmit"]
     for name, action in STEP_ACTIONS.items():
         assert getattr(Harness, name) is action.method
 
@@ -223,7 +223,8 @@ def test_a_step_reaches_no_attribute_but_a_declared_action(
     called = []
     monkeypatch.setattr(Harness, "finish", lambda self: called.append("finish"))
     h = Harness(dummy.FACTORY)
-    with pytest.raises(UsageError, match=r"unknown step action .*Fix: use one of down, "):
+    with pytest.raises(UsageError,
+                       match=r"unknown step action .*Fix: use one of card_behaves, down, "):
         Step(action).call(h)
     assert called == []
 
@@ -231,10 +232,11 @@ def test_a_step_reaches_no_attribute_but_a_declared_action(
 @pytest.mark.parametrize(("args", "message"), [
     ({"count": 10**9}, r"the step rx: argument count: 1000000000 is outside 0\.\.64\. "
                        r"Why: steps are bounded .* Fix: pass a value in 0\.\.64\."),
-    ({"size": 2}, r"argument size: 2 is outside 14\.\.1514"),
+    ({"size": -1}, r"argument size: -1 is outside 0\.\.4096"),
     ({"count": True}, r"argument count: True is not an integer"),
     ({"count": "3"}, r"argument count: '3' is not an integer"),
-    ({"cards": 1}, r"the step rx has no argument 'cards'. Why: rx takes card, count, size"),
+    ({"cards": 1}, r"the step rx has no argument 'cards'. Why: rx takes card, count, size, "
+                   r"burst"),
 ])
 def test_a_steps_arguments_are_typed_and_bounded(args: dict[str, Any], message: str) -> None:
     h = Harness(dummy.FACTORY)
@@ -293,9 +295,10 @@ END = _line({"type": "end", "findings": 0, "aborted": None})
      r"bad\.jsonl:1: field steps\[0\]\.args\.count: 1000000000 is out of bounds "
      r"\(must be <= 64\)\. Why: a trace is checked against its schema"),
     (_line(_header(steps=[{"action": "xmit", "args": {"size": 100000}}])),
-     r":1: field steps\[0\]\.args\.size: 100000 is out of bounds \(must be <= 1514\)"),
+     r":1: field steps\[0\]\.args\.size: 100000 is out of bounds \(must be <= 4096\)"),
     (_line(_header(steps=[{"action": "finish", "args": {}}])),
-     r":1: field steps\[0\]\.action: \"finish\" is not a step action \(one of down, "),
+     r":1: field steps\[0\]\.action: \"finish\" is not a step action \(one of card_behaves, "
+     r"down, "),
     (_line(_header(steps=[{"action": "rx", "args": {"x": 1}}])),
      r":1: field steps\[0\]\.args\.x: is not a known field"),
     (_line(_header(steps=[{"action": "rx"}])), r":1: field steps\[0\]\.args: is missing"),
