@@ -47,7 +47,20 @@ from netdevspec.reference.drivers.base import module_name
 
 from netdevspec.errors import UsageError
 
-__all__ = ["CDriverFactory", "CFunction", "CModel", "is_c_driver", "load_c_driver"]
+__all__ = ["NOT_IN_C", "CDriverFactory", "CFunction", "CModel", "is_c_driver", "load_c_driver"]
+
+#: The handle's functions a C driver cannot call yet, with why: each is a usage error at
+#: build time ("not provided"), never a silent gap (tests/cdriver checks the list).
+NOT_IN_C: dict[str, str] = {
+    **dict.fromkeys(("skb_put_data", "skb_write", "skb_read"),
+                    "the handle's Python form of memcpy into a buffer: C writes the memory"),
+    **dict.fromkeys(("init_timer", "add_timer", "del_timer"),
+                    "kernel timers need a struct timer_list shared with the kernel; not yet"),
+    **dict.fromkeys(("udelay", "eth_copy_and_sum", "skb_peek_tail", "skb_queue_empty",
+                     "inw_p", "outw_p", "insl", "outsl", "readb", "readw", "writeb", "writew",
+                     "memcpy_fromio", "memcpy_toio"),
+                    "added to the handle after the C runtime was written; not yet in C"),
+}
 
 #: How the runtime passes each kernel function's arguments (one letter per argument):
 #: D device, B sk_buff, Q sk_buff_head, S string, i integer, H interrupt handler,

@@ -243,13 +243,15 @@ REACHED_BY: dict[str, str] = {
     "skb_set_free": "the driver writing a buffer's free flag",
     "skb_set_rx": "the driver writing a received buffer's dev, protocol or pkt_type",
     "dev_get": "a call of dev_get",
+    "skb_data": "the driver writing a buffer's fields or bytes directly, not through a "
+                "kernel function",
 }
 #: Operations whose caller is the kernel or the environment (the harness), never the
 #: driver: rules checked only there cannot be reached by a driver through its handle.
 ENVIRONMENT_OPS: dict[str, str] = {
     "dev_open": "up", "dev_close": "down", "dev_queue_xmit": "xmit",
     "hard_start_xmit": "xmit", "net_bh": "rx", "sys_init_module": "insmod",
-    "delete_module": "rmmod",
+    "delete_module": "rmmod", "run_timer_list": "tick",
 }
 
 

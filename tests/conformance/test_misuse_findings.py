@@ -516,7 +516,7 @@ def test_the_bounds_finding_says_what_and_where() -> None:
     s = r.skb(4)
     r.h.skb_write(s, s.end - 1, b"ab")
     f = next(f for f in r.mon.findings if f.rule == "skb.data.bounds")
-    assert f.message == (f"a copy of 2 bytes at {s.end - 1} reaches outside the data area of "
+    assert f.message == (f"a copy of 2 bytes at {s.end - 1:#x} reaches outside the data area of "
                          f"buffer #{s.id} (it overwrites or reads memory that is not the "
                          "buffer's)")
     assert f.where.startswith("skb_write(")

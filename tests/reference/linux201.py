@@ -228,6 +228,8 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
 
 #: Reference kernel functions with no 2.0.1 counterpart, and what each is.
 NOT_IN_201: dict[str, str] = {
+    "attach_memory": "a simulation helper: maps a card's shared memory in the ISA hole, "
+                     "which 2.0.1's hardware does by its jumpers",
     "dev_alloc_name": "2.2's (net/core/dev.c, REG-8): the spec's conforming way to pick a "
                       "unit name, which 2.0.1 drivers do with dev_get (dummy.c)",
     "skb_put_data": "Linux 4.13's: memcpy(skb_put(skb, len), data, len), checked as memcpy "

@@ -33,6 +33,13 @@ static int loopback_xmit(struct sk_buff *skb, struct device *dev)
 
 	if (skb == NULL)
 		return 0;	/* CB-6 */
+	if (skb->len < dev->hard_header_len) {
+		/* no header to pass up: dropped, not handed to eth_type_trans (as the
+		 * Python twin, reference/drivers/loopback.py, explains) */
+		stats->tx_dropped++;
+		dev_kfree_skb(skb, FREE_WRITE);	/* CB-4: accepted, so released */
+		return 0;
+	}
 	save_flags(flags);
 	cli();
 	if (dev->tbusy) {	/* CB-5: busy with tbusy set, frame untouched */
