@@ -33,7 +33,7 @@ def _probe(kernel: Kernel, body: Callable[[], object]) -> SharedMemory:
 def test_readb_and_writeb_are_byte_loads_and_stores(kernel: Kernel) -> None:
     seen: list[int] = []
     mem = _probe(kernel, lambda: (kernel.writeb(0x1AB, BASE + 5),
-                                  seen.append(kernel.readb(BASE + 5)))
+                                  seen.append(kernel.readb(BASE + 5))))
     assert seen == [0xAB] and mem.ram[5] == 0xAB
 
 
@@ -42,7 +42,7 @@ def test_readb_and_writeb_are_byte_loads_and_stores(kernel: Kernel) -> None:
 def test_readw_and_writew_are_little_endian_words(kernel: Kernel) -> None:
     seen: list[int] = []
     mem = _probe(kernel, lambda: (kernel.writew(0x12345, BASE + 8),
-                                  seen.append(kernel.readw(BASE + 8)))
+                                  seen.append(kernel.readw(BASE + 8))))
     assert seen == [0x2345] and bytes(mem.ram[8:10]) == b"\x45\x23"
 
 
@@ -51,7 +51,7 @@ def test_readw_and_writew_are_little_endian_words(kernel: Kernel) -> None:
 def test_memcpy_fromio_and_toio_copy_bytes(kernel: Kernel) -> None:
     seen: list[bytes] = []
     mem = _probe(kernel, lambda: (kernel.memcpy_toio(BASE + 0x100, b"frame"),
-                                  seen.append(kernel.memcpy_fromio(BASE + 0x100, 5)))
+                                  seen.append(kernel.memcpy_fromio(BASE + 0x100, 5))))
     assert seen == [b"frame"] and bytes(mem.ram[0x100:0x105]) == b"frame"
 
 
