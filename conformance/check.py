@@ -486,6 +486,20 @@ def _check(factory: Factory | None, ref: str, host: DriverHost, examples: int, s
             for rid in new:
                 first.pop(rid, None)
             known |= absorb("generated (shrunk by Hypothesis)", steps)
+            # Hypothesis shrinks what it drew, but a stateful run keeps steps that only
+            # set the state up: drop each step that the finding does not need.
+            for rid in sorted(new):
+                hit = first.get(rid)
+                if hit is None or hit[1] != "generated (shrunk by Hypothesis)" \
+                        or rid in _NOT_SHRUNK:
+                    continue
+
+                def needs(t: list[Step], rid: str = rid) -> bool:
+                    return finding(t, rid) is not None
+
+                short = shrink(hit[2], needs)
+                if len(short) < len(hit[2]):
+                    first[rid] = (finding(short, rid) or hit[0], "generated (shrunk)", short)
         # The planned random scenarios, or those that ran before a hanging driver stopped
         # them.
         report.scenarios_run += probes[0] if stopped[0] or hangs[0] >= _HANGS else examples

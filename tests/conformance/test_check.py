@@ -182,10 +182,15 @@ def test_generated_scenarios_find_what_fixed_ones_miss() -> None:
     assert r["mod.exit.regions"].scenario.startswith("generated")
     steps = [line.strip() for line in r["mod.exit.regions"].program.splitlines()
              if line.strip().startswith("h.") and line.strip() != "h.close()"]
-    # Shrunk to the essentials: load, the clock, ifconfig up, then the final unload.
-    assert steps[0] == "h.insmod(i=0)" and steps[-1] == "h.finish()"
-    assert any(x.startswith("h.tick(") for x in steps) and "h.up(i=0)" in steps
-    assert len(steps) <= 5
+    # The machine a run draws (how its cards behave) comes first; then, shrunk to the
+    # essentials: load, the clock, ifconfig up, and the final unload.
+    machine = [x for x in steps if x.startswith(("h.card_behaves(", "h.plug("))]
+    assert steps[:len(machine)] == machine
+    driver = steps[len(machine):]
+    assert driver[-1] == "h.finish()" and "h.insmod(i=0)" in driver
+    ticks = [i for i, x in enumerate(driver) if x.startswith("h.tick(")]
+    assert ticks and "h.up(i=0)" in driver and ticks[0] < driver.index("h.up(i=0)")
+    assert len(driver) <= 5 and len(machine) <= 1
 
 
 def test_runs_are_reproducible() -> None:
