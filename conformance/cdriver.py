@@ -49,21 +49,19 @@ from netdevspec.errors import UsageError
 
 __all__ = ["NOT_IN_C", "CDriverFactory", "CFunction", "CModel", "is_c_driver", "load_c_driver"]
 
-#: The handle's functions a C driver cannot call yet, with why: each is a usage error at
+#: The handle's functions a C driver has no call for, with why: each is a usage error at
 #: build time ("not provided"), never a silent gap (tests/cdriver checks the list).
 NOT_IN_C: dict[str, str] = {
     **dict.fromkeys(("skb_put_data", "skb_write", "skb_read"),
                     "the handle's Python form of memcpy into a buffer: C writes the memory"),
-    **dict.fromkeys(("init_timer", "add_timer", "del_timer"),
-                    "kernel timers need a struct timer_list shared with the kernel; not yet"),
 }
 
 #: How the runtime passes each kernel function's arguments (one letter per argument):
-#: D device, B sk_buff, Q sk_buff_head, S string, i integer, H interrupt handler,
-#: C a ``void *`` cookie, f a flag. The driver's memory: ``>`` a buffer whose bytes are
-#: sent in its place, ``<`` a buffer the answer's bytes are copied into (not sent), each
-#: of ``count`` units of the width after it (1 if none), ``count`` being the argument
-#: ``n`` (sent as an integer) or ``N`` (not sent: the bytes carry it).
+#: D device, B sk_buff, Q sk_buff_head, T timer_list, S string, i integer, H interrupt
+#: handler, C a ``void *`` cookie, f a flag. The driver's memory: ``>`` a buffer whose
+#: bytes are sent in its place, ``<`` a buffer the answer's bytes are copied into (not
+#: sent), each of ``count`` units of the width after it (1 if none), ``count`` being the
+#: argument ``n`` (sent as an integer) or ``N`` (not sent: the bytes carry it).
 _ARGS: dict[str, str] = {
     "register_netdev": "D", "unregister_netdev": "D", "dev_get": "S", "dev_alloc_name": "DS",
     "init_etherdev": "Di", "ether_setup": "D", "netif_rx": "B", "eth_type_trans": "BD",
@@ -78,6 +76,7 @@ _ARGS: dict[str, str] = {
     "inw_p": "i", "outw_p": "ii", "insl": "i<4n", "outsl": "i>4N",
     "readb": "i", "readw": "i", "writeb": "ii", "writew": "ii", "memcpy_fromio": "<in",
     "memcpy_toio": "i>N", "eth_copy_and_sum": "B>ni", "udelay": "i",
+    "init_timer": "T", "add_timer": "T", "del_timer": "T",
     "alloc_skb": "ii", "dev_alloc_skb": "i", "skb_put": "Bi", "skb_push": "Bi",
     "skb_pull": "Bi", "skb_reserve": "Bi", "skb_trim": "Bi", "skb_headroom": "B",
     "skb_tailroom": "B", "kfree_skb": "Bi", "dev_kfree_skb": "Bi", "skb_clone": "Bi",
@@ -124,6 +123,7 @@ _DEV_METHODS: dict[str, str] = {
     "change_mtu": "int(*)(struct device *, int)",
 }
 _IRQ_HANDLER = "void(*)(int, void *, struct pt_regs *)"
+_TIMER_FUNCTION = "void(*)(unsigned long)"
 #: The kernel functions the runtime defines for a driver to store in a device.
 _KERNEL_METHODS = ("eth_header", "eth_rebuild_header", "eth_change_mtu", "eth_mac_addr")
 
@@ -297,6 +297,7 @@ class CModel:
         self.live_skbs: dict[int, Any] = {}
         self.queues: dict[int, Any] = {}
         self.socks: dict[int, Any] = {}
+        self.timers: dict[int, Any] = {}
         self.addr: dict[int, int] = {}
         self.shadow: dict[int, dict[str, Any]] = {}
         #: Per structure: its C bytes and its mirror's fields as of the last sync (a
@@ -414,6 +415,8 @@ class CModel:
             return self.queue(v)
         if kind == "H":
             return self.function(v, _IRQ_HANDLER, "interrupt handler")
+        if kind == "T":
+            return self.timer(v)
         return self.cookie(v)
 
     def cookie(self, v: int) -> Any:
@@ -622,6 +625,39 @@ class CModel:
             self._map(a, m, self.queues)
         return a
 
+    def timer(self, v: int) -> Any:
+        """The mirror of the driver's ``struct timer_list`` at ``v`` (made on first sight
+        with the fields the driver set)."""
+        if v == 0:
+            return None
+        m = self.timers.get(v)
+        if m is None:
+            m = ds.TimerList()
+            self._map(v, m, self.timers)
+            self.shadow[v] = {}
+            self._timer_to_py(v, m, fresh=True)
+        return m
+
+    def _timer_to_py(self, a: int, m: Any, fresh: bool = False) -> None:
+        p = self.ffi.cast("struct timer_list *", a)
+        sh = self.shadow[a]
+        for f in ("expires", "data"):
+            v = getattr(p, f)
+            if sh.get(f) != v:
+                sh[f] = v
+                if fresh:
+                    m.__dict__[f] = v
+                else:
+                    setattr(m, f, v)
+        fn = int(self.ffi.cast("intptr_t", p.function))
+        if sh.get("function") != fn:
+            sh["function"] = fn
+            py = self.function(fn, _TIMER_FUNCTION, "timer function")
+            if fresh:
+                m.__dict__["function"] = py
+            else:
+                m.function = py
+
     def sock(self, m: Any) -> Any:
         """The ``struct sock *`` for a buffer's socket mirror (made on first sight)."""
         if m is None:
@@ -662,6 +698,8 @@ class CModel:
                 self._skb_to_py(a, p, m)
                 raw[a] = now
                 self.seen[a] = dict(m.__dict__)
+        for a, m in self.timers.items():
+            self._timer_to_py(a, m)
         for a, m in self.socks.items():
             p = ffi.cast("struct sock *", a)
             sh = self.shadow[a]
@@ -707,6 +745,9 @@ class CModel:
             seen[a] = dict(m.__dict__)
         for a, m in self.queues.items():
             ffi.cast("struct sk_buff_head *", a).qlen = m.__dict__.get("qlen", 0)
+        for a, m in self.timers.items():  # 2.0 tells a pending timer by next != NULL
+            t = ffi.cast("struct timer_list *", a)
+            t.next = t.prev = t if m.__dict__.get("pending") else ffi.NULL
         for a, m in self.socks.items():
             p = ffi.cast("struct sock *", a)
             sh = self.shadow[a]

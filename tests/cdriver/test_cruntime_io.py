@@ -1,11 +1,13 @@
 """The kernel functions added to the C runtime after it was written: the word and
 long-word port functions, the ISA shared-memory accessors, eth_copy_and_sum, the queue
-peeks and udelay, called from a small C driver (tests/cdriver/data/shmem.c)."""
+peeks, udelay and the kernel timers, called from a small C driver
+(tests/cdriver/data/shmem.c)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from netdevspec.conformance.cdriver import load_c_driver
 from netdevspec.conformance.check import check_driver
 
@@ -20,24 +22,43 @@ def test_a_driver_using_the_new_functions_has_no_finding() -> None:
     # init_module: outw_p/inw_p/outsl/insl on its claimed ports, readb/writeb on ISA
     # memory before the device has a window (a probe: not judged); transmit: memcpy_toio,
     # readw/readb inside the window, skb_peek_tail/skb_queue_empty on its own queue,
-    # memcpy_fromio and eth_copy_and_sum into a received frame
+    # memcpy_fromio and eth_copy_and_sum into a received frame; open: a watchdog timer
+    # (init_timer/add_timer, re-added by its function), stop: del_timer
     report = check_driver(load_c_driver(str(SHMEM)), str(SHMEM), examples=EXAMPLES, seed_=3,
                           time_limit=LIMIT)
     assert report.counts()["FAIL"] == 0, [r.finding for r in report.failed]
     assert report.counts()["UNRESOLVED"] == 0
     verdicts = {r.rule.id: r.verdict for r in report.rules}
-    for rule in ("fld.mem.window", "res.port.claimed", "skb.data.bounds", "skb.free.unqueued"):
+    for rule in ("fld.mem.window", "res.port.claimed", "skb.data.bounds", "skb.free.unqueued",
+                 "timer.add.idle", "timer.del.owner", "mod.exit.timers"):
         assert verdicts[rule] == "PASS", rule
 
 
-def test_a_write_past_the_window_after_init_is_fld_mem_window_at_its_line() -> None:
-    report = check_driver(load_c_driver(str(SHMEM), "-DWINDOW_BUG"), str(SHMEM),
-                          examples=EXAMPLES, seed_=3, time_limit=LIMIT)
+def _line(text: str) -> int:
+    return next(i for i, t in enumerate(SHMEM.read_text().splitlines(), 1) if text in t)
+
+
+@pytest.mark.parametrize(("flag", "call"), [
+    ("-DWINDOW_BUG", "writeb(0, dev->mem_end)"),  # in open, after init
+    ("-DWATCHDOG_BUG", "readb(dev->mem_end)"),  # in the timer's function, given data = dev
+])
+def test_an_access_past_the_window_after_init_is_fld_mem_window_at_its_line(
+        flag: str, call: str) -> None:
+    report = check_driver(load_c_driver(str(SHMEM), flag), str(SHMEM), examples=EXAMPLES,
+                          seed_=3, time_limit=LIMIT)
     failed = {r.rule.id: r for r in report.failed}
     assert set(failed) == {"fld.mem.window"}, [r.finding for r in report.failed]
     finding = failed["fld.mem.window"].finding
     assert finding is not None
-    line = next(i for i, t in enumerate(SHMEM.read_text().splitlines(), 1)
-                if "writeb(0, dev->mem_end)" in t)
-    assert finding.location.endswith(f"shmem.c:{line}"), finding.location
+    assert finding.location.endswith(f"shmem.c:{_line(call)}"), finding.location
     assert "0xd2000" in finding.message
+
+
+def test_a_timer_left_pending_by_stop_is_caught_at_the_next_init_timer_and_at_rmmod() -> None:
+    report = check_driver(load_c_driver(str(SHMEM), "-DTIMER_BUG"), str(SHMEM),
+                          examples=EXAMPLES, seed_=3, time_limit=LIMIT)
+    failed = {r.rule.id: r for r in report.failed}
+    assert {"timer.add.idle", "mod.exit.timers"} <= set(failed), list(failed)
+    finding = failed["timer.add.idle"].finding
+    assert finding is not None
+    assert finding.location.endswith(f"shmem.c:{_line('init_timer(&shm_timer)')}")

@@ -3,8 +3,10 @@
  * long-word port functions, probes the card's ISA memory with readb/writeb before the
  * device has a window, then gives the device its window (mem_start..mem_end). Transmit
  * copies the frame into the window, keeps it on a private queue, reads it back as a
- * received frame (memcpy_fromio, eth_copy_and_sum) and empties the queue. With
- * -DWINDOW_BUG, open writes one byte past the window (fld.mem.window). */
+ * received frame (memcpy_fromio, eth_copy_and_sum) and empties the queue. While the
+ * device is open a watchdog timer reads the window every other tick. With -DWINDOW_BUG,
+ * open writes one byte past the window (fld.mem.window); with -DTIMER_BUG, stop leaves
+ * the timer pending; with -DWATCHDOG_BUG, the watchdog reads one byte past the window. */
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/errno.h>
@@ -21,10 +23,26 @@
 #define SHM_MEM 0xD0000
 #define SHM_MEMSIZE 0x2000
 #define SHM_RXLEN 60
+#define SHM_WATCHDOG 2		/* ticks */
 
 static struct enet_statistics shm_stats;
 static struct sk_buff_head shm_backlog;
 static int shm_claimed;
+static struct timer_list shm_timer;
+
+static void shm_watchdog(unsigned long data)
+{
+	struct device *dev = (struct device *)data;
+
+#ifdef WATCHDOG_BUG
+	if (readb(dev->mem_end) == 0xFF)	/* one past the window */
+#else
+	if (readb(dev->mem_start) == 0xFF)
+#endif
+		shm_stats.rx_missed_errors++;
+	shm_timer.expires = jiffies + SHM_WATCHDOG;
+	add_timer(&shm_timer);
+}
 
 static int shm_open(struct device *dev)
 {
@@ -32,6 +50,11 @@ static int shm_open(struct device *dev)
 	dev->tbusy = 0;
 	dev->interrupt = 0;
 	writew(0, dev->mem_start);		/* inside the window */
+	init_timer(&shm_timer);
+	shm_timer.expires = jiffies + SHM_WATCHDOG;
+	shm_timer.data = (unsigned long)dev;
+	shm_timer.function = shm_watchdog;
+	add_timer(&shm_timer);
 #ifdef WINDOW_BUG
 	writeb(0, dev->mem_end);		/* one past it */
 #endif
@@ -43,6 +66,9 @@ static int shm_stop(struct device *dev)
 {
 	dev->start = 0;
 	dev->tbusy = 1;
+#ifndef TIMER_BUG
+	del_timer(&shm_timer);
+#endif
 	MOD_DEC_USE_COUNT;
 	return 0;
 }

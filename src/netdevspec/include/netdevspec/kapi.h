@@ -27,6 +27,11 @@
 extern volatile unsigned long jiffies;
 #define HZ 100
 extern void udelay(unsigned long usecs);
+/* Kernel timers (CB-5): the struct timer_list is the driver's memory; the kernel calls
+ * function(data) once jiffies reach expires. */
+extern void init_timer(struct timer_list *timer);
+extern void add_timer(struct timer_list *timer);
+extern int del_timer(struct timer_list *timer);
 #define PAGE_SIZE 4096UL
 
 /* -- devices (REG, CB, RX) --------------------------------------------------------------- */

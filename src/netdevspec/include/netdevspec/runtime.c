@@ -71,6 +71,11 @@ int eth_mac_addr(struct device *dev, void *addr)
 
 /* A busy wait: the kernel's (the clock does not move), so a call is seen like any other. */
 void udelay(unsigned long usecs) { UP("udelay", 1, W(usecs)); }
+/* A timer travels as its address: the Python side keeps a mirror per struct timer_list
+ * and copies expires, data and function to it at each crossing. */
+void init_timer(struct timer_list *timer) { UP("init_timer", 1, W(timer)); }
+void add_timer(struct timer_list *timer) { UP("add_timer", 1, W(timer)); }
+int del_timer(struct timer_list *timer) { return (int)UP("del_timer", 1, W(timer)); }
 
 /* -- interrupts ------------------------------------------------------------------------ */
 int request_irq(unsigned int irq, void (*handler)(int, void *, struct pt_regs *),
