@@ -62,3 +62,28 @@ def test_a_timer_left_pending_by_stop_is_caught_at_the_next_init_timer_and_at_rm
     finding = failed["timer.add.idle"].finding
     assert finding is not None
     assert finding.location.endswith(f"shmem.c:{_line('init_timer(&shm_timer)')}")
+
+
+def test_the_bytes_travel_between_the_card_the_driver_and_the_kernel() -> None:
+    # the card's memory holds a frame at the window's start; transmit makes the driver
+    # take it as received: memcpy_fromio fills the driver's array, eth_copy_and_sum gives
+    # the kernel's buffer and its C memory the bytes, memcpy_toio copies the buffer's C
+    # memory back to the echo area
+    from netdevspec.conformance.boundary import DriverHost
+    from netdevspec.conformance.harness import Harness
+    from netdevspec.reference import SharedMemory
+
+    factory = load_c_driver(str(SHMEM))
+    frame = bytes([0xFF] * 6 + [0, 0x42, 0x65, 0, 0, 9]) + b"\x08\x06" + bytes(range(46))
+    with DriverHost(factory, str(SHMEM)) as host:
+        h = Harness(factory, spec_ref=str(SHMEM), host=host)
+        mem = h.kernel.attach_memory(SharedMemory(0x2000), 0xD0000)
+        mem.ram[:len(frame)] = frame
+        h.insmod(i=0)
+        h.up(i=0)
+        h.xmit(i=0)
+        echo = bytes(mem.ram[0x100:0x100 + len(frame)])
+        h.finish()
+        h.close()
+    assert h.monitor.findings == []
+    assert echo == frame

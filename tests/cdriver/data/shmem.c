@@ -2,8 +2,10 @@
  * netdevspec). init_module claims the card's ports and talks to it with the word and
  * long-word port functions, probes the card's ISA memory with readb/writeb before the
  * device has a window, then gives the device its window (mem_start..mem_end). Transmit
- * copies the frame into the window, keeps it on a private queue, reads it back as a
- * received frame (memcpy_fromio, eth_copy_and_sum) and empties the queue. While the
+ * copies the frame into the window's transmit area, keeps it on a private queue and
+ * empties it, then takes the frame at the window's start as a received one
+ * (memcpy_fromio, eth_copy_and_sum) and copies what the buffer holds back to the
+ * window's echo area (memcpy_toio), so a test can compare the two. While the
  * device is open a watchdog timer reads the window every other tick. With -DWINDOW_BUG,
  * open writes one byte past the window (fld.mem.window); with -DTIMER_BUG, stop leaves
  * the timer pending; with -DWATCHDOG_BUG, the watchdog reads one byte past the window. */
@@ -23,6 +25,8 @@
 #define SHM_MEM 0xD0000
 #define SHM_MEMSIZE 0x2000
 #define SHM_RXLEN 60
+#define SHM_ECHO 0x100		/* offsets in the window */
+#define SHM_TX 0x200
 #define SHM_WATCHDOG 2		/* ticks */
 
 static struct enet_statistics shm_stats;
@@ -49,7 +53,7 @@ static int shm_open(struct device *dev)
 	dev->start = 1;
 	dev->tbusy = 0;
 	dev->interrupt = 0;
-	writew(0, dev->mem_start);		/* inside the window */
+	writew(0, dev->mem_start + SHM_TX);	/* inside the window */
 	init_timer(&shm_timer);
 	shm_timer.expires = jiffies + SHM_WATCHDOG;
 	shm_timer.data = (unsigned long)dev;
@@ -86,6 +90,7 @@ static void shm_rx(struct device *dev)
 	memcpy_fromio(frame, dev->mem_start, SHM_RXLEN);
 	eth_copy_and_sum(skb, frame, SHM_RXLEN, 0);
 	skb_put(skb, SHM_RXLEN);
+	memcpy_toio(dev->mem_start + SHM_ECHO, skb->data, SHM_RXLEN);
 	skb->dev = dev;
 	skb->protocol = eth_type_trans(skb, dev);
 	netif_rx(skb);
@@ -98,9 +103,9 @@ static int shm_xmit(struct sk_buff *skb, struct device *dev)
 
 	if (skb == NULL)
 		return 0;
-	len = skb->len < SHM_MEMSIZE ? skb->len : SHM_MEMSIZE;
+	len = skb->len < SHM_MEMSIZE - SHM_TX ? skb->len : SHM_MEMSIZE - SHM_TX;
 	if (len)
-		memcpy_toio(dev->mem_start, skb->data, len);
+		memcpy_toio(dev->mem_start + SHM_TX, skb->data, len);
 	if (readw(dev->mem_start + SHM_MEMSIZE - 2) != readb(dev->mem_end - 1))
 		udelay(1);
 	skb_queue_tail(&shm_backlog, skb);
@@ -133,8 +138,8 @@ static int shm_probe(struct device *dev)
 	insl(SHM_IO + 4, words, 2);
 	udelay(100);
 	/* the card's memory, before the device has a window (a probe, as wd.c's) */
-	writeb(0x5A, SHM_MEM);
-	(void)readb(SHM_MEM);
+	writeb(0x5A, SHM_MEM + SHM_TX);
+	(void)readb(SHM_MEM + SHM_TX);
 	dev->base_addr = SHM_IO;
 	dev->mem_start = SHM_MEM;
 	dev->mem_end = SHM_MEM + SHM_MEMSIZE;
