@@ -49,22 +49,19 @@ from netdevspec.errors import UsageError
 
 __all__ = ["NOT_IN_C", "CDriverFactory", "CFunction", "CModel", "is_c_driver", "load_c_driver"]
 
-#: The handle's functions a C driver cannot call yet, with why: each is a usage error at
+#: The handle's functions a C driver has no call for, with why: each is a usage error at
 #: build time ("not provided"), never a silent gap (tests/cdriver checks the list).
 NOT_IN_C: dict[str, str] = {
     **dict.fromkeys(("skb_put_data", "skb_write", "skb_read"),
                     "the handle's Python form of memcpy into a buffer: C writes the memory"),
-    **dict.fromkeys(("init_timer", "add_timer", "del_timer"),
-                    "kernel timers need a struct timer_list shared with the kernel; not yet"),
-    **dict.fromkeys(("udelay", "eth_copy_and_sum", "skb_peek_tail", "skb_queue_empty",
-                     "inw_p", "outw_p", "insl", "outsl", "readb", "readw", "writeb", "writew",
-                     "memcpy_fromio", "memcpy_toio"),
-                    "added to the handle after the C runtime was written; not yet in C"),
 }
 
 #: How the runtime passes each kernel function's arguments (one letter per argument):
-#: D device, B sk_buff, Q sk_buff_head, S string, i integer, H interrupt handler,
-#: C a ``void *`` cookie, b/w a byte or word buffer with the count after it.
+#: D device, B sk_buff, Q sk_buff_head, T timer_list, S string, i integer, H interrupt
+#: handler, C a ``void *`` cookie, f a flag. The driver's memory: ``>`` a buffer whose
+#: bytes are sent in its place, ``<`` a buffer the answer's bytes are copied into (not
+#: sent), each of ``count`` units of the width after it (1 if none), ``count`` being the
+#: argument ``n`` (sent as an integer) or ``N`` (not sent: the bytes carry it).
 _ARGS: dict[str, str] = {
     "register_netdev": "D", "unregister_netdev": "D", "dev_get": "S", "dev_alloc_name": "DS",
     "init_etherdev": "Di", "ether_setup": "D", "netif_rx": "B", "eth_type_trans": "BD",
@@ -75,16 +72,35 @@ _ARGS: dict[str, str] = {
     "check_region": "ii", "request_region": "iiS", "release_region": "ii",
     "request_dma": "iS", "free_dma": "i", "disable_dma": "i", "enable_dma": "i",
     "inb": "i", "inb_p": "i", "inw": "i", "inl": "i", "outb": "ii", "outb_p": "ii",
-    "outw": "ii", "outl": "ii", "insb": "i<1", "insw": "i<2", "outsb": "i>1", "outsw": "i>2",
+    "outw": "ii", "outl": "ii", "insb": "i<n", "insw": "i<2n", "outsb": "i>N", "outsw": "i>2N",
+    "inw_p": "i", "outw_p": "ii", "insl": "i<4n", "outsl": "i>4N",
+    "readb": "i", "readw": "i", "writeb": "ii", "writew": "ii", "memcpy_fromio": "<in",
+    "memcpy_toio": "i>N", "eth_copy_and_sum": "B>ni", "udelay": "i",
+    "init_timer": "T", "add_timer": "T", "del_timer": "T",
     "alloc_skb": "ii", "dev_alloc_skb": "i", "skb_put": "Bi", "skb_push": "Bi",
     "skb_pull": "Bi", "skb_reserve": "Bi", "skb_trim": "Bi", "skb_headroom": "B",
     "skb_tailroom": "B", "kfree_skb": "Bi", "dev_kfree_skb": "Bi", "skb_clone": "Bi",
     "skb_copy": "Bi", "skb_device_lock": "B", "skb_device_unlock": "B",
     "skb_device_locked": "B", "skb_queue_head_init": "Q", "skb_queue_head": "QB",
     "skb_queue_tail": "QB", "skb_dequeue": "Q", "skb_peek": "Q", "skb_queue_len": "Q",
+    "skb_peek_tail": "Q", "skb_queue_empty": "Q",
     "skb_unlink": "B", "skb_insert": "BB", "skb_append": "BB",
     "MOD_INC_USE_COUNT": "", "MOD_DEC_USE_COUNT": "", "MOD_IN_USE": "", "printk": "S",
 }
+
+
+def _arg_spec(kinds: str) -> tuple[tuple[str, int], ...]:
+    """``(letter, width)`` per C argument of an _ARGS entry (a width follows ``<``/``>``)."""
+    out: list[tuple[str, int]] = []
+    for k in kinds:
+        if k.isdigit():
+            out[-1] = (out[-1][0], int(k))
+        else:
+            out.append((k, 1))
+    return tuple(out)
+
+
+_SPECS = {name: _arg_spec(kinds) for name, kinds in _ARGS.items()}
 #: Functions whose integer answer is an address in a buffer's data area (argument 0).
 _ADDRESS_RESULT = frozenset({"skb_put", "skb_push", "skb_pull"})
 
@@ -107,6 +123,7 @@ _DEV_METHODS: dict[str, str] = {
     "change_mtu": "int(*)(struct device *, int)",
 }
 _IRQ_HANDLER = "void(*)(int, void *, struct pt_regs *)"
+_TIMER_FUNCTION = "void(*)(unsigned long)"
 #: The kernel functions the runtime defines for a driver to store in a device.
 _KERNEL_METHODS = ("eth_header", "eth_rebuild_header", "eth_change_mtu", "eth_mac_addr")
 
@@ -280,6 +297,7 @@ class CModel:
         self.live_skbs: dict[int, Any] = {}
         self.queues: dict[int, Any] = {}
         self.socks: dict[int, Any] = {}
+        self.timers: dict[int, Any] = {}
         self.addr: dict[int, int] = {}
         self.shadow: dict[int, dict[str, Any]] = {}
         #: Per structure: its C bytes and its mirror's fields as of the last sync (a
@@ -327,33 +345,32 @@ class CModel:
             raise TypeError(f"{fname} is the kernel's own function; a driver does not call "
                             "it (it stores it in a device for the kernel to call)")
         where = self.where(int(ffi.cast("intptr_t", caller)))
-        kinds = _ARGS[name]
+        spec = _SPECS[name]
+        vals = [int(argv[i]) for i in range(len(spec))]
+        count = next((v for (k, _), v in zip(spec, vals, strict=True) if k in "nN"), 0)
         args: list[Any] = []
-        after: Callable[[Any], None] | None = None
-        i = 0
-        for k in kinds:
-            if k in "<>":
-                continue
-            args.append(self.py_value(k, int(argv[i])))
-            i += 1
-        if "<" in kinds or ">" in kinds:  # a string port function: port, buffer, count
-            port, addr, count = int(argv[0]), int(argv[1]), int(argv[2])
-            width = 2 if kinds.endswith("2") else 1
-            if ">" in kinds:
-                args = [port, bytes(ffi.buffer(ffi.cast("char *", addr), count * width))]
-            else:
-                args = [port, count]
-
-                def after(data: Any, addr: int = addr) -> None:
-                    if isinstance(data, (bytes, bytearray)):
-                        ffi.memmove(ffi.cast("char *", addr), data, len(data))
+        into = 0  # the driver's buffer the answer's bytes go to (insb, memcpy_fromio)
+        for (k, width), v in zip(spec, vals, strict=True):
+            if k == "<":
+                into = v
+            elif k == ">":
+                args.append(bytes(ffi.buffer(ffi.cast("char *", v), max(count, 0) * width))
+                            if count > 0 else b"")
+            elif k == "n":
+                args.append(v)
+            elif k != "N":
+                args.append(self.py_value(k, v))
         self.to_py()
         self._data_writes()
         session = ds._session()
         result = session.rpc(name, tuple(args), where)
         self.to_c()
-        if after is not None:
-            after(result)
+        if into:
+            if isinstance(result, (bytes, bytearray)):
+                ffi.memmove(ffi.cast("char *", into), result, len(result))
+            return 0
+        if name == "eth_copy_and_sum":
+            self._copied(args[0], args[1])
             return 0
         if name in _ADDRESS_RESULT:
             return 0 if result is None else self.c_address(args[0], result)
@@ -398,6 +415,8 @@ class CModel:
             return self.queue(v)
         if kind == "H":
             return self.function(v, _IRQ_HANDLER, "interrupt handler")
+        if kind == "T":
+            return self.timer(v)
         return self.cookie(v)
 
     def cookie(self, v: int) -> Any:
@@ -564,6 +583,22 @@ class CModel:
             self.area_bytes[base] = now
             ds._session().rpc("skb_write", (m, head + lo, now[lo:hi]), None)
 
+    def _copied(self, skb: Any, data: bytes) -> None:
+        """The kernel copied ``data`` to a live buffer's ``data`` (eth_copy_and_sum): the
+        same bytes go to its C memory, clipped to the area as the kernel clips them, and
+        become what the kernel last got (so they are not sent back as the driver's)."""
+        ffi = self.ffi
+        a = self.addr.get(id(skb))
+        if a is None or a not in self.live_skbs:
+            return
+        base, head = self.areas[a]
+        size = len(self.area_bytes[base])
+        off = skb.__dict__.get("data", head) - head
+        lo, hi = max(off, 0), min(off + len(data), size)
+        if lo < hi:
+            ffi.memmove(ffi.cast("char *", base + lo), data[lo - off:hi - off], hi - lo)
+            self.area_bytes[base] = ffi.buffer(ffi.cast("char *", base), size)[:]
+
     def queue(self, v: int) -> Any:
         """The mirror of the ``struct sk_buff_head`` at ``v``: one of a device's
         ``buffs[]``, or the driver's own queue (made on first sight)."""
@@ -589,6 +624,39 @@ class CModel:
             a = int(self.ffi.cast("intptr_t", p))
             self._map(a, m, self.queues)
         return a
+
+    def timer(self, v: int) -> Any:
+        """The mirror of the driver's ``struct timer_list`` at ``v`` (made on first sight
+        with the fields the driver set)."""
+        if v == 0:
+            return None
+        m = self.timers.get(v)
+        if m is None:
+            m = ds.TimerList()
+            self._map(v, m, self.timers)
+            self.shadow[v] = {}
+            self._timer_to_py(v, m, fresh=True)
+        return m
+
+    def _timer_to_py(self, a: int, m: Any, fresh: bool = False) -> None:
+        p = self.ffi.cast("struct timer_list *", a)
+        sh = self.shadow[a]
+        for f in ("expires", "data"):
+            v = getattr(p, f)
+            if sh.get(f) != v:
+                sh[f] = v
+                if fresh:
+                    m.__dict__[f] = v
+                else:
+                    setattr(m, f, v)
+        fn = int(self.ffi.cast("intptr_t", p.function))
+        if sh.get("function") != fn:
+            sh["function"] = fn
+            py = self.function(fn, _TIMER_FUNCTION, "timer function")
+            if fresh:
+                m.__dict__["function"] = py
+            else:
+                m.function = py
 
     def sock(self, m: Any) -> Any:
         """The ``struct sock *`` for a buffer's socket mirror (made on first sight)."""
@@ -630,6 +698,8 @@ class CModel:
                 self._skb_to_py(a, p, m)
                 raw[a] = now
                 self.seen[a] = dict(m.__dict__)
+        for a, m in self.timers.items():
+            self._timer_to_py(a, m)
         for a, m in self.socks.items():
             p = ffi.cast("struct sock *", a)
             sh = self.shadow[a]
@@ -675,6 +745,9 @@ class CModel:
             seen[a] = dict(m.__dict__)
         for a, m in self.queues.items():
             ffi.cast("struct sk_buff_head *", a).qlen = m.__dict__.get("qlen", 0)
+        for a, m in self.timers.items():  # 2.0 tells a pending timer by next != NULL
+            t = ffi.cast("struct timer_list *", a)
+            t.next = t.prev = t if m.__dict__.get("pending") else ffi.NULL
         for a, m in self.socks.items():
             p = ffi.cast("struct sock *", a)
             sh = self.shadow[a]

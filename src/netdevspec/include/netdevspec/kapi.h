@@ -26,6 +26,12 @@
 /* -- time ------------------------------------------------------------------------------ */
 extern volatile unsigned long jiffies;
 #define HZ 100
+extern void udelay(unsigned long usecs);
+/* Kernel timers (CB-5): the struct timer_list is the driver's memory; the kernel calls
+ * function(data) once jiffies reach expires. */
+extern void init_timer(struct timer_list *timer);
+extern void add_timer(struct timer_list *timer);
+extern int del_timer(struct timer_list *timer);
 #define PAGE_SIZE 4096UL
 
 /* -- devices (REG, CB, RX) --------------------------------------------------------------- */
@@ -35,6 +41,7 @@ extern struct device *dev_get(const char *name);
 extern int dev_alloc_name(struct device *dev, const char *name);
 extern struct device *init_etherdev(struct device *dev, int sizeof_priv);
 extern void ether_setup(struct device *dev);
+extern void eth_copy_and_sum(struct sk_buff *dest, unsigned char *src, int length, int base);
 extern void netif_rx(struct sk_buff *skb);
 extern unsigned short eth_type_trans(struct sk_buff *skb, struct device *dev);
 extern void dev_tint(struct device *dev);
@@ -81,15 +88,29 @@ extern void enable_dma(unsigned int dmanr);
 extern unsigned char inb(unsigned short port);
 extern unsigned char inb_p(unsigned short port);
 extern unsigned short inw(unsigned short port);
+extern unsigned short inw_p(unsigned short port);
 extern unsigned int inl(unsigned short port);
 extern void outb(unsigned char value, unsigned short port);
 extern void outb_p(unsigned char value, unsigned short port);
 extern void outw(unsigned short value, unsigned short port);
+extern void outw_p(unsigned short value, unsigned short port);
 extern void outl(unsigned int value, unsigned short port);
 extern void insb(unsigned short port, void *addr, unsigned long count);
 extern void insw(unsigned short port, void *addr, unsigned long count);
+extern void insl(unsigned short port, void *addr, unsigned long count);
 extern void outsb(unsigned short port, const void *addr, unsigned long count);
 extern void outsw(unsigned short port, const void *addr, unsigned long count);
+extern void outsl(unsigned short port, const void *addr, unsigned long count);
+
+/* -- ISA shared memory (FLD-5): a card's buffer in the ISA hole, at an address the driver
+ * takes from dev->mem_start; in 2.0 these are macros doing plain loads, stores and
+ * copies, here calls, so the access is judged against the device's window. -------------- */
+extern unsigned char readb(unsigned long addr);
+extern unsigned short readw(unsigned long addr);
+extern void writeb(unsigned char b, unsigned long addr);
+extern void writew(unsigned short b, unsigned long addr);
+extern void memcpy_fromio(void *to, unsigned long from, size_t n);
+extern void memcpy_toio(unsigned long to, const void *from, size_t n);
 
 /* -- buffers (SKB) and queues (Q) ------------------------------------------------------------ */
 extern struct sk_buff *alloc_skb(unsigned int size, int priority);
@@ -113,6 +134,8 @@ extern void skb_queue_head(struct sk_buff_head *list, struct sk_buff *buf);
 extern void skb_queue_tail(struct sk_buff_head *list, struct sk_buff *buf);
 extern struct sk_buff *skb_dequeue(struct sk_buff_head *list);
 extern struct sk_buff *skb_peek(struct sk_buff_head *list);
+extern struct sk_buff *skb_peek_tail(struct sk_buff_head *list);
+extern int skb_queue_empty(struct sk_buff_head *list);
 extern __u32 skb_queue_len(struct sk_buff_head *list);
 extern void skb_unlink(struct sk_buff *buf);
 extern void skb_insert(struct sk_buff *old, struct sk_buff *newsk);
@@ -135,7 +158,7 @@ extern int printk(const char *fmt, ...);
 #define KERN_INFO "<6>"
 #define KERN_DEBUG "<7>"
 
-/* -- the driver's own: memory, strings, bits, delays (no kernel state the spec models) -- */
+/* -- the driver's own: memory, strings, bits (no kernel state the spec models) ---------- */
 extern void *kmalloc(size_t size, int priority);
 extern void kfree(const void *p);
 extern void kfree_s(const void *p, size_t size);
@@ -150,7 +173,6 @@ extern int strncmp(const char *a, const char *b, size_t n);
 extern size_t strlen(const char *s);
 extern int sprintf(char *buf, const char *fmt, ...);
 extern unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base);
-extern void udelay(unsigned long usecs);
 extern unsigned long in_aton(const char *str);
 extern int set_bit(int nr, void *addr);
 extern int clear_bit(int nr, void *addr);

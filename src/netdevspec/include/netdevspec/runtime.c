@@ -47,6 +47,10 @@ unsigned short eth_type_trans(struct sk_buff *skb, struct device *dev)
 { return (unsigned short)UP("eth_type_trans", 2, W(skb), W(dev)); }
 void dev_tint(struct device *dev) { UP("dev_tint", 1, W(dev)); }
 void mark_bh(int nr) { UP("mark_bh", 1, W(nr)); }
+/* The kernel copies `length` bytes of the driver's `src` to dest->data (the Python side
+ * sends them, and puts the kernel's copy into the buffer's C memory). */
+void eth_copy_and_sum(struct sk_buff *dest, unsigned char *src, int length, int base)
+{ UP("eth_copy_and_sum", 4, W(dest), W(src), W(length), W(base)); }
 
 /* The kernel's Ethernet methods: netdevspec maps these addresses to the kernel's own
  * functions when a driver stores them in a device; called from C they say so. */
@@ -64,6 +68,14 @@ int eth_change_mtu(struct device *dev, int new_mtu)
 { nds_kernel_only("eth_change_mtu"); return 0; }
 int eth_mac_addr(struct device *dev, void *addr)
 { nds_kernel_only("eth_mac_addr"); return 0; }
+
+/* A busy wait: the kernel's (the clock does not move), so a call is seen like any other. */
+void udelay(unsigned long usecs) { UP("udelay", 1, W(usecs)); }
+/* A timer travels as its address: the Python side keeps a mirror per struct timer_list
+ * and copies expires, data and function to it at each crossing. */
+void init_timer(struct timer_list *timer) { UP("init_timer", 1, W(timer)); }
+void add_timer(struct timer_list *timer) { UP("add_timer", 1, W(timer)); }
+int del_timer(struct timer_list *timer) { return (int)UP("del_timer", 1, W(timer)); }
 
 /* -- interrupts ------------------------------------------------------------------------ */
 int request_irq(unsigned int irq, void (*handler)(int, void *, struct pt_regs *),
@@ -103,6 +115,8 @@ unsigned char inb_p(unsigned short port)
 { return (unsigned char)UP("inb_p", 1, W(port)); }
 unsigned short inw(unsigned short port)
 { return (unsigned short)UP("inw", 1, W(port)); }
+unsigned short inw_p(unsigned short port)
+{ return (unsigned short)UP("inw_p", 1, W(port)); }
 unsigned int inl(unsigned short port) { return (unsigned int)UP("inl", 1, W(port)); }
 void outb(unsigned char value, unsigned short port)
 { UP("outb", 2, W(value), W(port)); }
@@ -110,18 +124,38 @@ void outb_p(unsigned char value, unsigned short port)
 { UP("outb_p", 2, W(value), W(port)); }
 void outw(unsigned short value, unsigned short port)
 { UP("outw", 2, W(value), W(port)); }
+void outw_p(unsigned short value, unsigned short port)
+{ UP("outw_p", 2, W(value), W(port)); }
 void outl(unsigned int value, unsigned short port)
 { UP("outl", 2, W(value), W(port)); }
 /* The string port functions move bytes between a port and the driver's memory: the
- * Python side reads or fills `addr` (count units of 1 or 2 bytes). */
+ * Python side reads or fills `addr` (count units of 1, 2 or 4 bytes). */
 void insb(unsigned short port, void *addr, unsigned long count)
 { UP("insb", 3, W(port), W(addr), W(count)); }
 void insw(unsigned short port, void *addr, unsigned long count)
 { UP("insw", 3, W(port), W(addr), W(count)); }
+void insl(unsigned short port, void *addr, unsigned long count)
+{ UP("insl", 3, W(port), W(addr), W(count)); }
 void outsb(unsigned short port, const void *addr, unsigned long count)
 { UP("outsb", 3, W(port), W(addr), W(count)); }
 void outsw(unsigned short port, const void *addr, unsigned long count)
 { UP("outsw", 3, W(port), W(addr), W(count)); }
+void outsl(unsigned short port, const void *addr, unsigned long count)
+{ UP("outsl", 3, W(port), W(addr), W(count)); }
+
+/* -- ISA shared memory ---------------------------------------------------------------------
+ * The card's memory is the kernel's (an address, not a pointer of the driver's); the
+ * copies move bytes between it and the driver's memory, which the Python side reads
+ * (memcpy_toio) or fills (memcpy_fromio). */
+unsigned char readb(unsigned long addr) { return (unsigned char)UP("readb", 1, W(addr)); }
+unsigned short readw(unsigned long addr)
+{ return (unsigned short)UP("readw", 1, W(addr)); }
+void writeb(unsigned char b, unsigned long addr) { UP("writeb", 2, W(b), W(addr)); }
+void writew(unsigned short b, unsigned long addr) { UP("writew", 2, W(b), W(addr)); }
+void memcpy_fromio(void *to, unsigned long from, size_t n)
+{ UP("memcpy_fromio", 3, W(to), W(from), W(n)); }
+void memcpy_toio(unsigned long to, const void *from, size_t n)
+{ UP("memcpy_toio", 3, W(to), W(from), W(n)); }
 
 /* -- buffers and queues -------------------------------------------------------------------- */
 struct sk_buff *alloc_skb(unsigned int size, int priority)
@@ -159,6 +193,10 @@ struct sk_buff *skb_dequeue(struct sk_buff_head *list)
 { return (struct sk_buff *)UP("skb_dequeue", 1, W(list)); }
 struct sk_buff *skb_peek(struct sk_buff_head *list)
 { return (struct sk_buff *)UP("skb_peek", 1, W(list)); }
+struct sk_buff *skb_peek_tail(struct sk_buff_head *list)
+{ return (struct sk_buff *)UP("skb_peek_tail", 1, W(list)); }
+int skb_queue_empty(struct sk_buff_head *list)
+{ return (int)UP("skb_queue_empty", 1, W(list)); }
 __u32 skb_queue_len(struct sk_buff_head *list)
 { return (__u32)UP("skb_queue_len", 1, W(list)); }
 void skb_unlink(struct sk_buff *buf) { UP("skb_unlink", 1, W(buf)); }
@@ -188,7 +226,6 @@ int printk(const char *fmt, ...)
 void *kmalloc(size_t size, int priority) { (void)priority; return malloc(size); }
 void kfree(const void *p) { free((void *)p); }
 void kfree_s(const void *p, size_t size) { (void)size; free((void *)p); }
-void udelay(unsigned long usecs) { (void)usecs; }
 unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base)
 { return strtoul(cp, endp, (int)base); }
 unsigned long in_aton(const char *str)
