@@ -117,56 +117,53 @@ class _Settings:
     params: tuple[tuple[str, int], ...] = ()
 
 
-def _float_setting(config: pytest.Config, name: str, default: float) -> float:
+def _given(config: pytest.Config, name: str, convert: Callable[[str], Any],
+           what: str) -> tuple[Any, str]:
+    """The option's value, else the ini key's converted (None: neither is set), and
+    where it came from (for the message about a bad one)."""
     given: object = config.getoption(name, default=None)
-    where = f"--{name.replace('_', '-')}"
+    if given is not None:
+        return given, f"--{name.replace('_', '-')}"
+    text = str(config.getini(name)).strip()
+    where = f"the ini option {name}"
+    if not text:
+        return None, where
+    try:
+        return convert(text), where
+    except ValueError:
+        raise pytest.UsageError(f"{where} must be {what}, got {text!r}") from None
+
+
+def _float_setting(config: pytest.Config, name: str, default: float) -> float:
+    given, where = _given(config, name, float, "a number of seconds")
     if given is None:
-        text = str(config.getini(name)).strip()
-        if not text:
-            return default
-        where = f"the ini option {name}"
-        try:
-            given = float(text)
-        except ValueError:
-            raise pytest.UsageError(f"{where} must be a number of seconds, got {text!r}"
-                                    ) from None
+        return default
     if not isinstance(given, float | int) or not math.isfinite(given) or given <= 0:
         raise pytest.UsageError(f"{where} must be a positive number of seconds, got {given!r}")
     return float(given)
 
 
 def _params_setting(config: pytest.Config) -> tuple[tuple[str, int], ...]:
+    from netdevspec.config import parse_param
+
     given = config.getoption("netdevspec_params", default=None)
     where = "--netdevspec-param"
     if given is None:
         given, where = list(config.getini("netdevspec_params")), "the ini option netdevspec_params"
     out: dict[str, int] = {}
     for item in given:
-        name, sep, value = str(item).partition("=")
-        try:
-            number = int(value.strip(), 0)
-        except ValueError:
-            number = None
-        name = name.strip()
-        if not sep or not name.isidentifier() or number is None:
+        parsed = parse_param(str(item))
+        if parsed is None:
             raise pytest.UsageError(f"{where}: {item!r} is not NAME=VALUE with an int VALUE "
                                     "(e.g. io=0x300)")
-        out[name] = number
+        out[parsed[0]] = parsed[1]
     return tuple(sorted(out.items()))
 
 
 def _setting(config: pytest.Config, name: str, default: int, *, minimum: int | None) -> int:
-    given: object = config.getoption(name, default=None)
-    where = f"--{name.replace('_', '-')}"
+    given, where = _given(config, name, lambda t: int(t, 0), "an integer")
     if given is None:
-        text = str(config.getini(name)).strip()
-        if not text:
-            return default
-        where = f"the ini option {name}"
-        try:
-            given = int(text, 0)
-        except ValueError:
-            raise pytest.UsageError(f"{where} must be an integer, got {text!r}") from None
+        return default
     if not isinstance(given, int):
         raise pytest.UsageError(f"{where} must be an integer, got {given!r}")
     if minimum is not None and given < minimum:

@@ -698,17 +698,16 @@ def _note_unused_waivers(waivers: tuple[Waiver, ...], reports: list[CheckReport]
 
 def _params(items: list[str]) -> dict[str, int]:
     """``--param NAME=VALUE`` options as a dict; a usage error for a malformed one."""
+    from netdevspec.config import parse_param
+
     out: dict[str, int] = {}
     for item in items:
-        name, sep, value = item.partition("=")
-        try:
-            number = int(value.strip(), 0)
-        except ValueError:
-            number = None
-        if not sep or not name.isidentifier() or number is None:
+        parsed = parse_param(item)
+        if parsed is None:
             raise UsageError(f"--param {item!r} is not NAME=VALUE with an int VALUE",
                              "a 2.0 module parameter is an int symbol set at insmod",
                              "write e.g. --param io=0x300 --param irq=5")
+        name, number = parsed
         if name in out:
             raise UsageError(f"--param {name} is given twice", "each parameter has one "
                              "value", f"keep one --param {name}=...")

@@ -39,7 +39,7 @@ from typing import Any
 from netdevspec.errors import UsageError
 
 __all__ = ["CheckSettings", "Selection", "Waiver", "find_pyproject", "load_settings",
-           "load_waivers", "selection"]
+           "load_waivers", "parse_param", "selection"]
 
 _FORMATS = ("text", "json", "junit", "sarif")
 _KEYS = ("drivers", "params", "examples", "seed", "time-limit", "memory-limit", "instances",
@@ -94,6 +94,18 @@ class Selection:
         if self.select and not any(_matches(p, rule_id) for p in self.select):
             return False
         return not any(_matches(p, rule_id) for p in self.ignore)
+
+
+def parse_param(item: str) -> tuple[str, int] | None:
+    """``NAME=VALUE`` (an insmod parameter: VALUE an int in any base, ``0x300``) as a pair,
+    None when it is not of that form."""
+    name, sep, value = item.partition("=")
+    name = name.strip()
+    try:
+        number = int(value.strip(), 0)
+    except ValueError:
+        return None
+    return (name, number) if sep and name.isidentifier() else None
 
 
 def _matches(prefix: str, rule_id: str) -> bool:
