@@ -43,6 +43,17 @@ if TYPE_CHECKING:
 __all__ = ["VARIANTS", "OpenIrqKept", "ProbeClaims", "ProbeDma", "SharedMem", "Watchdog"]
 
 
+def _started(drv: Skeleton, dev: Device) -> int:
+    """The end of every variant's open once its card is set up: the device marked
+    started and the module in use (skeleton.c net_open)."""
+    drv._lp(dev).open_time = drv._h.jiffies
+    dev.tbusy = 0
+    dev.interrupt = 0
+    dev.start = 1
+    drv._h.MOD_INC_USE_COUNT()
+    return 0
+
+
 class ProbeClaims(Skeleton):
     """IRQ and DMA claimed by the probe, freed by cleanup_module; ei_close's stop."""
 
@@ -63,14 +74,8 @@ class ProbeClaims(Skeleton):
 
     def net_open(self, dev: Device) -> int:
         """ne_open: reset the card; the IRQ and DMA are held since the probe."""
-        h = self._h
         self.chipset_init(dev)
-        self._lp(dev).open_time = h.jiffies
-        dev.tbusy = 0
-        dev.interrupt = 0
-        dev.start = 1
-        h.MOD_INC_USE_COUNT()
-        return 0
+        return _started(self, dev)
 
     def net_close(self, dev: Device) -> int:
         """ne_close/ei_close: quiesce the card, start = 0, tbusy left clear (8390.c:774)."""
@@ -116,12 +121,7 @@ class ProbeDma(Skeleton):
         if h.request_irq(dev.irq, self.net_interrupt, 0, CARDNAME, dev):
             return -h.EAGAIN
         self.chipset_init(dev)
-        self._lp(dev).open_time = h.jiffies
-        dev.tbusy = 0
-        dev.interrupt = 0
-        dev.start = 1
-        h.MOD_INC_USE_COUNT()
-        return 0
+        return _started(self, dev)
 
     def net_close(self, dev: Device) -> int:
         """lance_close: quiesce the card and free the IRQ line only (lance.c:1116)."""

@@ -778,9 +778,9 @@ class _Paint:
     """ANSI colour for the verdict words of a text report, or nothing."""
 
     _CODES: ClassVar[dict[str, str]] = {
-        "FAIL": "1;31", "REFUTED": "1;31", "VACUOUS": "1;31", "PASS": "32",
-              "PROVED": "32", "WAIVED": "33", "UNRESOLVED": "35", "UNKNOWN": "35",
-              "NOT_APPLICABLE": "2", "INCOMPLETE": "1;33", "source": "1"}
+        "FAIL": "1;31", "REFUTED": "1;31", "VACUOUS": "1;31", "PASS": "32", "PROVED": "32",
+        "WAIVED": "33", "UNRESOLVED": "35", "UNKNOWN": "35", "NOT_APPLICABLE": "2",
+        "INCOMPLETE": "1;33", "source": "1"}
 
     def __init__(self, on: bool) -> None:
         self.on = on
